@@ -1,0 +1,86 @@
+# tlbflush: thin wrapper around meson. Every entry point installs what it
+# needs first (make deps), then configures its own build directory.
+#
+#   make demo    build and run the shootdown simulator (mock backend)
+#   make test    every test suite in every build of the matrix
+#   make bench   the benchmark harness (Google Benchmark), plots, ratios
+#   make deps    install the Debian packages the project needs
+
+DEB_PACKAGES := meson ninja-build pkg-config python3 gcc g++ clang \
+	libclang-rt-14-dev libcmocka-dev libbenchmark-dev valgrind spin \
+	gnuplot-nox gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
+
+MESON ?= meson
+B := build
+SEED ?=
+# The matrix of builds "make test" runs: directory -> meson options.
+PLAIN_OPTS := -Dbuildtype=release
+GCC_TSAN_OPTS := -Dbuildtype=debugoptimized -Db_sanitize=thread
+GCC_ASAN_OPTS := -Dbuildtype=debugoptimized -Db_sanitize=address,undefined
+CLANG_TSAN_OPTS := $(GCC_TSAN_OPTS) -Db_lundef=false
+CLANG_ASAN_OPTS := $(GCC_ASAN_OPTS) -Db_lundef=false
+FUZZ_OPTS := -Dbuildtype=debugoptimized -Dfuzz=enabled
+
+.PHONY: all deps demo test test-quick bench bench-quick clean
+
+all: test
+
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then \
+		echo "missing packages:$$missing"; \
+		echo "run: sudo apt-get update && sudo apt-get install -y$$missing"; exit 1; \
+	fi; \
+	echo "installing:$$missing"; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null
+
+# configure DIR, OPTIONS, [CC]
+define configure
+	@if [ ! -f $(1)/build.ninja ]; then \
+		$(3) $(MESON) setup $(1) $(2) >$(1).setup.log 2>&1 || { cat $(1).setup.log; exit 1; }; \
+	fi
+endef
+
+demo: deps
+	$(call configure,$(B)/plain,$(PLAIN_OPTS))
+	@$(MESON) compile -C $(B)/plain shootdown-sim >/dev/null
+	@$(B)/plain/examples/shootdown-sim --design all $(if $(SEED),--seed $(SEED))
+
+# Every build of the matrix runs its suites; a failure in one does not stop
+# the others, and the exit status is non-zero if anything failed.
+test: deps
+	@mkdir -p $(B)
+	$(call configure,$(B)/plain,$(PLAIN_OPTS))
+	$(call configure,$(B)/gcc-tsan,$(GCC_TSAN_OPTS))
+	$(call configure,$(B)/gcc-asan,$(GCC_ASAN_OPTS))
+	$(call configure,$(B)/clang-tsan,$(CLANG_TSAN_OPTS),CC=clang)
+	$(call configure,$(B)/clang-asan,$(CLANG_ASAN_OPTS),CC=clang)
+	@rc=0; \
+	for run in "plain:unit stress compile model" "gcc-tsan:unit stress" "gcc-asan:unit stress" \
+	           "clang-tsan:unit stress" "clang-asan:unit stress"; do \
+		dir=$${run%%:*}; suites=$${run#*:}; args=""; \
+		for s in $$suites; do args="$$args --suite $$s"; done; \
+		echo "=== build/$$dir: suites $$suites"; \
+		rm -f $(B)/$$dir/meson-logs/testlog.json; \
+		$(MESON) compile -C $(B)/$$dir >$(B)/$$dir.compile.log 2>&1 || { cat $(B)/$$dir.compile.log; rc=1; continue; }; \
+		$(MESON) test -C $(B)/$$dir --print-errorlogs --num-processes 2 $$args || rc=1; \
+	done; \
+	python3 tests/summary.py $(B)/plain $(B)/gcc-tsan $(B)/gcc-asan $(B)/clang-tsan $(B)/clang-asan || rc=1; \
+	exit $$rc
+
+bench: deps
+	$(call configure,$(B)/bench,-Dbuildtype=release -Dbenchmarks=enabled)
+	@$(MESON) compile -C $(B)/bench >/dev/null
+	@bench/run.sh $(B)/bench full
+
+bench-quick: deps
+	$(call configure,$(B)/bench,-Dbuildtype=release -Dbenchmarks=enabled)
+	@$(MESON) compile -C $(B)/bench >/dev/null
+	@bench/run.sh $(B)/bench quick
+
+clean:
+	rm -rf $(B)

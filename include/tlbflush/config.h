@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tlbflush/config.h - compile-time options of tlbflush.
+ *
+ * COMPILE-TIME OPTIONS
+ *
+ * Define any of these before the first tlbflush header is included (or on
+ * the compiler command line). Every one has a default; nonsense is an
+ * #error, never a silent fallback.
+ *
+ * TLBF_RING_CAPACITY
+ *   Number of GVA-range slots in one flush ring. A power of two from 2 to
+ *   4096. Default 32 (what OpenVMM and the Hyper-V flush list fast path are
+ *   sized for). A batch larger than this is promoted to flush-entire.
+ *
+ * TLBF_MAX_VPS
+ *   Largest number of virtual processors one partition may have. At most
+ *   4096, which is what an HV_VP_SET sparse-4K set can name (64 banks of 64
+ *   VPs). Default 4096. Sizes the kick-mask helpers.
+ *
+ * TLBF_VTL_COUNT
+ *   Number of lower VTLs whose guest code a VP can run, and so the number
+ *   of flush rings a VP polls in the broadcast use (VTL 0 and VTL 1).
+ *   Default 2. From 1 to 2.
+ *
+ * TLBF_CACHE_LINE
+ *   Size in bytes of the unit of coherence that shared words are padded
+ *   to. Default 64. A power of two, at least 16.
+ *
+ * TLBF_ASSERT(expr)
+ *   Debug assertion used for internal invariants (never for guest input,
+ *   which is validated and answered with a status). Default: nothing. The
+ *   tests define it to abort.
+ *
+ * TLBF_STEP(label)
+ *   Called at every labelled step of the protocol (push, poll, wake, VP
+ *   entry/exit) with the label as a string literal, e.g. TLBF_STEP("P2").
+ *   Default: nothing. The stress tests and the simulator's chaos mode
+ *   define it to yield or sleep, to widen races.
+ *
+ * TLBF_BREAK(name)
+ *   Fault injection for the oracles: an expression that, when true,
+ *   disables the named protocol step (e.g. TLBF_BREAK(PENDING_SKIP)).
+ *   Default 0, so the compiler removes every such branch. Only the
+ *   simulator's --break mode defines it. Never define it in production.
+ *
+ * TLBF_ATOMIC_GNU
+ *   Define to 1 to implement atomics with the GCC/Clang __atomic builtins
+ *   instead of <stdatomic.h> (for kernels and -nostdinc builds). Default:
+ *   <stdatomic.h> when the compiler has it, else the builtins.
+ */
+#ifndef TLBFLUSH_CONFIG_H
+#define TLBFLUSH_CONFIG_H
+
+#ifndef TLBF_RING_CAPACITY
+#define TLBF_RING_CAPACITY 32
+#endif
+#if TLBF_RING_CAPACITY < 2 || TLBF_RING_CAPACITY > 4096 || \
+    (TLBF_RING_CAPACITY & (TLBF_RING_CAPACITY - 1)) != 0
+#error "TLBF_RING_CAPACITY must be a power of two from 2 to 4096"
+#endif
+
+#ifndef TLBF_MAX_VPS
+#define TLBF_MAX_VPS 4096
+#endif
+#if TLBF_MAX_VPS < 1 || TLBF_MAX_VPS > 4096
+#error "TLBF_MAX_VPS must be from 1 to 4096 (the reach of an HV_VP_SET)"
+#endif
+
+#ifndef TLBF_VTL_COUNT
+#define TLBF_VTL_COUNT 2
+#endif
+#if TLBF_VTL_COUNT < 1 || TLBF_VTL_COUNT > 2
+#error "TLBF_VTL_COUNT must be 1 or 2"
+#endif
+
+#ifndef TLBF_CACHE_LINE
+#define TLBF_CACHE_LINE 64
+#endif
+#if TLBF_CACHE_LINE < 16 || (TLBF_CACHE_LINE & (TLBF_CACHE_LINE - 1)) != 0
+#error "TLBF_CACHE_LINE must be a power of two of at least 16"
+#endif
+
+#ifndef TLBF_ASSERT
+#define TLBF_ASSERT(expr) ((void)0)
+#endif
+
+#ifndef TLBF_STEP
+#define TLBF_STEP(label) ((void)0)
+#endif
+
+#ifndef TLBF_BREAK
+#define TLBF_BREAK(name) 0
+#endif
+
+/* Language glue so that every header is valid C11 and valid C++. */
+#ifdef __cplusplus
+#define TLBF_ALIGNAS(n) alignas(n)
+#define TLBF_STATIC_ASSERT(expr, msg) static_assert(expr, msg)
+#define TLBF_EXTERN_C_BEGIN extern "C" {
+#define TLBF_EXTERN_C_END }
+#else
+#define TLBF_ALIGNAS(n) _Alignas(n)
+#define TLBF_STATIC_ASSERT(expr, msg) _Static_assert(expr, msg)
+#define TLBF_EXTERN_C_BEGIN
+#define TLBF_EXTERN_C_END
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define TLBF_LIKELY(x) __builtin_expect(!!(x), 1)
+#define TLBF_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define TLBF_LIKELY(x) (x)
+#define TLBF_UNLIKELY(x) (x)
+#endif
+
+#endif /* TLBFLUSH_CONFIG_H */
