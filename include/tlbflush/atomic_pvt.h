@@ -89,6 +89,28 @@
 TLBF_EXTERN_C_BEGIN
 
 /**
+ * tlbf_guest_load_u64 - read one 64-bit word of guest-writable memory once
+ * @p: the word (8-byte aligned), e.g. in a hypercall input page
+ *
+ * Guest input may change while the VMM reads it. Every such word is read
+ * through this function exactly once and the value used from then on, so
+ * the compiler can neither tear the read nor fetch it again. Relaxed is
+ * enough: the guest is not a party to the library's orderings, we only need
+ * one single-copy-atomic value. Uses the __atomic builtin on a plain object,
+ * which GCC and Clang define for any aligned 8-byte object.
+ *
+ * Returns: the value read.
+ */
+static inline uint64_t tlbf_guest_load_u64(const uint64_t *p)
+{
+#if defined(__GNUC__) || defined(__clang__)
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+#else
+	return *p;
+#endif
+}
+
+/**
  * tlbf_u64_diff - signed distance from @b to @a of two free-running counters
  * @a: the later value (or the one being tested)
  * @b: the reference value

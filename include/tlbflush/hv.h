@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tlbflush/hv.h - Hyper-V facts the library needs: hypercall codes, status
+ * codes, flush flags, processor-set formats and the HV_GVA_RANGE encoding,
+ * with the classification of one range for flushing by list.
+ *
+ * Encodings are those of the Hyper-V Top Level Functional Specification.
+ *
+ * COMPILE-TIME OPTIONS
+ *
+ * TLBF_GVA_BITS
+ *   Width of a canonical guest virtual address: 48 (4-level paging,
+ *   default) or 57 (5-level). A range that is not canonical at this width
+ *   is promoted to flush-entire (never refused, never flushed by list).
+ */
+#ifndef TLBFLUSH_HV_H
+#define TLBFLUSH_HV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+
+#ifndef TLBF_GVA_BITS
+#define TLBF_GVA_BITS 48
+#endif
+#if TLBF_GVA_BITS != 48 && TLBF_GVA_BITS != 57
+#error "TLBF_GVA_BITS must be 48 or 57"
+#endif
+
+TLBF_EXTERN_C_BEGIN
+
+/* Hypercall call codes (input control value bits 0-15). */
+#define TLBF_HVCALL_FLUSH_VA_SPACE 0x0002u
+#define TLBF_HVCALL_FLUSH_VA_LIST 0x0003u
+#define TLBF_HVCALL_FLUSH_VA_SPACE_EX 0x0013u
+#define TLBF_HVCALL_FLUSH_VA_LIST_EX 0x0014u
+
+/* Hypercall status codes (the result value's low 16 bits). */
+enum tlbf_hv_status {
+	TLBF_HV_STATUS_SUCCESS = 0x0000,
+	TLBF_HV_STATUS_INVALID_HYPERCALL_CODE = 0x0002,
+	TLBF_HV_STATUS_INVALID_HYPERCALL_INPUT = 0x0003,
+	TLBF_HV_STATUS_INVALID_ALIGNMENT = 0x0004,
+	TLBF_HV_STATUS_INVALID_PARAMETER = 0x0005
+};
+
+/* Input control value fields. */
+#define TLBF_HV_CONTROL_CODE_MASK UINT64_C(0xffff)
+#define TLBF_HV_CONTROL_FAST (UINT64_C(1) << 16)
+#define TLBF_HV_CONTROL_VARHDR_SHIFT 17
+#define TLBF_HV_CONTROL_VARHDR_MASK (UINT64_C(0x3ff) << 17)
+#define TLBF_HV_CONTROL_REP_COUNT_SHIFT 32
+#define TLBF_HV_CONTROL_REP_COUNT_MASK (UINT64_C(0xfff) << 32)
+#define TLBF_HV_CONTROL_REP_START_SHIFT 48
+#define TLBF_HV_CONTROL_REP_START_MASK (UINT64_C(0xfff) << 48)
+/* Bits 27-31 and 44-47 and 60-63: reserved, must be zero. */
+#define TLBF_HV_CONTROL_RESERVED                                     \
+	(~(TLBF_HV_CONTROL_CODE_MASK | TLBF_HV_CONTROL_FAST |        \
+	   TLBF_HV_CONTROL_VARHDR_MASK | TLBF_HV_CONTROL_REP_COUNT_MASK | \
+	   TLBF_HV_CONTROL_REP_START_MASK))
+
+/* Flush flags (the u64 after the address space in every flush call). */
+#define TLBF_HV_FLUSH_ALL_PROCESSORS (UINT64_C(1) << 0)
+#define TLBF_HV_FLUSH_ALL_VIRTUAL_ADDRESS_SPACES (UINT64_C(1) << 1)
+#define TLBF_HV_FLUSH_NON_GLOBAL_MAPPINGS_ONLY (UINT64_C(1) << 2)
+#define TLBF_HV_FLUSH_USE_EXTENDED_RANGE_FORMAT (UINT64_C(1) << 3)
+#define TLBF_HV_FLUSH_USE_TARGET_VTL (UINT64_C(1) << 4)
+#define TLBF_HV_FLUSH_TARGET_VTL0 (UINT64_C(1) << 8)
+#define TLBF_HV_FLUSH_TARGET_VTL1 (UINT64_C(1) << 9)
+
+/* HV_VP_SET formats. */
+#define TLBF_HV_GENERIC_SET_SPARSE_4K UINT64_C(0)
+#define TLBF_HV_GENERIC_SET_ALL UINT64_C(1)
+
+/* HV_GVA_RANGE, simple format: additional pages 0-11, page number 12-63. */
+#define TLBF_GVA_SIMPLE_ADDITIONAL_MASK UINT64_C(0xfff)
+/* Extended format: additional pages 0-10, large page 11, page size 12. */
+#define TLBF_GVA_EXT_ADDITIONAL_MASK UINT64_C(0x7ff)
+#define TLBF_GVA_EXT_LARGE_PAGE (UINT64_C(1) << 11)
+#define TLBF_GVA_EXT_PAGE_SIZE_1G (UINT64_C(1) << 12)
+#define TLBF_GVA_PAGE_SHIFT 12
+/* Highest 4 KiB page number of the 64-bit address space. */
+#define TLBF_GVA_MAX_PAGE (UINT64_MAX >> TLBF_GVA_PAGE_SHIFT)
+
+/**
+ * enum tlbf_range_class - what one HV_GVA_RANGE can be flushed with
+ * @TLBF_RANGE_LIST: flushable by list (TDG.VP.INVGLA); the GLA entry is the
+ *	simple-format value, which the list takes unchanged.
+ * @TLBF_RANGE_LARGE_PAGE: an extended range with large_page set. INVGLA has
+ *	no large-page form, so the request is promoted to flush-entire.
+ * @TLBF_RANGE_PAST_TOP: page number plus additional pages runs past the top
+ *	of the 64-bit address space: promoted to flush-entire.
+ * @TLBF_RANGE_NON_CANONICAL: some page of the range is not canonical at
+ *	TLBF_GVA_BITS: promoted to flush-entire (a guest cannot have a
+ *	translation for it, but we do not guess what it meant).
+ */
+enum tlbf_range_class {
+	TLBF_RANGE_LIST = 0,
+	TLBF_RANGE_LARGE_PAGE,
+	TLBF_RANGE_PAST_TOP,
+	TLBF_RANGE_NON_CANONICAL
+};
+
+/**
+ * tlbf_gva_page - first 4 KiB page number of a small-page range
+ * @range: HV_GVA_RANGE in either format (large_page clear)
+ *
+ * Returns: bits 12-63.
+ */
+static inline uint64_t tlbf_gva_page(uint64_t range)
+{
+	return range >> TLBF_GVA_PAGE_SHIFT;
+}
+
+/**
+ * tlbf_gva_additional - pages beyond the first of a small-page range
+ * @range: HV_GVA_RANGE
+ * @extended: whether @range uses the extended format (11-bit count)
+ *
+ * Returns: the additional page count.
+ */
+static inline uint64_t tlbf_gva_additional(uint64_t range, bool extended)
+{
+	return range & (extended ? TLBF_GVA_EXT_ADDITIONAL_MASK
+	                         : TLBF_GVA_SIMPLE_ADDITIONAL_MASK);
+}
+
+/**
+ * tlbf_gva_make - build a simple-format HV_GVA_RANGE / INVGLA GLA entry
+ * @page: first 4 KiB page number (at most TLBF_GVA_MAX_PAGE)
+ * @additional: pages beyond the first (at most 4095)
+ *
+ * Returns: the encoded range.
+ */
+static inline uint64_t tlbf_gva_make(uint64_t page, uint64_t additional)
+{
+	return (page << TLBF_GVA_PAGE_SHIFT) |
+	       (additional & TLBF_GVA_SIMPLE_ADDITIONAL_MASK);
+}
+
+/* Is 4 KiB page number @page canonical at TLBF_GVA_BITS? */
+static inline bool tlbf__gva_page_canonical(uint64_t page)
+{
+	/* Pages below 2^(bits-13) are the lower half; the upper half is the
+	 * same count of pages below the top. */
+	const uint64_t half = UINT64_C(1) << (TLBF_GVA_BITS - 1 - TLBF_GVA_PAGE_SHIFT);
+	return page < half || page > TLBF_GVA_MAX_PAGE - half;
+}
+
+/**
+ * tlbf_range_classify - decide whether one range can be flushed by list
+ * @range: the HV_GVA_RANGE as read (once) from guest input
+ * @extended: the request has USE_EXTENDED_RANGE_FORMAT
+ *
+ * Rules, in order: an extended range with large_page set is LARGE_PAGE; a
+ * range whose last page (page + additional) is beyond TLBF_GVA_MAX_PAGE is
+ * PAST_TOP; a range whose first or last page is not canonical (so some
+ * page of it is not, since the canonical halves are contiguous) is
+ * NON_CANONICAL; everything else is LIST. Any class but LIST promotes the
+ * whole request to flush-entire.
+ *
+ * Returns: the class; never fails.
+ */
+static inline enum tlbf_range_class tlbf_range_classify(uint64_t range, bool extended)
+{
+	if (extended && (range & TLBF_GVA_EXT_LARGE_PAGE))
+		return TLBF_RANGE_LARGE_PAGE;
+	uint64_t first = tlbf_gva_page(range);
+	uint64_t add = tlbf_gva_additional(range, extended);
+	if (add > TLBF_GVA_MAX_PAGE - first)
+		return TLBF_RANGE_PAST_TOP;
+	uint64_t last = first + add;
+	if (!tlbf__gva_page_canonical(first) || !tlbf__gva_page_canonical(last))
+		return TLBF_RANGE_NON_CANONICAL;
+	/* Both ends canonical but in different halves: the hole is inside. */
+	const uint64_t half = UINT64_C(1) << (TLBF_GVA_BITS - 1 - TLBF_GVA_PAGE_SHIFT);
+	if ((first < half) != (last < half))
+		return TLBF_RANGE_NON_CANONICAL;
+	return TLBF_RANGE_LIST;
+}
+
+/**
+ * tlbf_range_to_gla - the INVGLA GLA entry of a LIST-class range
+ * @range: a range that tlbf_range_classify() put in TLBF_RANGE_LIST
+ * @extended: the format of @range
+ *
+ * A small-page extended range has bit 11 clear, so its 11-bit count reads
+ * the same as a 12-bit one: both formats pass through unchanged.
+ *
+ * Returns: the simple-format range / GLA entry.
+ */
+static inline uint64_t tlbf_range_to_gla(uint64_t range, bool extended)
+{
+	(void)extended;
+	return range;
+}
+
+TLBF_EXTERN_C_END
+
+#endif /* TLBFLUSH_HV_H */
