@@ -13,5 +13,7 @@
 
 #include "config.h"
 #include "atomic_pvt.h"
+#include "hv.h"
+#include "ring.h"
 
 #endif /* TLBFLUSH_TLBFLUSH_H */
