@@ -15,5 +15,7 @@
 #include "atomic_pvt.h"
 #include "hv.h"
 #include "ring.h"
+#include "wake.h"
+#include "tdx_backend.h"
 
 #endif /* TLBFLUSH_TLBFLUSH_H */

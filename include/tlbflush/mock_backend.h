@@ -1,0 +1,399 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tlbflush/mock_backend.h - a software stand-in for TDX, for tests and the
+ * simulator.
+ *
+ * A real implementation of struct tlbf_backend, not a stub:
+ *   - every VP has a software TLB per VTL: a small direct-mapped table of
+ *     cached translations (page -> page-table version it was read at, and
+ *     whether it is global). INVGLA invalidates the entries a GLA entry or
+ *     list covers; an entry with invd_translations flushes all entries
+ *     (INVEPT, INVVPID) or the non-global ones (INVVPID_NON_GLOBAL);
+ *   - tlbf_mock_enter() plays TDG.VP.ENTER: it is cancelled when the VP
+ *     has a pending cancel signal, otherwise it carries out the VP-enter
+ *     flags and reports that the entry happened;
+ *   - kick sets the cancel signal of each VP in the mask (K1) and, with
+ *     TLBF_KICK_WAIT, waits until each of them has left the guest (K2);
+ *   - every operation is appended, in order, to an operation log in caller
+ *     storage (when one is given).
+ *
+ * The TLB of a VP is touched only by that VP's thread (INVGLA and entry run
+ * on the VP itself), so it is plain memory. The cancel word and the log
+ * are shared and atomic.
+ */
+#ifndef TLBFLUSH_MOCK_BACKEND_H
+#define TLBFLUSH_MOCK_BACKEND_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "atomic_pvt.h"
+#include "config.h"
+#include "hv.h"
+#include "tdx_backend.h"
+#include "wake.h"
+
+/*
+ * TLBF_MOCK_TLB_ENTRIES
+ *   Entries of one VP's software TLB for one VTL (direct-mapped by page
+ *   number). A power of two; default 64.
+ */
+#ifndef TLBF_MOCK_TLB_ENTRIES
+#define TLBF_MOCK_TLB_ENTRIES 64
+#endif
+#if TLBF_MOCK_TLB_ENTRIES < 1 || (TLBF_MOCK_TLB_ENTRIES & (TLBF_MOCK_TLB_ENTRIES - 1)) != 0
+#error "TLBF_MOCK_TLB_ENTRIES must be a power of two"
+#endif
+
+TLBF_EXTERN_C_BEGIN
+
+/* Operation log codes. */
+enum tlbf_mock_op {
+	TLBF_MOCK_OP_INVGLA_SINGLE = 1,
+	TLBF_MOCK_OP_INVGLA_LIST,
+	TLBF_MOCK_OP_ENTER_FLAGS,
+	TLBF_MOCK_OP_ENTER,
+	TLBF_MOCK_OP_ENTER_CANCELLED,
+	TLBF_MOCK_OP_KICK,
+	TLBF_MOCK_OP_WAIT
+};
+
+/**
+ * struct tlbf_mock_log_entry - one logged operation
+ * @op: enum tlbf_mock_op
+ * @vp: the VP it acted on (for a kick: the VP kicked)
+ * @a: first operand (RCX, flags word, kick flags)
+ * @b: second operand (GLA entry, list info)
+ */
+struct tlbf_mock_log_entry {
+	TLBF_ATOMIC(uint64_t) op;
+	TLBF_ATOMIC(uint64_t) vp;
+	TLBF_ATOMIC(uint64_t) a;
+	TLBF_ATOMIC(uint64_t) b;
+};
+
+/**
+ * struct tlbf_mock_tlb_entry - one cached translation
+ * @page: GVA page number
+ * @version: page-table version the translation was read at
+ * @valid: whether the entry holds a translation
+ * @global: whether it is a global mapping (survives non-global flushes)
+ */
+struct tlbf_mock_tlb_entry {
+	uint64_t page;
+	uint64_t version;
+	bool valid;
+	bool global;
+};
+
+/**
+ * struct tlbf_mock_vp - one VP of the mock
+ * @cancel: pending cancel signal (shared: set by kickers)
+ * @enter_flags: flags for the next entry (VP thread only)
+ * @tlb: the software TLB per VTL (VP thread only)
+ * @entries, @cancelled, @flushes_entire, @flushes_non_global,
+ * @invalidated: statistics (VP thread only)
+ */
+struct tlbf_mock_vp {
+	TLBF_ALIGNAS(TLBF_CACHE_LINE) TLBF_ATOMIC(uint64_t) cancel;
+	uint64_t enter_flags;
+	uint64_t entries;
+	uint64_t cancelled;
+	uint64_t flushes_entire;
+	uint64_t flushes_non_global;
+	uint64_t invalidated;
+	struct tlbf_mock_tlb_entry tlb[TLBF_VTL_COUNT][TLBF_MOCK_TLB_ENTRIES];
+};
+
+/**
+ * struct tlbf_mock - the mock backend's state
+ * @vps: the protocol's shared VP states (the wait watches them)
+ * @mvps: one struct tlbf_mock_vp per VP
+ * @nvps: number of VPs
+ * @log: operation log storage, or NULL
+ * @log_cap: entries at @log
+ * @log_len: entries reserved so far (may exceed @log_cap: the rest is lost)
+ * @relax: called while waiting for a VP (e.g. sched_yield), or NULL
+ * @relax_arg: its argument
+ * @kicks: statistics: cancel signals sent
+ * @waits: statistics: VPs waited for
+ */
+struct tlbf_mock {
+	struct tlbf_vp *vps;
+	struct tlbf_mock_vp *mvps;
+	uint32_t nvps;
+	struct tlbf_mock_log_entry *log;
+	uint64_t log_cap;
+	TLBF_ATOMIC(uint64_t) log_len;
+	void (*relax)(void *arg);
+	void *relax_arg;
+	TLBF_ATOMIC(uint64_t) kicks;
+	TLBF_ATOMIC(uint64_t) waits;
+};
+
+/* Append one operation to the log. Relaxed: the reserve gives the order
+ * among operations; readers of the log run after the threads joined. */
+static inline void tlbf__mock_log(struct tlbf_mock *m, enum tlbf_mock_op op, uint32_t vp,
+                                  uint64_t a, uint64_t b)
+{
+	if (!m->log)
+		return;
+	uint64_t i = tlbf__fetch_add(&m->log_len, 1, TLBF_RELAXED);
+	if (i >= m->log_cap)
+		return;
+	tlbf__store(&m->log[i].op, (uint64_t)op, TLBF_RELAXED);
+	tlbf__store(&m->log[i].vp, vp, TLBF_RELAXED);
+	tlbf__store(&m->log[i].a, a, TLBF_RELAXED);
+	tlbf__store(&m->log[i].b, b, TLBF_RELAXED);
+}
+
+static inline unsigned tlbf__mock_vtl_of(uint64_t vm_field)
+{
+	unsigned idx = (unsigned)((vm_field >> TLBF_TDX_VM_INDEX_SHIFT) & 3);
+	return idx ? idx - 1 : 0;
+}
+
+/**
+ * tlbf_mock_tlb_lookup - translate @page through VP @vp's TLB for @vtl
+ * @m: the mock
+ * @vp: the VP (its own thread)
+ * @vtl: the VTL
+ * @page: GVA page number
+ * @version: set to the cached version on a hit
+ *
+ * Returns: true on a hit.
+ */
+static inline bool tlbf_mock_tlb_lookup(struct tlbf_mock *m, uint32_t vp, unsigned vtl,
+                                        uint64_t page, uint64_t *version)
+{
+	struct tlbf_mock_tlb_entry *e =
+	    &m->mvps[vp].tlb[vtl][page & (TLBF_MOCK_TLB_ENTRIES - 1)];
+	if (!e->valid || e->page != page)
+		return false;
+	*version = e->version;
+	return true;
+}
+
+/**
+ * tlbf_mock_tlb_fill - cache a translation read from the page table
+ * @m: the mock
+ * @vp: the VP (its own thread)
+ * @vtl: the VTL
+ * @page: GVA page number
+ * @version: the page-table version read
+ * @global: whether the mapping is global
+ */
+static inline void tlbf_mock_tlb_fill(struct tlbf_mock *m, uint32_t vp, unsigned vtl,
+                                      uint64_t page, uint64_t version, bool global)
+{
+	struct tlbf_mock_tlb_entry *e =
+	    &m->mvps[vp].tlb[vtl][page & (TLBF_MOCK_TLB_ENTRIES - 1)];
+	e->page = page;
+	e->version = version;
+	e->valid = true;
+	e->global = global;
+}
+
+/* Invalidate the entries one GLA entry covers. */
+static inline void tlbf__mock_invalidate_gla(struct tlbf_mock_vp *mv, unsigned vtl, uint64_t gla)
+{
+	uint64_t first = tlbf_gva_page(gla);
+	uint64_t n = tlbf_gva_additional(gla, false) + 1;
+	for (unsigned i = 0; i < TLBF_MOCK_TLB_ENTRIES; i++) {
+		struct tlbf_mock_tlb_entry *e = &mv->tlb[vtl][i];
+		if (e->valid && e->page - first < n) {
+			e->valid = false;
+			mv->invalidated++;
+		}
+	}
+}
+
+static inline int tlbf__mock_invgla_single(void *ctx, uint32_t vp, uint64_t rcx, uint64_t gla)
+{
+	struct tlbf_mock *m = (struct tlbf_mock *)ctx;
+	if (vp >= m->nvps || (rcx & TLBF_TDX_INVGLA_LIST))
+		return -1;
+	tlbf__mock_log(m, TLBF_MOCK_OP_INVGLA_SINGLE, vp, rcx, gla);
+	tlbf__mock_invalidate_gla(&m->mvps[vp], tlbf__mock_vtl_of(rcx), gla);
+	return 0;
+}
+
+static inline int tlbf__mock_invgla_list(void *ctx, uint32_t vp, uint64_t rcx, uint64_t info,
+                                         const uint64_t *page)
+{
+	struct tlbf_mock *m = (struct tlbf_mock *)ctx;
+	unsigned first = (unsigned)(info & 0x1ff);
+	unsigned count = (unsigned)((info >> 52) & 0x3ff);
+	if (vp >= m->nvps || !(rcx & TLBF_TDX_INVGLA_LIST) || count == 0 ||
+	    first + count > TLBF_TDX_LIST_MAX)
+		return -1;
+	tlbf__mock_log(m, TLBF_MOCK_OP_INVGLA_LIST, vp, rcx, info);
+	for (unsigned i = 0; i < count; i++)
+		tlbf__mock_invalidate_gla(&m->mvps[vp], tlbf__mock_vtl_of(rcx), page[first + i]);
+	return 0;
+}
+
+static inline void tlbf__mock_set_enter_flags(void *ctx, uint32_t vp, uint64_t flags)
+{
+	struct tlbf_mock *m = (struct tlbf_mock *)ctx;
+	tlbf__mock_log(m, TLBF_MOCK_OP_ENTER_FLAGS, vp, flags, 0);
+	m->mvps[vp].enter_flags = flags;
+}
+
+static inline int tlbf__mock_kick(void *ctx, const uint64_t *mask, uint32_t nbits, unsigned flags)
+{
+	struct tlbf_mock *m = (struct tlbf_mock *)ctx;
+	uint32_t words = (nbits + 63) / 64;
+	if (nbits > m->nvps)
+		return -1;
+	if (flags & TLBF_KICK_CANCEL) {
+		for (uint32_t w = 0; w < words; w++) {
+			for (uint64_t bits = mask[w]; bits; bits &= bits - 1) {
+				uint32_t vp = w * 64 + tlbf_ctz64(bits);
+				tlbf__mock_log(m, TLBF_MOCK_OP_KICK, vp, flags, 0);
+				TLBF_STEP("K1");
+				/* K1: relaxed; the VP's reaction needs no data from
+				 * us, the ordering of the request was I1/V2's job. */
+				tlbf__store(&m->mvps[vp].cancel, 1, TLBF_RELAXED);
+				tlbf__fetch_add(&m->kicks, 1, TLBF_RELAXED);
+			}
+		}
+	}
+	if (!(flags & TLBF_KICK_WAIT))
+		return 0;
+	for (uint32_t w = 0; w < words; w++) {
+		for (uint64_t bits = mask[w]; bits; bits &= bits - 1) {
+			uint32_t vp = w * 64 + tlbf_ctz64(bits);
+			tlbf__mock_log(m, TLBF_MOCK_OP_WAIT, vp, flags, 0);
+			tlbf__fetch_add(&m->waits, 1, TLBF_RELAXED);
+			TLBF_STEP("K2");
+			/* K2: acquire, pairs with V4 (and V1): once the VP is no
+			 * longer EXITING it has left the guest (or entered again
+			 * after our request, polling it), and everything it did in
+			 * the guest before happens before our return. */
+			while (tlbf_vp_state_mode(tlbf__load(&m->vps[vp].state, TLBF_ACQUIRE)) ==
+			       TLBF_VP_EXITING) {
+				if (m->relax)
+					m->relax(m->relax_arg);
+				else
+					tlbf__cpu_relax();
+			}
+		}
+	}
+	return 0;
+}
+
+/**
+ * tlbf_mock_init - set up the mock over caller storage
+ * @m: the mock
+ * @vps: the protocol's shared VP states
+ * @mvps: nvps mock VPs (caller storage; cleared here)
+ * @nvps: number of VPs
+ * @log: log storage or NULL
+ * @log_cap: entries at @log
+ */
+static inline void tlbf_mock_init(struct tlbf_mock *m, struct tlbf_vp *vps, struct tlbf_mock_vp *mvps,
+                                  uint32_t nvps, struct tlbf_mock_log_entry *log, uint64_t log_cap)
+{
+	m->vps = vps;
+	m->mvps = mvps;
+	m->nvps = nvps;
+	m->log = log;
+	m->log_cap = log ? log_cap : 0;
+	tlbf__init(&m->log_len, 0);
+	m->relax = 0;
+	m->relax_arg = 0;
+	tlbf__init(&m->kicks, 0);
+	tlbf__init(&m->waits, 0);
+	for (uint32_t i = 0; i < nvps; i++) {
+		struct tlbf_mock_vp *mv = &mvps[i];
+		tlbf__init(&mv->cancel, 0);
+		mv->enter_flags = 0;
+		mv->entries = mv->cancelled = mv->flushes_entire = 0;
+		mv->flushes_non_global = mv->invalidated = 0;
+		for (unsigned v = 0; v < TLBF_VTL_COUNT; v++)
+			for (unsigned e = 0; e < TLBF_MOCK_TLB_ENTRIES; e++)
+				mv->tlb[v][e].valid = false;
+	}
+}
+
+/**
+ * tlbf_mock_backend - the struct tlbf_backend of a mock
+ * @m: the mock
+ *
+ * Returns: a backend whose operations act on @m.
+ */
+static inline struct tlbf_backend tlbf_mock_backend(struct tlbf_mock *m)
+{
+	static const struct tlbf_backend_ops ops = {
+		tlbf__mock_invgla_single,
+		tlbf__mock_invgla_list,
+		tlbf__mock_set_enter_flags,
+		tlbf__mock_kick,
+	};
+	struct tlbf_backend be;
+	be.ops = &ops;
+	be.ctx = m;
+	return be;
+}
+
+/**
+ * tlbf_mock_take_cancel - consume VP @vp's pending cancel signal
+ * @m: the mock
+ * @vp: the VP (its own thread)
+ *
+ * What a VP running guest code checks to know it was kicked (the real
+ * system's IPI). Relaxed load first so the common case writes nothing.
+ * Returns: true if a cancel signal was pending (now consumed).
+ */
+static inline bool tlbf_mock_take_cancel(struct tlbf_mock *m, uint32_t vp)
+{
+	TLBF_ATOMIC(uint64_t) *c = &m->mvps[vp].cancel;
+	/* Relaxed: see K1. */
+	if (tlbf__load(c, TLBF_RELAXED) == 0)
+		return false;
+	return tlbf__xchg(c, 0, TLBF_RELAXED) != 0;
+}
+
+/**
+ * tlbf_mock_enter - TDG.VP.ENTER on the mock
+ * @m: the mock
+ * @vp: the VP (its own thread)
+ * @vtl: the VTL entered (checked against the flags' vm_index)
+ *
+ * Cancelled if a cancel signal is pending (consumed; flags untouched).
+ * Otherwise carries out the invd_translations of the last
+ * set_enter_flags on the VP's TLB and reports the entry as happened.
+ * Returns: true if the entry happened, false if it was cancelled.
+ */
+static inline bool tlbf_mock_enter(struct tlbf_mock *m, uint32_t vp, unsigned vtl)
+{
+	struct tlbf_mock_vp *mv = &m->mvps[vp];
+	if (tlbf_mock_take_cancel(m, vp)) {
+		mv->cancelled++;
+		tlbf__mock_log(m, TLBF_MOCK_OP_ENTER_CANCELLED, vp, mv->enter_flags, 0);
+		return false;
+	}
+	uint64_t f = mv->enter_flags;
+	unsigned fvtl = tlbf__mock_vtl_of(f);
+	TLBF_ASSERT(fvtl == vtl);
+	(void)vtl;
+	unsigned invd = (unsigned)(f & 3);
+	if (invd == TLBF_INVD_INVEPT || invd == TLBF_INVD_INVVPID) {
+		mv->flushes_entire++;
+		for (unsigned e = 0; e < TLBF_MOCK_TLB_ENTRIES; e++)
+			mv->tlb[fvtl][e].valid = false;
+	} else if (invd == TLBF_INVD_INVVPID_NON_GLOBAL) {
+		mv->flushes_non_global++;
+		for (unsigned e = 0; e < TLBF_MOCK_TLB_ENTRIES; e++)
+			if (!mv->tlb[fvtl][e].global)
+				mv->tlb[fvtl][e].valid = false;
+	}
+	mv->entries++;
+	tlbf__mock_log(m, TLBF_MOCK_OP_ENTER, vp, f, 0);
+	return true;
+}
+
+TLBF_EXTERN_C_END
+
+#endif /* TLBFLUSH_MOCK_BACKEND_H */

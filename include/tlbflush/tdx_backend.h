@@ -1,0 +1,360 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tlbflush/tdx_backend.h - mapping flush decisions onto Intel TDX.
+ *
+ * A VP about to run guest code of an L2 VM (VTL 0 or 1) polls its ring and
+ * turns the answer into TDX operations:
+ *   - one range:        TDG.VP.INVGLA with a single GLA entry;
+ *   - several ranges:   TDG.VP.INVGLA with list info; the poll wrote the
+ *                       GLA entries straight into the VP's 4 KiB list page
+ *                       (up to 512 entries), no second copy;
+ *   - flush everything: invd_translations in the TDG.VP.ENTER flags, merged
+ *                       with what is already pending by strength
+ *                       (INVEPT > INVVPID > INVVPID_NON_GLOBAL > none; the
+ *                       numeric values 1, 2, 3, 0 are not in that order).
+ *                       The pending value is cleared only when the entry is
+ *                       reported as having happened, and kept when it was
+ *                       cancelled (trap T6).
+ * An initiator's batched kick goes through the same interface.
+ *
+ * THE BACKEND INTERFACE
+ *   struct tlbf_backend is the one place a VMM selects how operations are
+ *   carried out: it builds one at start-up and passes it everywhere. The
+ *   implementations are
+ *     - tlbflush/tdx_hw.h:       TDCALL from kernel/L1 code (x86-64 inline
+ *                                assembly) or the mshv_vtl ioctls from user
+ *                                mode (MSHV_VTL_TDCALL, MSHV_KICKCPUS);
+ *     - tlbflush/mock_backend.h: a software TLB per VP, an operation log and
+ *                                a kick that waits for VP threads, for tests
+ *                                and the simulator.
+ *
+ * Encodings (TDX module ABI): INVGLA RCX bit 0 list, bits 52-53 vm_index;
+ * RDX a GLA entry, or list info (bits 0-8 first_entry, 12-51 list page GPA
+ * frame, 52-61 num_entries). VP-enter flags bits 0-1 invd_translations,
+ * bits 52-53 vm_index. vm_index is VTL + 1.
+ */
+#ifndef TLBFLUSH_TDX_BACKEND_H
+#define TLBFLUSH_TDX_BACKEND_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "atomic_pvt.h"
+#include "config.h"
+#include "ring.h"
+#include "wake.h"
+
+TLBF_EXTERN_C_BEGIN
+
+/* TDCALL leaves used here. */
+#define TLBF_TDG_VP_ENTER 25u
+#define TLBF_TDG_VP_INVGLA 27u
+
+/* INVGLA list page: 4 KiB of 8-byte GLA entries. */
+#define TLBF_TDX_LIST_MAX 512u
+
+/* invd_translations values of the VP-enter flags. */
+#define TLBF_INVD_NONE 0u
+#define TLBF_INVD_INVEPT 1u
+#define TLBF_INVD_INVVPID 2u
+#define TLBF_INVD_INVVPID_NON_GLOBAL 3u
+
+#define TLBF_TDX_VM_INDEX_SHIFT 52
+#define TLBF_TDX_INVGLA_LIST UINT64_C(1)
+
+/* Kick flags (the MSHV_KICKCPUS flags word uses the same bits). */
+#define TLBF_KICK_WAIT 1u   /* return once every CPU in the mask left the guest */
+#define TLBF_KICK_CANCEL 2u /* cancel the VP's pending or current run */
+
+/**
+ * tlbf_invd_rank - strength of an invd_translations value
+ * @invd: TLBF_INVD_* value (0-3)
+ *
+ * Returns: 3 for INVEPT, 2 for INVVPID, 1 for INVVPID_NON_GLOBAL, 0 for none.
+ */
+static inline unsigned tlbf_invd_rank(unsigned invd)
+{
+	/* Index = value: none 0, INVEPT 3, INVVPID 2, NON_GLOBAL 1. */
+	return (0x1230u >> (4 * (invd & 3))) & 0xf;
+}
+
+/**
+ * tlbf_invd_merge - combine a pending invd_translations with a new request
+ * @pending: what is already pending
+ * @req: what is requested now
+ *
+ * By strength, never by numeric value (trap T7).
+ * Returns: the stronger of the two.
+ */
+static inline unsigned tlbf_invd_merge(unsigned pending, unsigned req)
+{
+	return tlbf_invd_rank(req) > tlbf_invd_rank(pending) ? (req & 3) : (pending & 3);
+}
+
+/**
+ * tlbf_tdx_vm_index - vm_index field of a VTL
+ * @vtl: 0 or 1
+ *
+ * Returns: the field value shifted into bits 52-53 (VTL + 1).
+ */
+static inline uint64_t tlbf_tdx_vm_index(unsigned vtl)
+{
+	return ((uint64_t)vtl + 1) << TLBF_TDX_VM_INDEX_SHIFT;
+}
+
+/**
+ * tlbf_tdx_enter_flags - VP-enter flags for an entry into @vtl
+ * @invd: pending invd_translations
+ * @vtl: the VTL entered
+ *
+ * Returns: the flags word for TDG.VP.ENTER.
+ */
+static inline uint64_t tlbf_tdx_enter_flags(unsigned invd, unsigned vtl)
+{
+	return tlbf_tdx_vm_index(vtl) | (invd & 3);
+}
+
+/**
+ * tlbf_tdx_invgla_rcx - INVGLA "VM and flags" operand
+ * @vtl: target VTL
+ * @list: RDX is list info rather than one GLA entry
+ *
+ * Returns: the RCX value.
+ */
+static inline uint64_t tlbf_tdx_invgla_rcx(unsigned vtl, bool list)
+{
+	return tlbf_tdx_vm_index(vtl) | (list ? TLBF_TDX_INVGLA_LIST : 0);
+}
+
+/**
+ * tlbf_tdx_list_info - INVGLA list info operand
+ * @list_gpa_pfn: guest-physical frame number of the list page (40 bits)
+ * @first: index of the first entry to use (0-511)
+ * @count: number of entries (1-512)
+ *
+ * Returns: the RDX value.
+ */
+static inline uint64_t tlbf_tdx_list_info(uint64_t list_gpa_pfn, unsigned first, unsigned count)
+{
+	return ((uint64_t)(first & 0x1ff)) | ((list_gpa_pfn & ((UINT64_C(1) << 40) - 1)) << 12) |
+	       ((uint64_t)(count & 0x3ff) << 52);
+}
+
+/**
+ * struct tlbf_backend_ops - the operations a backend implements
+ * @invgla_single: TDG.VP.INVGLA of one GLA entry (@gla) for VP @vp
+ * @invgla_list: TDG.VP.INVGLA with @list_info; @page is the list page as
+ *	the VMM sees it (the mock reads it; hardware reads the GPA)
+ * @set_enter_flags: the flags of VP @vp's next TDG.VP.ENTER
+ * @kick: kick every CPU whose bit is set in @mask (@nbits bits), with
+ *	TLBF_KICK_* @flags
+ *
+ * Each returns 0 on success or a backend error (a TDX status, -errno).
+ */
+struct tlbf_backend_ops {
+	int (*invgla_single)(void *ctx, uint32_t vp, uint64_t rcx, uint64_t gla);
+	int (*invgla_list)(void *ctx, uint32_t vp, uint64_t rcx, uint64_t list_info,
+	                   const uint64_t *page);
+	void (*set_enter_flags)(void *ctx, uint32_t vp, uint64_t flags);
+	int (*kick)(void *ctx, const uint64_t *mask, uint32_t nbits, unsigned flags);
+};
+
+/**
+ * struct tlbf_backend - a selected backend: its operations and context
+ * @ops: the implementation
+ * @ctx: its state
+ */
+struct tlbf_backend {
+	const struct tlbf_backend_ops *ops;
+	void *ctx;
+};
+
+/**
+ * struct tlbf_tdx_vp - TDX state private to one VP's thread
+ * @list_page: the VP's INVGLA list page (TLBF_TDX_LIST_MAX entries); polls
+ *	write GLA entries straight into it
+ * @list_gpa_pfn: its guest-physical frame number
+ * @pending: per VTL, the invd_translations not yet carried out by an entry
+ * @vp_index: the VP
+ * @invgla_single: statistics: single-entry INVGLAs issued
+ * @invgla_list: statistics: list INVGLAs issued
+ * @invgla_skipped: statistics: lists not issued because a full flush was
+ *	pending anyway
+ * @entire: statistics: flush-everything answers
+ * @errors: statistics: backend operations that failed (each promoted to a
+ *	flush of everything)
+ */
+struct tlbf_tdx_vp {
+	uint64_t *list_page;
+	uint64_t list_gpa_pfn;
+	uint8_t pending[TLBF_VTL_COUNT];
+	uint32_t vp_index;
+	uint64_t invgla_single;
+	uint64_t invgla_list;
+	uint64_t invgla_skipped;
+	uint64_t entire;
+	uint64_t errors;
+};
+
+/**
+ * tlbf_tdx_vp_init - set up a VP's TDX state
+ * @tv: caller storage
+ * @vp_index: the VP
+ * @list_page: its list page mapping (4 KiB, TLBF_TDX_LIST_MAX entries)
+ * @list_gpa_pfn: the list page's guest-physical frame number
+ */
+static inline void tlbf_tdx_vp_init(struct tlbf_tdx_vp *tv, uint32_t vp_index, uint64_t *list_page,
+                                    uint64_t list_gpa_pfn)
+{
+	tv->list_page = list_page;
+	tv->list_gpa_pfn = list_gpa_pfn;
+	for (unsigned v = 0; v < TLBF_VTL_COUNT; v++)
+		tv->pending[v] = TLBF_INVD_NONE;
+	tv->vp_index = vp_index;
+	tv->invgla_single = 0;
+	tv->invgla_list = 0;
+	tv->invgla_skipped = 0;
+	tv->entire = 0;
+	tv->errors = 0;
+}
+
+/**
+ * tlbf_tdx_apply - carry out one poll answer for @vtl
+ * @be: the backend
+ * @tv: the VP's TDX state; the poll's ranges are in tv->list_page
+ * @vtl: the VTL polled
+ * @p: the poll's answer
+ *
+ * Flush-everything and non-global answers are merged into the pending
+ * VP-enter value (they happen at the next entry); ranges are invalidated
+ * now with INVGLA, unless a full flush is pending anyway. A failed INVGLA
+ * is never ignored: it becomes a pending flush of everything.
+ */
+static inline void tlbf_tdx_apply(const struct tlbf_backend *be, struct tlbf_tdx_vp *tv,
+                                  unsigned vtl, struct tlbf_poll p)
+{
+	if (p.flags & TLBF_POLL_ENTIRE) {
+		tv->entire++;
+		tv->pending[vtl] = (uint8_t)tlbf_invd_merge(tv->pending[vtl], TLBF_INVD_INVEPT);
+		return;
+	}
+	if (p.flags & TLBF_POLL_NON_GLOBAL)
+		tv->pending[vtl] = (uint8_t)tlbf_invd_merge(tv->pending[vtl], TLBF_INVD_INVVPID_NON_GLOBAL);
+	if (!(p.flags & TLBF_POLL_LIST) || p.count == 0)
+		return;
+	if (tlbf_invd_rank(tv->pending[vtl]) >= tlbf_invd_rank(TLBF_INVD_INVVPID)) {
+		/* Everything, global mappings included, goes at entry. */
+		tv->invgla_skipped++;
+		return;
+	}
+	int rc;
+	if (p.count == 1) {
+		tv->invgla_single++;
+		rc = be->ops->invgla_single(be->ctx, tv->vp_index, tlbf_tdx_invgla_rcx(vtl, false),
+		                            tv->list_page[0]);
+	} else {
+		tv->invgla_list++;
+		rc = be->ops->invgla_list(be->ctx, tv->vp_index, tlbf_tdx_invgla_rcx(vtl, true),
+		                          tlbf_tdx_list_info(tv->list_gpa_pfn, 0, p.count), tv->list_page);
+	}
+	if (rc != 0) {
+		tv->errors++;
+		tv->pending[vtl] = (uint8_t)tlbf_invd_merge(tv->pending[vtl], TLBF_INVD_INVEPT);
+	}
+}
+
+/**
+ * tlbf_tdx_prepare_entry - the whole VP side before TDG.VP.ENTER
+ * @be: the backend
+ * @tv: the VP's TDX state
+ * @vp: the VP's shared state
+ * @l: the VP's private protocol state
+ * @ring: the ring of @vtl
+ * @vtl: the VTL about to run
+ *
+ * Announce (V1, V2), poll into the list page, apply, publish the cursor
+ * (V3) and hand the VP-enter flags to the backend. The caller then enters
+ * and reports the outcome with tlbf_tdx_entry_done().
+ * Concurrency: the VP's own thread.
+ */
+static inline void tlbf_tdx_prepare_entry(const struct tlbf_backend *be, struct tlbf_tdx_vp *tv,
+                                          struct tlbf_vp *vp, struct tlbf_vp_local *l,
+                                          const struct tlbf_ring *ring, unsigned vtl)
+{
+	struct tlbf_poll p = tlbf_vp_prepare_entry(vp, l, ring, vtl, tv->list_page, TLBF_TDX_LIST_MAX);
+	tlbf_tdx_apply(be, tv, vtl, p);
+	tlbf_vp_publish(vp, l, vtl);
+	be->ops->set_enter_flags(be->ctx, tv->vp_index, tlbf_tdx_enter_flags(tv->pending[vtl], vtl));
+	if (TLBF_BREAK(EARLY_CLEAR))
+		tv->pending[vtl] = TLBF_INVD_NONE;
+}
+
+/**
+ * tlbf_tdx_entry_done - report whether the entry actually happened
+ * @tv: the VP's TDX state
+ * @vtl: the VTL of the entry
+ * @entered: true if the kernel/TDX module reports the L2 VM was entered
+ *	(so the flags were carried out); false if it was cancelled first
+ *
+ * Only an entry that happened clears the pending flush (trap T6).
+ */
+static inline void tlbf_tdx_entry_done(struct tlbf_tdx_vp *tv, unsigned vtl, bool entered)
+{
+	if (entered)
+		tv->pending[vtl] = TLBF_INVD_NONE;
+}
+
+/**
+ * tlbf_kick_plan_send - issue the batched kick of a plan
+ * @be: the backend
+ * @pl: the plan (tlbf_kick_plan_add() results)
+ * @nbits: bits in the masks (the partition's VP count)
+ *
+ * VPs this initiator moved to EXITING get the cancel signal; all of them,
+ * and the VPs another initiator is kicking, are waited for: one backend
+ * call per non-empty mask.
+ * Returns: 0, or the first backend error.
+ */
+static inline int tlbf_kick_plan_send(const struct tlbf_backend *be, const struct tlbf_kick_plan *pl,
+                                      uint32_t nbits)
+{
+	unsigned wait = TLBF_BREAK(NO_WAIT) ? 0u : TLBF_KICK_WAIT;
+	int rc = 0;
+	if (pl->nkick)
+		rc = be->ops->kick(be->ctx, pl->kick, nbits, TLBF_KICK_CANCEL | wait);
+	if (pl->nwait && wait) {
+		int rc2 = be->ops->kick(be->ctx, pl->wait, nbits, wait);
+		if (rc == 0)
+			rc = rc2;
+	}
+	return rc;
+}
+
+/* Hyper-V CPUID leaf 0x40000004 (implementation recommendations), EAX. */
+#define TLBF_CPUID_HV_RECOMMENDATIONS 0x40000004u
+#define TLBF_HV_REC_LOCAL_FLUSH_ENTIRE (1u << 1)
+#define TLBF_HV_REC_REMOTE_FLUSH (1u << 2)
+#define TLBF_HV_REC_EX_PROCESSOR_MASKS (1u << 11)
+#define TLBF_HV_REC_FLUSH_BITS \
+	(TLBF_HV_REC_LOCAL_FLUSH_ENTIRE | TLBF_HV_REC_REMOTE_FLUSH | TLBF_HV_REC_EX_PROCESSOR_MASKS)
+
+/**
+ * tlbf_cpuid_flush_recommendations - adjust leaf 0x40000004 EAX for flushes
+ * @eax: the value otherwise reported
+ * @vsm_active: whether guest VSM (VTL 1) is active
+ *
+ * The flush hypercalls (local flush-entire, remote flush, and the Ex
+ * sparse-set forms) are recommended while guest VSM is active, where the
+ * paravisor must see every flush to keep VTL 1's view coherent, and the
+ * bits are cleared again when VSM is revoked so the guest falls back to
+ * its own IPIs.
+ * Returns: @eax with the three flush bits set or cleared.
+ */
+static inline uint32_t tlbf_cpuid_flush_recommendations(uint32_t eax, bool vsm_active)
+{
+	return vsm_active ? (eax | TLBF_HV_REC_FLUSH_BITS) : (eax & ~(uint32_t)TLBF_HV_REC_FLUSH_BITS);
+}
+
+TLBF_EXTERN_C_END
+
+#endif /* TLBFLUSH_TDX_BACKEND_H */

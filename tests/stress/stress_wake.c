@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Threaded validator of the whole shootdown path on the mock backend.
+ *
+ * VP threads run a guest loop through the mock: they enter (announce,
+ * poll, apply through the TDX mapping, publish, TDG.VP.ENTER on the mock),
+ * translate pages through their software TLB, filling it from a shared
+ * versioned page table, and leave when kicked or when they decide to. Some
+ * VP threads are also initiators: outside the guest they change page-table
+ * entries (bump versions) and issue a flush (list, entire or non-global)
+ * to a random set of VPs through the library: record, fence, wake
+ * predicate, kick plan, kick with wait.
+ *
+ * The oracle: once an initiator's flush call has returned, every VP in its
+ * set must never again use a translation of a covered page of the target
+ * VTL at a version older than the one the initiator wrote. Each use checks
+ * its cached version against that requirement.
+ *
+ * The run prints the kicks and the skips by reason, and fails on any stale
+ * use, or if nothing was flushed or kicked.
+ */
+#include "stress_common.h"
+
+#include <pthread.h>
+
+#include "tlbflush/mock_backend.h"
+#include "tlbflush/tdx_backend.h"
+#include "tlbflush/wake.h"
+
+#define NVP 6
+#define NINIT 3 /* VPs 0..NINIT-1 also initiate */
+#define NPAGES 16
+#define NGLOBAL 4 /* pages 0..NGLOBAL-1 are global mappings */
+#define VTLS TLBF_VTL_COUNT
+
+static struct tlbf_ring rings[VTLS];
+static struct tlbf_vp vps[NVP];
+static struct tlbf_mock_vp mvps[NVP];
+static struct tlbf_mock mock;
+static struct tlbf_backend be;
+static _Atomic uint64_t pt[VTLS][NPAGES];           /* page-table versions */
+static _Atomic uint64_t required[NVP][VTLS][NPAGES]; /* the oracle */
+static atomic_bool stop;
+static struct stress_opts opts;
+static _Atomic uint64_t stale, uses, requests, reasons[TLBF_WAKE__COUNT];
+static _Atomic uint64_t req_kind[3];
+
+static void relax(void *arg)
+{
+	(void)arg;
+	sched_yield();
+}
+
+static void atomic_max(_Atomic uint64_t *p, uint64_t v)
+{
+	uint64_t cur = atomic_load_explicit(p, memory_order_relaxed);
+	while (cur < v && !atomic_compare_exchange_weak_explicit(p, &cur, v, memory_order_release,
+	                                                        memory_order_relaxed))
+		;
+}
+
+static void guest_use(uint32_t vp, unsigned vtl)
+{
+	uint64_t page = stress_rand() % NPAGES, ver;
+	if (!tlbf_mock_tlb_lookup(&mock, vp, vtl, page, &ver)) {
+		ver = atomic_load_explicit(&pt[vtl][page], memory_order_acquire);
+		tlbf_mock_tlb_fill(&mock, vp, vtl, page, ver, page < NGLOBAL);
+	}
+	uint64_t need = atomic_load_explicit(&required[vp][vtl][page], memory_order_acquire);
+	atomic_fetch_add_explicit(&uses, 1, memory_order_relaxed);
+	if (ver < need && atomic_fetch_add(&stale, 1) < 5)
+		fprintf(stderr, "STALE: vp %u vtl %u page %llu used at version %llu, flushed to %llu\n",
+		        vp, vtl, (unsigned long long)page, (unsigned long long)ver,
+		        (unsigned long long)need);
+}
+
+/* One flush hypercall, as a VMM's handler would run it. */
+static void initiate(uint32_t self)
+{
+	unsigned vtl = (unsigned)(stress_rand() % VTLS);
+	uint64_t set = stress_rand() & ((UINT64_C(1) << NVP) - 1);
+	if ((stress_rand() & 3) == 0)
+		set = (UINT64_C(1) << NVP) - 1;
+	unsigned kind = (unsigned)(stress_rand() % 8); /* 0: entire, 1: non-global, else list */
+	kind = kind == 0 ? 0 : kind == 1 ? 1 : 2;
+	uint64_t ranges[3];
+	unsigned n = 0;
+	uint64_t pages[NPAGES];
+	unsigned npages = 0;
+	if (kind == 2) {
+		n = 1 + (unsigned)(stress_rand() % 3);
+		for (unsigned i = 0; i < n; i++) {
+			uint64_t p = stress_rand() % NPAGES;
+			pages[npages++] = p;
+			ranges[i] = tlbf_gva_make(p, 0);
+		}
+	} else if (kind == 1) {
+		for (uint64_t p = NGLOBAL; p < NPAGES; p++)
+			if (stress_rand() & 1)
+				pages[npages++] = p;
+	} else {
+		for (uint64_t p = 0; p < NPAGES; p++)
+			if (stress_rand() & 1)
+				pages[npages++] = p;
+	}
+	/* The guest's page-table change, before the hypercall. */
+	uint64_t newver[NPAGES];
+	for (unsigned i = 0; i < npages; i++)
+		newver[i] = atomic_fetch_add_explicit(&pt[vtl][pages[i]], 1, memory_order_release) + 1;
+
+	struct tlbf_mark mark;
+	if (kind == 2)
+		mark = tlbf_ring_push(&rings[vtl], ranges, n, false).mark;
+	else if (kind == 1)
+		mark = tlbf_ring_flush_non_global(&rings[vtl]);
+	else
+		mark = tlbf_ring_flush_entire(&rings[vtl]);
+	atomic_fetch_add_explicit(&req_kind[kind], 1, memory_order_relaxed);
+
+	tlbf_wake_fence();
+	uint64_t kick[1], wait[1];
+	struct tlbf_kick_plan plan;
+	tlbf_kick_plan_init(&plan, kick, wait, 1);
+	for (uint32_t v = 0; v < NVP; v++) {
+		enum tlbf_wake w = (set >> v) & 1 ? tlbf_wake_decide(&vps[v], v, self, vtl, mark)
+		                                  : TLBF_WAKE_SKIP_NOT_IN_SET;
+		tlbf_kick_plan_add(&plan, v, w);
+	}
+	if (tlbf_kick_plan_send(&be, &plan, NVP) != 0)
+		stress_fail("kick failed");
+	for (unsigned i = 0; i < TLBF_WAKE__COUNT; i++)
+		atomic_fetch_add_explicit(&reasons[i], plan.reasons[i], memory_order_relaxed);
+	atomic_fetch_add_explicit(&requests, 1, memory_order_relaxed);
+
+	/* The flush call has returned: from now on the oracle holds. */
+	for (uint32_t v = 0; v < NVP; v++)
+		if ((set >> v) & 1)
+			for (unsigned i = 0; i < npages; i++)
+				atomic_max(&required[v][vtl][pages[i]], newver[i]);
+}
+
+static void *vp_main(void *arg)
+{
+	uint32_t self = (uint32_t)(uintptr_t)arg;
+	stress_seed_thread(opts.seed, self);
+	static _Thread_local uint64_t list_page[TLBF_TDX_LIST_MAX];
+	struct tlbf_vp_local l;
+	struct tlbf_tdx_vp tv;
+	struct tlbf_ring *rp[VTLS];
+	for (unsigned v = 0; v < VTLS; v++)
+		rp[v] = &rings[v];
+	tlbf_tdx_vp_init(&tv, self, list_page, 0x1000 + self);
+	tlbf_vp_start(&vps[self], &l, rp);
+	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
+		unsigned vtl = (unsigned)(stress_rand() % VTLS);
+		tlbf_tdx_prepare_entry(&be, &tv, &vps[self], &l, &rings[vtl], vtl);
+		bool entered = tlbf_mock_enter(&mock, self, vtl);
+		tlbf_tdx_entry_done(&tv, vtl, entered);
+		if (entered) {
+			unsigned n = 1 + (unsigned)(stress_rand() % 64);
+			for (unsigned i = 0; i < n; i++) {
+				if (tlbf_mock_take_cancel(&mock, self))
+					break;
+				guest_use(self, vtl);
+				if (stress_chaos && (stress_rand() & 7) == 0)
+					sched_yield();
+			}
+		}
+		tlbf_vp_exit(&vps[self], &l);
+		if (self < NINIT && (stress_rand() & 3) == 0)
+			initiate(self);
+	}
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	stress_parse(argc, argv, &opts);
+	for (unsigned v = 0; v < VTLS; v++) {
+		if (opts.wrap)
+			tlbf_ring_init_at(&rings[v], UINT64_MAX - 99);
+		else
+			tlbf_ring_init(&rings[v]);
+	}
+	for (unsigned i = 0; i < NVP; i++)
+		tlbf_vp_init(&vps[i]);
+	tlbf_mock_init(&mock, vps, mvps, NVP, NULL, 0);
+	mock.relax = relax;
+	be = tlbf_mock_backend(&mock);
+	pthread_t t[NVP];
+	for (uintptr_t i = 0; i < NVP; i++)
+		pthread_create(&t[i], NULL, vp_main, (void *)i);
+	double end = stress_now() + opts.seconds;
+	while (stress_now() < end) {
+		struct timespec ts = {0, 20 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	atomic_store(&stop, true);
+	for (unsigned i = 0; i < NVP; i++)
+		pthread_join(t[i], NULL);
+
+	uint64_t entries = 0, cancelled = 0;
+	for (unsigned i = 0; i < NVP; i++) {
+		entries += mvps[i].entries;
+		cancelled += mvps[i].cancelled;
+	}
+	printf("stress_wake: %d VPs (%d initiating), %s%s%.1f s, seed %llu\n", NVP, NINIT,
+	       opts.chaos ? "chaos, " : "", opts.wrap ? "wrap, " : "", opts.seconds,
+	       (unsigned long long)opts.seed);
+	printf("  requests %llu (list %llu, entire %llu, non-global %llu), guest entries %llu "
+	       "(cancelled %llu), translations used %llu\n",
+	       (unsigned long long)requests, (unsigned long long)req_kind[2],
+	       (unsigned long long)req_kind[0], (unsigned long long)req_kind[1],
+	       (unsigned long long)entries, (unsigned long long)cancelled, (unsigned long long)uses);
+	printf("  wake decisions:");
+	for (unsigned i = 0; i < TLBF_WAKE__COUNT; i++)
+		printf(" %s %llu", tlbf_wake_name((enum tlbf_wake)i), (unsigned long long)reasons[i]);
+	printf("\n  cancel signals sent %llu, VPs waited for %llu\n",
+	       (unsigned long long)atomic_load(&mock.kicks), (unsigned long long)atomic_load(&mock.waits));
+	if (requests == 0 || uses == 0)
+		stress_fail("nothing was exercised");
+	if (stale)
+		stress_fail("%llu stale translations used after a completed flush", (unsigned long long)stale);
+	int f = atomic_load(&stress_failures);
+	printf("stale translations: %llu\n%s: %d failures\n", (unsigned long long)stale,
+	       f ? "FAILED" : "ok", f);
+	return f ? 1 : 0;
+}

@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests of the TDX mapping, the mock backend and the real backends'
+ * encodings (tlbflush/tdx_backend.h, mock_backend.h, tdx_hw.h). */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <pthread.h>
+#include <sched.h>
+#include <linux/ioctl.h>
+#include <cmocka.h>
+
+#include "tlbflush/mock_backend.h"
+#include "tlbflush/tdx_backend.h"
+#include "tlbflush/tdx_hw.h"
+
+#define NVP 4
+static struct tlbf_ring rings[TLBF_VTL_COUNT];
+static struct tlbf_ring *rp[TLBF_VTL_COUNT];
+static struct tlbf_vp vps[NVP];
+static struct tlbf_vp_local loc[NVP];
+static struct tlbf_mock_vp mvps[NVP];
+static struct tlbf_mock mock;
+static struct tlbf_mock_log_entry logbuf[256];
+static struct tlbf_backend be;
+static uint64_t list_page[NVP][TLBF_TDX_LIST_MAX];
+static struct tlbf_tdx_vp tv[NVP];
+
+static int setup(void **state)
+{
+	(void)state;
+	for (unsigned v = 0; v < TLBF_VTL_COUNT; v++) {
+		tlbf_ring_init(&rings[v]);
+		rp[v] = &rings[v];
+	}
+	for (unsigned i = 0; i < NVP; i++) {
+		tlbf_vp_init(&vps[i]);
+		tlbf_tdx_vp_init(&tv[i], i, list_page[i], 0x5000 + i);
+	}
+	tlbf_mock_init(&mock, vps, mvps, NVP, logbuf, 256);
+	be = tlbf_mock_backend(&mock);
+	return 0;
+}
+
+static uint64_t log_len(void)
+{
+	return tlbf__load(&mock.log_len, TLBF_RELAXED);
+}
+
+static uint64_t log_field(uint64_t i, int f)
+{
+	const struct tlbf_mock_log_entry *e = &logbuf[i];
+	switch (f) {
+	case 0: return tlbf__load(&((struct tlbf_mock_log_entry *)e)->op, TLBF_RELAXED);
+	case 1: return tlbf__load(&((struct tlbf_mock_log_entry *)e)->vp, TLBF_RELAXED);
+	case 2: return tlbf__load(&((struct tlbf_mock_log_entry *)e)->a, TLBF_RELAXED);
+	default: return tlbf__load(&((struct tlbf_mock_log_entry *)e)->b, TLBF_RELAXED);
+	}
+}
+
+static void precedence_merge(void **state)
+{
+	(void)state;
+	/* Strength: INVEPT(1) > INVVPID(2) > NON_GLOBAL(3) > NONE(0). */
+	const unsigned order[4] = {TLBF_INVD_NONE, TLBF_INVD_INVVPID_NON_GLOBAL, TLBF_INVD_INVVPID,
+	                           TLBF_INVD_INVEPT};
+	for (unsigned a = 0; a < 4; a++)
+		for (unsigned b = 0; b < 4; b++) {
+			unsigned want = order[a > b ? a : b];
+			assert_int_equal(tlbf_invd_merge(order[a], order[b]), want);
+			assert_int_equal(tlbf_invd_merge(order[b], order[a]), want);
+		}
+	/* Never the numeric maximum (trap T7). */
+	assert_int_equal(tlbf_invd_merge(TLBF_INVD_INVEPT, TLBF_INVD_INVVPID_NON_GLOBAL), TLBF_INVD_INVEPT);
+	assert_int_equal(tlbf_invd_rank(TLBF_INVD_INVEPT), 3);
+	assert_int_equal(tlbf_invd_rank(TLBF_INVD_NONE), 0);
+}
+
+static void encodings(void **state)
+{
+	(void)state;
+	assert_true(tlbf_tdx_vm_index(0) == UINT64_C(1) << 52);
+	assert_true(tlbf_tdx_vm_index(1) == UINT64_C(2) << 52);
+	assert_true(tlbf_tdx_enter_flags(TLBF_INVD_INVVPID_NON_GLOBAL, 1) == ((UINT64_C(2) << 52) | 3));
+	assert_true(tlbf_tdx_invgla_rcx(0, true) == ((UINT64_C(1) << 52) | 1));
+	assert_true(tlbf_tdx_invgla_rcx(1, false) == (UINT64_C(2) << 52));
+	const unsigned counts[4] = {1, 2, 32, 512};
+	for (unsigned i = 0; i < 4; i++) {
+		uint64_t info = tlbf_tdx_list_info(0xabcde, 0, counts[i]);
+		assert_int_equal(info & 0x1ff, 0);
+		assert_true(((info >> 12) & ((UINT64_C(1) << 40) - 1)) == 0xabcde);
+		assert_int_equal((info >> 52) & 0x3ff, counts[i]);
+	}
+	uint64_t info = tlbf_tdx_list_info(1, 511, 1);
+	assert_int_equal(info & 0x1ff, 511);
+	/* A simple range is its own GLA entry. */
+	assert_true(tlbf_range_to_gla(tlbf_gva_make(0x1234, 7), false) == ((UINT64_C(0x1234) << 12) | 7));
+}
+
+static void hw_backend_abi(void **state)
+{
+	(void)state;
+	/* The ioctl numbers agree with the kernel's own macros. */
+	assert_true(TLBF_MSHV_VTL_TDCALL == _IOWR(0xB8, 0x32, struct tlbf_mshv_tdcall));
+	assert_true(TLBF_MSHV_KICKCPUS == _IOW(0xB8, 0x38, struct tlbf_mshv_kick));
+	assert_int_equal(offsetof(struct tlbf_mshv_kick, cpu_mask), 8);
+	assert_int_equal(offsetof(struct tlbf_mshv_tdcall, r11_out), 48);
+	/* The backends build (they cannot run outside a TD). */
+	uint64_t flags[2] = {0, 0};
+	struct tlbf_tdx_tdcall t = {flags, NULL, NULL};
+	struct tlbf_backend b = tlbf_tdx_tdcall_backend(&t);
+	b.ops->set_enter_flags(b.ctx, 1, tlbf_tdx_enter_flags(TLBF_INVD_INVEPT, 0));
+	assert_true(flags[1] == tlbf_tdx_enter_flags(TLBF_INVD_INVEPT, 0));
+	struct tlbf_tdx_mshv m = {-1, NULL};
+	b = tlbf_tdx_mshv_backend(&m);
+	assert_non_null(b.ops->kick);
+	uint64_t mask = 1;
+	assert_int_equal(b.ops->kick(b.ctx, &mask, 1, TLBF_KICK_WAIT), -1); /* bad fd */
+}
+
+static void cpuid_bits(void **state)
+{
+	(void)state;
+	uint32_t on = tlbf_cpuid_flush_recommendations(0x1, true);
+	assert_true(on == (0x1u | (1u << 1) | (1u << 2) | (1u << 11)));
+	uint32_t off = tlbf_cpuid_flush_recommendations(on | (1u << 5), false);
+	assert_true(off == (0x1u | (1u << 5)));
+	assert_true(tlbf_cpuid_flush_recommendations(0, false) == 0);
+}
+
+/* One VP's entry through the TDX mapping on the mock. */
+static struct tlbf_poll entry(unsigned vp, unsigned vtl, bool *entered)
+{
+	struct tlbf_poll p = tlbf_vp_prepare_entry(&vps[vp], &loc[vp], &rings[vtl], vtl,
+	                                           tv[vp].list_page, TLBF_TDX_LIST_MAX);
+	tlbf_tdx_apply(&be, &tv[vp], vtl, p);
+	tlbf_vp_publish(&vps[vp], &loc[vp], vtl);
+	be.ops->set_enter_flags(be.ctx, vp, tlbf_tdx_enter_flags(tv[vp].pending[vtl], vtl));
+	*entered = tlbf_mock_enter(&mock, vp, vtl);
+	tlbf_tdx_entry_done(&tv[vp], vtl, *entered);
+	return p;
+}
+
+static void list_single_and_entire_on_the_mock(void **state)
+{
+	(void)state;
+	bool in;
+	tlbf_vp_start(&vps[0], &loc[0], rp);
+	for (uint64_t p = 0; p < 8; p++)
+		tlbf_mock_tlb_fill(&mock, 0, 0, p, 1, false);
+	/* One range: a single-entry INVGLA. */
+	uint64_t r = tlbf_gva_make(3, 0);
+	tlbf_ring_push(&rings[0], &r, 1, false);
+	uint64_t before = log_len();
+	entry(0, 0, &in);
+	assert_true(in);
+	assert_true(log_field(before, 0) == TLBF_MOCK_OP_INVGLA_SINGLE);
+	assert_true(log_field(before, 2) == tlbf_tdx_invgla_rcx(0, false));
+	assert_true(log_field(before, 3) == r);
+	uint64_t v;
+	assert_false(tlbf_mock_tlb_lookup(&mock, 0, 0, 3, &v));
+	assert_true(tlbf_mock_tlb_lookup(&mock, 0, 0, 4, &v));
+	tlbf_vp_exit(&vps[0], &loc[0]);
+
+	/* Two ranges (one of two pages): a list INVGLA straight from the page. */
+	uint64_t two[2] = {tlbf_gva_make(4, 1), tlbf_gva_make(7, 0)};
+	tlbf_ring_push(&rings[0], two, 2, false);
+	before = log_len();
+	entry(0, 0, &in);
+	assert_true(log_field(before, 0) == TLBF_MOCK_OP_INVGLA_LIST);
+	assert_true(log_field(before, 3) == tlbf_tdx_list_info(0x5000, 0, 2));
+	assert_true(list_page[0][0] == two[0] && list_page[0][1] == two[1]);
+	for (uint64_t p = 4; p < 8; p++)
+		assert_int_equal(tlbf_mock_tlb_lookup(&mock, 0, 0, p, &v), p == 6);
+	assert_true(tlbf_mock_tlb_lookup(&mock, 0, 0, 0, &v));
+	tlbf_vp_exit(&vps[0], &loc[0]);
+
+	/* Flush entire: the enter flags carry INVEPT; everything goes. */
+	tlbf_ring_flush_entire(&rings[0]);
+	before = log_len();
+	entry(0, 0, &in);
+	assert_true(log_field(before, 0) == TLBF_MOCK_OP_ENTER_FLAGS);
+	assert_true(log_field(before, 2) == tlbf_tdx_enter_flags(TLBF_INVD_INVEPT, 0));
+	assert_true(log_field(before + 1, 0) == TLBF_MOCK_OP_ENTER);
+	assert_false(tlbf_mock_tlb_lookup(&mock, 0, 0, 0, &v));
+	assert_int_equal(tv[0].pending[0], TLBF_INVD_NONE); /* cleared: entered */
+	tlbf_vp_exit(&vps[0], &loc[0]);
+}
+
+static void non_global_keeps_global_and_list_still_runs(void **state)
+{
+	(void)state;
+	bool in;
+	tlbf_vp_start(&vps[1], &loc[1], rp);
+	tlbf_mock_tlb_fill(&mock, 1, 1, 1, 1, true);  /* global */
+	tlbf_mock_tlb_fill(&mock, 1, 1, 2, 1, false); /* not global */
+	tlbf_mock_tlb_fill(&mock, 1, 1, 9, 1, true);  /* global, listed */
+	tlbf_ring_flush_non_global(&rings[1]);
+	uint64_t r = tlbf_gva_make(9, 0);
+	tlbf_ring_push(&rings[1], &r, 1, false);
+	struct tlbf_poll p = entry(1, 1, &in);
+	assert_int_equal(p.flags, TLBF_POLL_LIST | TLBF_POLL_NON_GLOBAL);
+	uint64_t v;
+	assert_true(tlbf_mock_tlb_lookup(&mock, 1, 1, 1, &v));
+	assert_false(tlbf_mock_tlb_lookup(&mock, 1, 1, 2, &v));
+	assert_false(tlbf_mock_tlb_lookup(&mock, 1, 1, 9, &v));
+	assert_int_equal(mvps[1].flushes_non_global, 1);
+}
+
+static void keep_on_cancel_clear_on_entry(void **state)
+{
+	(void)state;
+	bool in;
+	tlbf_vp_start(&vps[2], &loc[2], rp);
+	tlbf_mock_tlb_fill(&mock, 2, 0, 5, 1, false);
+	tlbf_ring_flush_entire(&rings[0]);
+	/* A kick arrives before the entry: it is cancelled. */
+	tlbf__store(&mvps[2].cancel, 1, TLBF_RELAXED);
+	entry(2, 0, &in);
+	assert_false(in);
+	assert_int_equal(tv[2].pending[0], TLBF_INVD_INVEPT); /* kept (T6) */
+	uint64_t v;
+	assert_true(tlbf_mock_tlb_lookup(&mock, 2, 0, 5, &v)); /* not flushed yet */
+	tlbf_vp_exit(&vps[2], &loc[2]);
+	/* Next entry: nothing new in the ring, but the pending flush goes. */
+	struct tlbf_poll p = entry(2, 0, &in);
+	assert_int_equal(p.flags, TLBF_POLL_NOTHING);
+	assert_true(in);
+	assert_false(tlbf_mock_tlb_lookup(&mock, 2, 0, 5, &v));
+	assert_int_equal(tv[2].pending[0], TLBF_INVD_NONE);
+	/* A list while a full flush is pending is not issued at all. */
+	tlbf_vp_exit(&vps[2], &loc[2]);
+	tlbf_ring_flush_entire(&rings[0]);
+	tlbf__store(&mvps[2].cancel, 1, TLBF_RELAXED);
+	entry(2, 0, &in);
+	assert_false(in);
+	tlbf_vp_exit(&vps[2], &loc[2]);
+	uint64_t r = tlbf_gva_make(5, 0);
+	tlbf_ring_push(&rings[0], &r, 1, false);
+	uint64_t singles = tv[2].invgla_single;
+	entry(2, 0, &in);
+	assert_true(in);
+	assert_int_equal(tv[2].invgla_single, singles);
+	assert_int_equal(tv[2].invgla_skipped, 1);
+}
+
+/* A VP thread that sits in the guest until kicked, then leaves. */
+static void *guest_until_kicked(void *arg)
+{
+	(void)arg;
+	bool in;
+	entry(3, 0, &in);
+	while (!tlbf_mock_take_cancel(&mock, 3))
+		sched_yield();
+	tlbf_vp_exit(&vps[3], &loc[3]);
+	return NULL;
+}
+
+static void kick_waits_for_the_vp(void **state)
+{
+	(void)state;
+	tlbf_vp_start(&vps[3], &loc[3], rp);
+	pthread_t t;
+	pthread_create(&t, NULL, guest_until_kicked, NULL);
+	while (tlbf_vp_state_mode(tlbf__load(&vps[3].state, TLBF_ACQUIRE)) != TLBF_VP_IN_GUEST)
+		sched_yield();
+	struct tlbf_mark m = tlbf_ring_flush_entire(&rings[0]);
+	tlbf_wake_fence();
+	uint64_t kick[1], wait[1];
+	struct tlbf_kick_plan pl;
+	tlbf_kick_plan_init(&pl, kick, wait, 1);
+	for (uint32_t v = 0; v < NVP; v++)
+		tlbf_kick_plan_add(&pl, v, tlbf_wake_decide(&vps[v], v, 0, 0, m));
+	assert_int_equal(pl.nkick, 1);
+	assert_true(kick[0] == 8);
+	assert_int_equal(tlbf_kick_plan_send(&be, &pl, NVP), 0);
+	/* Returned only once VP 3 had left the guest. */
+	assert_int_equal(tlbf_vp_state_mode(tlbf__load(&vps[3].state, TLBF_ACQUIRE)), TLBF_VP_OUTSIDE);
+	pthread_join(t, NULL);
+	assert_true(tlbf__load(&mock.kicks, TLBF_RELAXED) == 1);
+	assert_true(tlbf__load(&mock.waits, TLBF_RELAXED) == 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(precedence_merge, setup),
+		cmocka_unit_test_setup(encodings, setup),
+		cmocka_unit_test_setup(hw_backend_abi, setup),
+		cmocka_unit_test_setup(cpuid_bits, setup),
+		cmocka_unit_test_setup(list_single_and_entire_on_the_mock, setup),
+		cmocka_unit_test_setup(non_global_keeps_global_and_list_still_runs, setup),
+		cmocka_unit_test_setup(keep_on_cancel_clear_on_entry, setup),
+		cmocka_unit_test_setup(kick_waits_for_the_vp, setup),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
