@@ -39,7 +39,7 @@ static int setup(void **state)
 		tlbf_vp_init(&vps[i]);
 		tlbf_tdx_vp_init(&tv[i], i, list_page[i], 0x5000 + i);
 	}
-	tlbf_mock_init(&mock, vps, mvps, NVP, logbuf, 256);
+	tlbf_mock_init(&mock, mvps, NVP, logbuf, 256);
 	be = tlbf_mock_backend(&mock);
 	return 0;
 }
@@ -143,6 +143,13 @@ static struct tlbf_poll entry(unsigned vp, unsigned vtl, bool *entered)
 	return p;
 }
 
+/* The VM exit: the mock's and the protocol's. */
+static void leave(unsigned vp)
+{
+	tlbf_mock_leave(&mock, vp);
+	tlbf_vp_exit(&vps[vp], &loc[vp]);
+}
+
 static void list_single_and_entire_on_the_mock(void **state)
 {
 	(void)state;
@@ -162,7 +169,7 @@ static void list_single_and_entire_on_the_mock(void **state)
 	uint64_t v;
 	assert_false(tlbf_mock_tlb_lookup(&mock, 0, 0, 3, &v));
 	assert_true(tlbf_mock_tlb_lookup(&mock, 0, 0, 4, &v));
-	tlbf_vp_exit(&vps[0], &loc[0]);
+	leave(0);
 
 	/* Two ranges (one of two pages): a list INVGLA straight from the page. */
 	uint64_t two[2] = {tlbf_gva_make(4, 1), tlbf_gva_make(7, 0)};
@@ -175,7 +182,7 @@ static void list_single_and_entire_on_the_mock(void **state)
 	for (uint64_t p = 4; p < 8; p++)
 		assert_int_equal(tlbf_mock_tlb_lookup(&mock, 0, 0, p, &v), p == 6);
 	assert_true(tlbf_mock_tlb_lookup(&mock, 0, 0, 0, &v));
-	tlbf_vp_exit(&vps[0], &loc[0]);
+	leave(0);
 
 	/* Flush entire: the enter flags carry INVEPT; everything goes. */
 	tlbf_ring_flush_entire(&rings[0]);
@@ -186,7 +193,7 @@ static void list_single_and_entire_on_the_mock(void **state)
 	assert_true(log_field(before + 1, 0) == TLBF_MOCK_OP_ENTER);
 	assert_false(tlbf_mock_tlb_lookup(&mock, 0, 0, 0, &v));
 	assert_int_equal(tv[0].pending[0], TLBF_INVD_NONE); /* cleared: entered */
-	tlbf_vp_exit(&vps[0], &loc[0]);
+	leave(0);
 }
 
 static void non_global_keeps_global_and_list_still_runs(void **state)
@@ -223,7 +230,7 @@ static void keep_on_cancel_clear_on_entry(void **state)
 	assert_int_equal(tv[2].pending[0], TLBF_INVD_INVEPT); /* kept (T6) */
 	uint64_t v;
 	assert_true(tlbf_mock_tlb_lookup(&mock, 2, 0, 5, &v)); /* not flushed yet */
-	tlbf_vp_exit(&vps[2], &loc[2]);
+	leave(2);
 	/* Next entry: nothing new in the ring, but the pending flush goes. */
 	struct tlbf_poll p = entry(2, 0, &in);
 	assert_int_equal(p.flags, TLBF_POLL_NOTHING);
@@ -231,12 +238,12 @@ static void keep_on_cancel_clear_on_entry(void **state)
 	assert_false(tlbf_mock_tlb_lookup(&mock, 2, 0, 5, &v));
 	assert_int_equal(tv[2].pending[0], TLBF_INVD_NONE);
 	/* A list while a full flush is pending is not issued at all. */
-	tlbf_vp_exit(&vps[2], &loc[2]);
+	leave(2);
 	tlbf_ring_flush_entire(&rings[0]);
 	tlbf__store(&mvps[2].cancel, 1, TLBF_RELAXED);
 	entry(2, 0, &in);
 	assert_false(in);
-	tlbf_vp_exit(&vps[2], &loc[2]);
+	leave(2);
 	uint64_t r = tlbf_gva_make(5, 0);
 	tlbf_ring_push(&rings[0], &r, 1, false);
 	uint64_t singles = tv[2].invgla_single;
@@ -254,6 +261,7 @@ static void *guest_until_kicked(void *arg)
 	entry(3, 0, &in);
 	while (!tlbf_mock_take_cancel(&mock, 3))
 		sched_yield();
+	tlbf_mock_leave(&mock, 3);
 	tlbf_vp_exit(&vps[3], &loc[3]);
 	return NULL;
 }
@@ -277,7 +285,7 @@ static void kick_waits_for_the_vp(void **state)
 	assert_true(kick[0] == 8);
 	assert_int_equal(tlbf_kick_plan_send(&be, &pl, NVP), 0);
 	/* Returned only once VP 3 had left the guest. */
-	assert_int_equal(tlbf_vp_state_mode(tlbf__load(&vps[3].state, TLBF_ACQUIRE)), TLBF_VP_OUTSIDE);
+	assert_false(tlbf__load(&mvps[3].run, TLBF_ACQUIRE) & 1);
 	pthread_join(t, NULL);
 	assert_true(tlbf__load(&mock.kicks, TLBF_RELAXED) == 1);
 	assert_true(tlbf__load(&mock.waits, TLBF_RELAXED) == 1);

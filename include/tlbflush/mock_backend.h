@@ -11,15 +11,25 @@
  *     (INVEPT, INVVPID) or the non-global ones (INVVPID_NON_GLOBAL);
  *   - tlbf_mock_enter() plays TDG.VP.ENTER: it is cancelled when the VP
  *     has a pending cancel signal, otherwise it carries out the VP-enter
- *     flags and reports that the entry happened;
- *   - kick sets the cancel signal of each VP in the mask (K1) and, with
- *     TLBF_KICK_WAIT, waits until each of them has left the guest (K2);
+ *     flags and reports that the entry happened; tlbf_mock_leave() is the
+ *     VM exit;
+ *   - kick sets the cancel signal of each VP in the mask (M1) and, with
+ *     TLBF_KICK_WAIT, waits until each of them is out of the guest (M2);
+ *     like the kernel's IPI, it knows nothing of the protocol's state
+ *     words: it watches the mock's own run word (entry count and a
+ *     running bit) and returns once the VP is not running or has entered
+ *     again since the kick;
  *   - every operation is appended, in order, to an operation log in caller
  *     storage (when one is given).
  *
  * The TLB of a VP is touched only by that VP's thread (INVGLA and entry run
- * on the VP itself), so it is plain memory. The cancel word and the log
- * are shared and atomic.
+ * on the VP itself), so it is plain memory. The cancel and run words and
+ * the log are shared and atomic.
+ *
+ * Entry against kick is a store-buffering pair: the VP stores its run word
+ * then reads its cancel word; the kicker stores the cancel word then reads
+ * the run word. Both sides are seq_cst (M1, M3 and M2, M4), so either the
+ * entry sees the cancel or the kicker sees the VP running and waits.
  */
 #ifndef TLBFLUSH_MOCK_BACKEND_H
 #define TLBFLUSH_MOCK_BACKEND_H
@@ -31,7 +41,6 @@
 #include "config.h"
 #include "hv.h"
 #include "tdx_backend.h"
-#include "wake.h"
 
 /*
  * TLBF_MOCK_TLB_ENTRIES
@@ -89,6 +98,7 @@ struct tlbf_mock_tlb_entry {
 /**
  * struct tlbf_mock_vp - one VP of the mock
  * @cancel: pending cancel signal (shared: set by kickers)
+ * @run: entry count << 1 | running (shared: watched by kickers)
  * @enter_flags: flags for the next entry (VP thread only)
  * @tlb: the software TLB per VTL (VP thread only)
  * @entries, @cancelled, @flushes_entire, @flushes_non_global,
@@ -96,6 +106,7 @@ struct tlbf_mock_tlb_entry {
  */
 struct tlbf_mock_vp {
 	TLBF_ALIGNAS(TLBF_CACHE_LINE) TLBF_ATOMIC(uint64_t) cancel;
+	TLBF_ATOMIC(uint64_t) run;
 	uint64_t enter_flags;
 	uint64_t entries;
 	uint64_t cancelled;
@@ -107,7 +118,6 @@ struct tlbf_mock_vp {
 
 /**
  * struct tlbf_mock - the mock backend's state
- * @vps: the protocol's shared VP states (the wait watches them)
  * @mvps: one struct tlbf_mock_vp per VP
  * @nvps: number of VPs
  * @log: operation log storage, or NULL
@@ -119,7 +129,6 @@ struct tlbf_mock_vp {
  * @waits: statistics: VPs waited for
  */
 struct tlbf_mock {
-	struct tlbf_vp *vps;
 	struct tlbf_mock_vp *mvps;
 	uint32_t nvps;
 	struct tlbf_mock_log_entry *log;
@@ -246,15 +255,16 @@ static inline int tlbf__mock_kick(void *ctx, const uint64_t *mask, uint32_t nbit
 	uint32_t words = (nbits + 63) / 64;
 	if (nbits > m->nvps)
 		return -1;
-	if (flags & TLBF_KICK_CANCEL) {
-		for (uint32_t w = 0; w < words; w++) {
-			for (uint64_t bits = mask[w]; bits; bits &= bits - 1) {
-				uint32_t vp = w * 64 + tlbf_ctz64(bits);
+	for (uint32_t w = 0; w < words; w++) {
+		for (uint64_t bits = mask[w]; bits; bits &= bits - 1) {
+			uint32_t vp = w * 64 + tlbf_ctz64(bits);
+			struct tlbf_mock_vp *mv = &m->mvps[vp];
+			if (flags & TLBF_KICK_CANCEL) {
 				tlbf__mock_log(m, TLBF_MOCK_OP_KICK, vp, flags, 0);
-				TLBF_STEP("K1");
-				/* K1: relaxed; the VP's reaction needs no data from
-				 * us, the ordering of the request was I1/V2's job. */
-				tlbf__store(&m->mvps[vp].cancel, 1, TLBF_RELAXED);
+				TLBF_STEP("M1");
+				/* M1: seq_cst, pairs with M3 in tlbf_mock_enter()
+				 * (store-buffering pair, see the top of this file). */
+				tlbf__store(&mv->cancel, 1, TLBF_SEQ_CST);
 				tlbf__fetch_add(&m->kicks, 1, TLBF_RELAXED);
 			}
 		}
@@ -264,15 +274,18 @@ static inline int tlbf__mock_kick(void *ctx, const uint64_t *mask, uint32_t nbit
 	for (uint32_t w = 0; w < words; w++) {
 		for (uint64_t bits = mask[w]; bits; bits &= bits - 1) {
 			uint32_t vp = w * 64 + tlbf_ctz64(bits);
+			struct tlbf_mock_vp *mv = &m->mvps[vp];
 			tlbf__mock_log(m, TLBF_MOCK_OP_WAIT, vp, flags, 0);
 			tlbf__fetch_add(&m->waits, 1, TLBF_RELAXED);
-			TLBF_STEP("K2");
-			/* K2: acquire, pairs with V4 (and V1): once the VP is no
-			 * longer EXITING it has left the guest (or entered again
-			 * after our request, polling it), and everything it did in
-			 * the guest before happens before our return. */
-			while (tlbf_vp_state_mode(tlbf__load(&m->vps[vp].state, TLBF_ACQUIRE)) ==
-			       TLBF_VP_EXITING) {
+			TLBF_STEP("M2");
+			/* M2: seq_cst load (pairs with M3: a VP whose entry missed
+			 * our cancel is seen running), then acquire loads (pair
+			 * with M4: what the VP did in the guest happens before our
+			 * return). Wait while it is in the same run. */
+			uint64_t r0 = tlbf__load(&mv->run, TLBF_SEQ_CST);
+			if (!(r0 & 1))
+				continue;
+			while (tlbf__load(&mv->run, TLBF_ACQUIRE) == r0) {
 				if (m->relax)
 					m->relax(m->relax_arg);
 				else
@@ -286,16 +299,14 @@ static inline int tlbf__mock_kick(void *ctx, const uint64_t *mask, uint32_t nbit
 /**
  * tlbf_mock_init - set up the mock over caller storage
  * @m: the mock
- * @vps: the protocol's shared VP states
  * @mvps: nvps mock VPs (caller storage; cleared here)
  * @nvps: number of VPs
  * @log: log storage or NULL
  * @log_cap: entries at @log
  */
-static inline void tlbf_mock_init(struct tlbf_mock *m, struct tlbf_vp *vps, struct tlbf_mock_vp *mvps,
-                                  uint32_t nvps, struct tlbf_mock_log_entry *log, uint64_t log_cap)
+static inline void tlbf_mock_init(struct tlbf_mock *m, struct tlbf_mock_vp *mvps, uint32_t nvps,
+                                  struct tlbf_mock_log_entry *log, uint64_t log_cap)
 {
-	m->vps = vps;
 	m->mvps = mvps;
 	m->nvps = nvps;
 	m->log = log;
@@ -308,6 +319,7 @@ static inline void tlbf_mock_init(struct tlbf_mock *m, struct tlbf_vp *vps, stru
 	for (uint32_t i = 0; i < nvps; i++) {
 		struct tlbf_mock_vp *mv = &mvps[i];
 		tlbf__init(&mv->cancel, 0);
+		tlbf__init(&mv->run, 0);
 		mv->enter_flags = 0;
 		mv->entries = mv->cancelled = mv->flushes_entire = 0;
 		mv->flushes_non_global = mv->invalidated = 0;
@@ -349,10 +361,28 @@ static inline struct tlbf_backend tlbf_mock_backend(struct tlbf_mock *m)
 static inline bool tlbf_mock_take_cancel(struct tlbf_mock *m, uint32_t vp)
 {
 	TLBF_ATOMIC(uint64_t) *c = &m->mvps[vp].cancel;
-	/* Relaxed: see K1. */
+	/* Relaxed: a poll in the guest loop; the kicker waits for the VP to
+	 * leave (M4), which orders everything that matters. */
 	if (tlbf__load(c, TLBF_RELAXED) == 0)
 		return false;
 	return tlbf__xchg(c, 0, TLBF_RELAXED) != 0;
+}
+
+/**
+ * tlbf_mock_leave - the VP left guest code (VM exit) on the mock
+ * @m: the mock
+ * @vp: the VP (its own thread)
+ *
+ * M4: release store of "not running", pairs with the kicker's acquire
+ * loads (M2): every guest access before it happens before the kick
+ * returns.
+ */
+static inline void tlbf_mock_leave(struct tlbf_mock *m, uint32_t vp)
+{
+	struct tlbf_mock_vp *mv = &m->mvps[vp];
+	uint64_t run = tlbf__load(&mv->run, TLBF_RELAXED); /* only we write it */
+	TLBF_STEP("M4");
+	tlbf__store(&mv->run, run & ~UINT64_C(1), TLBF_RELEASE);
 }
 
 /**
@@ -361,7 +391,9 @@ static inline bool tlbf_mock_take_cancel(struct tlbf_mock *m, uint32_t vp)
  * @vp: the VP (its own thread)
  * @vtl: the VTL entered (checked against the flags' vm_index)
  *
- * Cancelled if a cancel signal is pending (consumed; flags untouched).
+ * Cancelled if a cancel signal is pending (consumed; flags untouched; the
+ * VP is not running afterwards). After an entry that happened, the VP runs
+ * guest code until tlbf_mock_leave().
  * Otherwise carries out the invd_translations of the last
  * set_enter_flags on the VP's TLB and reports the entry as happened.
  * Returns: true if the entry happened, false if it was cancelled.
@@ -369,9 +401,15 @@ static inline bool tlbf_mock_take_cancel(struct tlbf_mock *m, uint32_t vp)
 static inline bool tlbf_mock_enter(struct tlbf_mock *m, uint32_t vp, unsigned vtl)
 {
 	struct tlbf_mock_vp *mv = &m->mvps[vp];
-	if (tlbf_mock_take_cancel(m, vp)) {
+	uint64_t run = tlbf__load(&mv->run, TLBF_RELAXED); /* only we write it */
+	TLBF_STEP("M3");
+	/* M3: seq_cst store of "running", then the seq_cst load of the cancel
+	 * word: pairs with M1/M2 (store-buffering pair). */
+	tlbf__store(&mv->run, (run | 1) + 2, TLBF_SEQ_CST);
+	if (tlbf__load(&mv->cancel, TLBF_SEQ_CST) != 0 && tlbf_mock_take_cancel(m, vp)) {
 		mv->cancelled++;
 		tlbf__mock_log(m, TLBF_MOCK_OP_ENTER_CANCELLED, vp, mv->enter_flags, 0);
+		tlbf_mock_leave(m, vp);
 		return false;
 	}
 	uint64_t f = mv->enter_flags;

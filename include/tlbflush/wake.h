@@ -15,7 +15,7 @@
  *               poll the ring of vtl, apply                     I2 read the VP's state
  *               V3 publish the polled cursor                    I3 read its polled cursor
  *               enter guest code                                I4 CAS IN_GUEST -> EXITING
- *   VP exit:    V4 state = OUTSIDE (release)                    kick the mask, wait (K2)
+ *   VP exit:    V4 state = OUTSIDE (release)                    kick the mask, wait
  *
  * Store-buffering pair (V1/V2 against record/I1):
  *
@@ -45,10 +45,11 @@
  *
  * LABELS
  *   V1 release          -> pairs with I2     V2 seq_cst fence -> pairs with I1
- *   V3 relaxed (see tlbf_vp_publish)        V4 release -> pairs with I2, K2
+ *   V3 relaxed (see tlbf_vp_publish)        V4 release -> pairs with I2
  *   I1 seq_cst fence    -> pairs with V2     I2 acquire -> pairs with V1, V4
  *   I3 relaxed (see V3) I4 CAS acquire (for its failure case, as I2)
- *   K2 acquire, in the backend's wait (e.g. mock_backend.h)
+ *   The kick's wait ("left the guest") is the backend's: an IPI
+ *   acknowledgement on TDX, M1-M4 in mock_backend.h.
  */
 #ifndef TLBFLUSH_WAKE_H
 #define TLBFLUSH_WAKE_H
@@ -258,10 +259,9 @@ static inline bool tlbf_vp_kicked(const struct tlbf_vp *vp)
  * @vp: the VP's shared state
  * @l: the VP's private state
  *
- * V4: release, pairs with I2 and K2 (an initiator that finds the VP
- * outside, or waits for kicked VPs to leave): every
- * access the VP made while in the guest happens before the initiator's
- * flush call returns, so "left the guest" means exactly that.
+ * V4: release, pairs with I2 (an initiator that finds the VP outside and
+ * skips it): every access the VP made while in the guest happens before
+ * that initiator's flush call returns.
  * Concurrency: the VP's own thread.
  */
 static inline void tlbf_vp_exit(struct tlbf_vp *vp, struct tlbf_vp_local *l)

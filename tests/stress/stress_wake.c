@@ -165,6 +165,7 @@ static void *vp_main(void *arg)
 				if (stress_chaos && (stress_rand() & 7) == 0)
 					sched_yield();
 			}
+			tlbf_mock_leave(&mock, self);
 		}
 		tlbf_vp_exit(&vps[self], &l);
 		if (self < NINIT && (stress_rand() & 3) == 0)
@@ -184,7 +185,7 @@ int main(int argc, char **argv)
 	}
 	for (unsigned i = 0; i < NVP; i++)
 		tlbf_vp_init(&vps[i]);
-	tlbf_mock_init(&mock, vps, mvps, NVP, NULL, 0);
+	tlbf_mock_init(&mock, mvps, NVP, NULL, 0);
 	mock.relax = relax;
 	be = tlbf_mock_backend(&mock);
 	pthread_t t[NVP];
