@@ -13,5 +13,8 @@
 
 #include "config.h"
 #include "atomic_pvt.h"
+#include "hv.h"
+#include "vpset.h"
+#include "hypercall.h"
 
 #endif /* TLBFLUSH_TLBFLUSH_H */
