@@ -17,5 +17,7 @@
 #include "ring.h"
 #include "wake.h"
 #include "tdx_backend.h"
+#include "vpset.h"
+#include "hypercall.h"
 
 #endif /* TLBFLUSH_TLBFLUSH_H */
