@@ -7,7 +7,8 @@
  *               [--fast] --vps V [--vtl N] [HEX]
  *
  * HEX is the hypercall input as bytes in memory order (whitespace and a
- * leading 0x are ignored); without it the hex is read from stdin. Prints
+ * leading 0x are ignored; several HEX arguments are concatenated); without
+ * it the hex is read from stdin. Prints
  * one JSON object. Exit status: 0 the input decoded, 2 the hypercall would
  * fail (the JSON says with which status and rule), 1 usage error.
  */
@@ -45,7 +46,8 @@ static void usage(FILE *f)
 	        "  --fast         set the fast bit (with --call)\n"
 	        "  --vps V        number of VPs of the partition (1..%u)\n"
 	        "  --vtl N        the caller's VTL (default 0)\n"
-	        "  HEX            input bytes in memory order; read from stdin if absent\n"
+	        "  HEX...         input bytes in memory order (arguments are concatenated);\n"
+	        "                 read from stdin if absent\n"
 	        "\n"
 	        "Exit status: 0 decoded, 2 the hypercall fails, 1 usage error.\n",
 	        (unsigned)TLBF_MAX_VPS);
@@ -200,7 +202,11 @@ int main(int argc, char **argv)
 	bool have_control = false, have_call = false, have_vps = false, have_varhdr = false;
 	bool fast = false;
 	uint16_t code = 0;
-	const char *hex = NULL;
+	/* The hex as parsed so far; HEX arguments are parsed as they come. */
+	static unsigned char buf[MAX_INPUT];
+	size_t len = 0;
+	int half = -1;
+	bool have_hex = false;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -229,11 +235,13 @@ int main(int argc, char **argv)
 			fprintf(stderr, "tlbf-decode: unknown option %s\n", a);
 			usage(stderr);
 			return 1;
-		} else if (!hex) {
-			hex = a;
 		} else {
-			fprintf(stderr, "tlbf-decode: more than one HEX argument\n");
-			return 1;
+			have_hex = true;
+			if (!parse_hex(a, buf, &len, &half)) {
+				fprintf(stderr, "tlbf-decode: bad hex or more than %u bytes\n",
+				        MAX_INPUT);
+				return 1;
+			}
 		}
 		if (!ok) {
 			fprintf(stderr, "tlbf-decode: bad or missing value for %s\n", a);
@@ -251,22 +259,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	/* malloc'ed: aligned for u64 reads, and exactly as long as the input
-	 * (plus nothing), so a sanitizer build flags any overread. */
-	unsigned char *buf = malloc(MAX_INPUT);
-	if (!buf) {
-		fprintf(stderr, "tlbf-decode: out of memory\n");
-		return 1;
-	}
-	size_t len = 0;
-	int half = -1;
-	bool ok;
-	if (hex) {
-		ok = parse_hex(hex, buf, &len, &half);
-	} else {
+	bool ok = true;
+	if (!have_hex) {
 		char chunk[4096];
 		size_t n;
-		ok = true;
 		while (ok && (n = fread(chunk, 1, sizeof(chunk) - 1, stdin)) > 0) {
 			chunk[n] = 0;
 			if (memchr(chunk, 0, n)) {
@@ -279,16 +275,14 @@ int main(int argc, char **argv)
 	if (!ok || half >= 0) {
 		fprintf(stderr, "tlbf-decode: input is not an even number of hex digits "
 		                "(at most %u bytes)\n", MAX_INPUT);
-		free(buf);
 		return 1;
 	}
+	/* malloc'ed: aligned for u64 reads, and exactly as long as the input,
+	 * so a sanitizer build flags any overread. */
 	unsigned char *input = malloc(len ? len : 1);
-	if (!input) {
-		free(buf);
+	if (!input)
 		return 1;
-	}
 	memcpy(input, buf, len);
-	free(buf);
 
 	if (have_call) {
 		if (!have_varhdr && (code == TLBF_HVCALL_FLUSH_VA_SPACE_EX ||
@@ -302,6 +296,7 @@ int main(int argc, char **argv)
 	}
 
 	struct tlbf_flush_request req;
+	memset(&req, 0, sizeof(req));
 	enum tlbf_hypercall_rule rule;
 	enum tlbf_hv_status st = tlbf_hypercall_decode(control, input, len, (uint32_t)vps,
 	                                               (unsigned)vtl, &req, &rule);

@@ -70,6 +70,7 @@ static void expect_rule(uint64_t control, const uint64_t *words, size_t nwords,
                         uint32_t vp_count, unsigned vtl, enum tlbf_hypercall_rule expect_rule_)
 {
 	struct tlbf_flush_request req;
+	memset(&req, 0, sizeof(req));
 	enum tlbf_hypercall_rule r;
 	enum tlbf_hv_status st = dec(control, words, nwords, vp_count, vtl, &req, &r);
 	if (r != expect_rule_)
@@ -129,6 +130,7 @@ static void space_ok(void **state)
 	(void)state;
 	const uint64_t in[] = {0x1234000, 0, 0x51};
 	struct tlbf_flush_request req;
+	memset(&req, 0, sizeof(req));
 	expect_ok(ctl(SPACE, 0, 0, 0), in, 3, 64, 0, &req);
 	assert_int_equal(req.call, SPACE);
 	assert_int_equal(req.kind, TLBF_FLUSH_ENTIRE);
@@ -161,6 +163,7 @@ static void list_ok_rep_start(void **state)
 	(void)state;
 	const uint64_t in[] = {0, 0, 0x3, 0x1000, 0x2001, 0x3002, 0x4003};
 	struct tlbf_flush_request req;
+	memset(&req, 0, sizeof(req));
 	expect_ok(ctl(LIST, 0, 4, 0), in, 7, 8, 0, &req);
 	assert_int_equal(req.kind, TLBF_FLUSH_LIST);
 	assert_ptr_equal(req.ranges, g_buf + 3);
@@ -183,6 +186,7 @@ static void list_ex_tlfs_set(void **state)
 	(void)state;
 	const uint64_t in[] = {0, 0, TLBF_HV_GENERIC_SET_SPARSE_4K, 0x5, 0x21, 0x4, 0xa000, 0xb000};
 	struct tlbf_flush_request req;
+	memset(&req, 0, sizeof(req));
 	expect_ok(ctl(LIST_EX, 2, 2, 0), in, 8, 4096, 0, &req);
 	assert_int_equal(req.call, LIST_EX);
 	assert_ptr_equal(req.ranges, g_buf + 6);
@@ -208,6 +212,7 @@ static void ex_all_format_and_flag(void **state)
 {
 	(void)state;
 	struct tlbf_flush_request req;
+	memset(&req, 0, sizeof(req));
 	const uint64_t all[] = {0, 0, TLBF_HV_GENERIC_SET_ALL, 0};
 	expect_ok(ctl(SPACE_EX, 0, 0, 0), all, 4, 200, 0, &req);
 	assert_int_equal(tlbf_vpset_kind(&req.vps), TLBF_VPSET_ALL);
@@ -233,6 +238,7 @@ static void fast_bit(void **state)
 {
 	(void)state;
 	struct tlbf_flush_request req;
+	memset(&req, 0, sizeof(req));
 	const uint64_t in[] = {0, 0, 0x3, 0x1000};
 	expect_ok(tlbf_hv_control_make(LIST, true, 0, 1, 0), in, 4, 8, 0, &req);
 	assert_true(req.fast);
@@ -276,6 +282,7 @@ static void rep_rules(void **state)
 	expect_rule(ctl(LIST, 0, 2, 3), in, 7, 8, 0, TLBF_HC_RULE_REP_START);
 	expect_rule(ctl(LIST_EX, 0, 1, 4095), in, 7, 8, 0, TLBF_HC_RULE_REP_START);
 	struct tlbf_flush_request req;
+	memset(&req, 0, sizeof(req));
 	expect_ok(ctl(LIST, 0, 2, 1), in, 5, 8, 0, &req);
 }
 
@@ -292,6 +299,7 @@ static void over_page(void **state)
 	(void)state;
 	static uint64_t in[513];
 	struct tlbf_flush_request req;
+	memset(&req, 0, sizeof(req));
 	memset(in, 0, sizeof(in));
 	in[2] = 1;
 	/* non-Ex List: 3 header words + 509 ranges = 4096 bytes. */
@@ -313,6 +321,7 @@ static void misaligned(void **state)
 	(void)state;
 	static uint64_t store[8];
 	struct tlbf_flush_request req;
+	memset(&req, 0, sizeof(req));
 	enum tlbf_hypercall_rule r;
 	store[2] = 1;
 	for (unsigned off = 1; off < 8; off++) {
@@ -339,6 +348,7 @@ static void input_short(void **state)
 	for (size_t n = 0; n < 3; n++)
 		expect_rule(ctl(SPACE, 0, 0, 0), in, n, 8, 0, TLBF_HC_RULE_INPUT_SHORT);
 	struct tlbf_flush_request req;
+	memset(&req, 0, sizeof(req));
 	enum tlbf_hypercall_rule r;
 	assert_int_equal(tlbf_hypercall_decode(ctl(SPACE, 0, 0, 0), NULL, 0, 8, 0, &req, &r),
 	                 TLBF_HV_STATUS_INVALID_HYPERCALL_INPUT);
@@ -372,6 +382,7 @@ static void flag_not_allowed(void **state)
 	expect_rule(ctl(LIST, 0, 1, 0), ng, 4, 8, 0, TLBF_HC_RULE_FLAG_NOT_ALLOWED);
 	expect_rule(ctl(LIST_EX, 1, 1, 0), ng, 6, 8, 0, TLBF_HC_RULE_FLAG_NOT_ALLOWED);
 	struct tlbf_flush_request req;
+	memset(&req, 0, sizeof(req));
 	const uint64_t ok[] = {0,
 	                       TLBF_HV_FLUSH_ALL_VIRTUAL_ADDRESS_SPACES |
 	                               TLBF_HV_FLUSH_USE_EXTENDED_RANGE_FORMAT,
@@ -384,6 +395,7 @@ static void target_vtl(void **state)
 {
 	(void)state;
 	struct tlbf_flush_request req;
+	memset(&req, 0, sizeof(req));
 	const uint64_t use = TLBF_HV_FLUSH_USE_TARGET_VTL;
 	const uint64_t v0 = TLBF_HV_FLUSH_TARGET_VTL0, v1 = TLBF_HV_FLUSH_TARGET_VTL1;
 	uint64_t in[3] = {0, 0, 1};
@@ -434,6 +446,7 @@ static void varhdr_mismatch(void **state)
 	expect_rule(ctl(SPACE_EX, 0, 0, 0), in, 8, 8, 0, TLBF_HC_RULE_VARHDR_MISMATCH);
 	expect_rule(ctl(LIST_EX, 3, 1, 0), in, 8, 8, 0, TLBF_HC_RULE_VARHDR_MISMATCH);
 	struct tlbf_flush_request req;
+	memset(&req, 0, sizeof(req));
 	expect_ok(ctl(SPACE_EX, 2, 0, 0), in, 6, 8, 0, &req);
 	/* A mask of 64 banks needs 64 bank words. */
 	static uint64_t big[4 + 64];
@@ -456,6 +469,7 @@ static void set_empty(void **state)
 	/* A bank mask with zero bank words, or VPs the partition does not
 	 * have, decodes: empty is judged on the header alone. */
 	struct tlbf_flush_request req;
+	memset(&req, 0, sizeof(req));
 	const uint64_t zero_bank[] = {0, 0, 0, 0x1, 0};
 	expect_ok(ctl(SPACE_EX, 1, 0, 0), zero_bank, 5, 8, 0, &req);
 	assert_true(tlbf_vpset_empty(&req.vps));
@@ -491,6 +505,7 @@ static void rule_order(void **state)
 	expect_rule(c, in, 8, 8, 0, TLBF_HC_RULE_SET_EMPTY);
 	in[1] = TLBF_HV_FLUSH_ALL_PROCESSORS;
 	struct tlbf_flush_request req;
+	memset(&req, 0, sizeof(req));
 	expect_ok(c, in, 8, 8, 0, &req);
 }
 
@@ -538,6 +553,7 @@ static void range_policy(void **state)
 	const uint64_t in[] = {0, TLBF_HV_FLUSH_USE_EXTENDED_RANGE_FORMAT, 1,
 	                       TLBF_GVA_EXT_LARGE_PAGE, 0x5000, 0x6000};
 	struct tlbf_flush_request req;
+	memset(&req, 0, sizeof(req));
 	expect_ok(ctl(LIST, 0, 3, 0), in, 6, 8, 0, &req);
 	v = tlbf_range_policy(req.ranges, req.range_count, req.extended);
 	assert_true(v.promote);

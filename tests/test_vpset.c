@@ -80,6 +80,7 @@ static void tlfs_example(void **state)
 	const uint64_t w[] = {TLBF_HV_GENERIC_SET_SPARSE_4K, 0x5, 0x21, 0x4};
 	uint64_t *set = exact_copy(w, 4);
 	struct tlbf_vpset s;
+	memset(&s, 0, sizeof(s));
 	assert_int_equal(tlbf_vpset_parse(&s, set, 4, 4096), TLBF_HV_STATUS_SUCCESS);
 	assert_int_equal(tlbf_vpset_kind(&s), TLBF_VPSET_SPARSE_4K);
 	for (uint32_t vp = 0; vp < 5000; vp++)
@@ -106,6 +107,7 @@ static void vp_4095(void **state)
 	const uint64_t w[] = {0, UINT64_C(1) << 63, UINT64_C(1) << 63};
 	uint64_t *set = exact_copy(w, 3);
 	struct tlbf_vpset s;
+	memset(&s, 0, sizeof(s));
 	assert_int_equal(tlbf_vpset_parse(&s, set, 3, 4096), TLBF_HV_STATUS_SUCCESS);
 	assert_true(tlbf_vpset_contains(&s, 4095));
 	assert_false(tlbf_vpset_contains(&s, 4094));
@@ -142,6 +144,7 @@ static void all_64_banks(void **state)
 		           (b % 3 == 0 ? UINT64_C(0xf0f0) : 0);
 	uint64_t *set = exact_copy(w, 66);
 	struct tlbf_vpset s;
+	memset(&s, 0, sizeof(s));
 	assert_int_equal(tlbf_vpset_parse(&s, set, 65, 4096),
 	                 TLBF_HV_STATUS_INVALID_HYPERCALL_INPUT);
 	assert_int_equal(tlbf_vpset_parse(&s, set, 66, 4096), TLBF_HV_STATUS_SUCCESS);
@@ -163,6 +166,7 @@ static void small_partition(void **state)
 	const uint64_t w[] = {0, 0x5, 0x21, 0x4};
 	uint64_t *set = exact_copy(w, 4);
 	struct tlbf_vpset s;
+	memset(&s, 0, sizeof(s));
 	for (uint32_t n = 0; n <= 200; n++) {
 		assert_int_equal(tlbf_vpset_parse(&s, set, 4, n), TLBF_HV_STATUS_SUCCESS);
 		check_against_ref(&s, set, n);
@@ -189,6 +193,7 @@ static void all_and_mask64(void **state)
 {
 	(void)state;
 	struct tlbf_vpset s;
+	memset(&s, 0, sizeof(s));
 	const uint64_t all[] = {TLBF_HV_GENERIC_SET_ALL, 0};
 	for (uint32_t n = 0; n <= 4096; n += (n < 140 ? 1 : 397)) {
 		tlbf_vpset_init_all(&s, n);
@@ -268,6 +273,7 @@ static void kick_mask(void **state)
 	const uint64_t w[] = {0, 0x8000000000000005, 0x23, 0xd, 0x8000000000000001};
 	uint64_t *set = exact_copy(w, 5);
 	struct tlbf_vpset s;
+	memset(&s, 0, sizeof(s));
 	assert_int_equal(tlbf_vpset_parse(&s, set, 5, 4096), TLBF_HV_STATUS_SUCCESS);
 	assert_int_equal(tlbf_vpset_count(&s), 8);
 
@@ -289,6 +295,7 @@ static void kick_mask_values(void **state)
 	(void)state;
 	const uint64_t w[] = {0, 0x8000000000000005, 0x23, 0xd, 0x8000000000000001};
 	struct tlbf_vpset s;
+	memset(&s, 0, sizeof(s));
 	assert_int_equal(tlbf_vpset_parse(&s, w, 5, 4096), TLBF_HV_STATUS_SUCCESS);
 	uint64_t mask[64];
 	struct pred_ctx c = {0, 0, true};
@@ -330,6 +337,7 @@ static void bank_changes_between_reads(void **state)
 	const uint64_t w[] = {0, 0x5, 0x21, 0x4};
 	uint64_t *set = exact_copy(w, 4);
 	struct tlbf_vpset s;
+	memset(&s, 0, sizeof(s));
 	assert_int_equal(tlbf_vpset_parse(&s, set, 4, 4096), TLBF_HV_STATUS_SUCCESS);
 	assert_true(tlbf_vpset_contains(&s, 130));
 	set[3] = 0x8;
@@ -383,6 +391,7 @@ static void random_sets(void **state)
 		uint32_t vp_count = (uint32_t)((x >> 20) % 4097);
 		uint64_t *set = exact_copy(w, 2 + nb);
 		struct tlbf_vpset s;
+		memset(&s, 0, sizeof(s));
 		assert_int_equal(tlbf_vpset_parse(&s, set, 2 + nb, vp_count), TLBF_HV_STATUS_SUCCESS);
 		check_against_ref(&s, set, vp_count);
 		free(set);

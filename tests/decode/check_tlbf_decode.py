@@ -53,8 +53,9 @@ def case_tlfs_listex(tool):
 
 def case_space(tool):
     control = "0x%x" % 0x0002
+    # Input split over several HEX arguments, as in docs/DECODE.md.
     j = decoded(tool, ["--control", control, "--vps", "8", "--vtl", "1",
-                       hexwords(0, 0x1 << 1 | 0x1 << 2, 0x51)])
+                       hexwords(0), hexwords(0x1 << 1 | 0x1 << 2), "0x" + hexwords(0x51)])
     eq(j["kind"], "non_global", "kind")
     eq(j["target_vtl"], 1, "target vtl")
     eq(j["flags"]["names"], ["ALL_VIRTUAL_ADDRESS_SPACES", "NON_GLOBAL_MAPPINGS_ONLY"], "flags")
