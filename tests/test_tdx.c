@@ -283,7 +283,7 @@ static void kick_waits_for_the_vp(void **state)
 		tlbf_kick_plan_add(&pl, v, tlbf_wake_decide(&vps[v], v, 0, 0, m));
 	assert_int_equal(pl.nkick, 1);
 	assert_true(kick[0] == 8);
-	assert_int_equal(tlbf_kick_plan_send(&be, &pl, NVP), 0);
+	assert_int_equal(tlbf_kick_plan_send(&be, &pl, vps, NVP), 0);
 	/* Returned only once VP 3 had left the guest. */
 	assert_false(tlbf__load(&mvps[3].run, TLBF_ACQUIRE) & 1);
 	pthread_join(t, NULL);

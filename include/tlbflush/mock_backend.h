@@ -296,6 +296,15 @@ static inline int tlbf__mock_kick(void *ctx, const uint64_t *mask, uint32_t nbit
 	return 0;
 }
 
+static inline void tlbf__mock_relax(void *ctx)
+{
+	struct tlbf_mock *m = (struct tlbf_mock *)ctx;
+	if (m->relax)
+		m->relax(m->relax_arg);
+	else
+		tlbf__cpu_relax();
+}
+
 /**
  * tlbf_mock_init - set up the mock over caller storage
  * @m: the mock
@@ -342,6 +351,7 @@ static inline struct tlbf_backend tlbf_mock_backend(struct tlbf_mock *m)
 		tlbf__mock_invgla_list,
 		tlbf__mock_set_enter_flags,
 		tlbf__mock_kick,
+		tlbf__mock_relax,
 	};
 	struct tlbf_backend be;
 	be.ops = &ops;

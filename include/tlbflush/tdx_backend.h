@@ -148,6 +148,8 @@ static inline uint64_t tlbf_tdx_list_info(uint64_t list_gpa_pfn, unsigned first,
  * @set_enter_flags: the flags of VP @vp's next TDG.VP.ENTER
  * @kick: kick every CPU whose bit is set in @mask (@nbits bits), with
  *	TLBF_KICK_* @flags
+ * @relax: called while an initiator spins waiting for a VP (e.g. a
+ *	yield); NULL for a CPU pause
  *
  * Each returns 0 on success or a backend error (a TDX status, -errno).
  */
@@ -157,6 +159,7 @@ struct tlbf_backend_ops {
 	                   const uint64_t *page);
 	void (*set_enter_flags)(void *ctx, uint32_t vp, uint64_t flags);
 	int (*kick)(void *ctx, const uint64_t *mask, uint32_t nbits, unsigned flags);
+	void (*relax)(void *ctx);
 };
 
 /**
@@ -305,27 +308,54 @@ static inline void tlbf_tdx_entry_done(struct tlbf_tdx_vp *tv, unsigned vtl, boo
 }
 
 /**
- * tlbf_kick_plan_send - issue the batched kick of a plan
+ * tlbf_kick_plan_send - issue the batched kick of a plan and wait
  * @be: the backend
  * @pl: the plan (tlbf_kick_plan_add() results)
+ * @vps: the partition's VP states (the wait-only VPs are watched there)
  * @nbits: bits in the masks (the partition's VP count)
  *
- * VPs this initiator moved to EXITING get the cancel signal; all of them,
- * and the VPs another initiator is kicking, are waited for: one backend
- * call per non-empty mask.
- * Returns: 0, or the first backend error.
+ * VPs this initiator moved to EXITING get the cancel signal in one backend
+ * call with TLBF_KICK_CANCEL | TLBF_KICK_WAIT. The backend's contract: it
+ * returns once each of them is out of the guest and cannot enter it again
+ * without seeing the cancel (the mshv_vtl driver's IPI with wait and
+ * cancel_run; the mock's M1-M4).
+ *
+ * VPs another initiator is kicking (wait only) get no second signal, and
+ * the backend's wait would not do: that initiator may not have sent its
+ * cancel yet, so the VP may still be about to enter with a poll that missed
+ * this request. They are waited for on the protocol's own state word
+ * instead, until they are no longer EXITING (K2): then they have left the
+ * guest (V4) or entered again after our I1 (V1), which polls our request.
+ * A kicking initiator always sends its cancels before it waits for anyone,
+ * so these waits cannot form a cycle.
+ *
+ * Returns: 0, or the backend's kick error.
  */
 static inline int tlbf_kick_plan_send(const struct tlbf_backend *be, const struct tlbf_kick_plan *pl,
-                                      uint32_t nbits)
+                                      struct tlbf_vp *vps, uint32_t nbits)
 {
-	unsigned wait = TLBF_BREAK(NO_WAIT) ? 0u : TLBF_KICK_WAIT;
+	bool wait = !TLBF_BREAK(NO_WAIT);
 	int rc = 0;
 	if (pl->nkick)
-		rc = be->ops->kick(be->ctx, pl->kick, nbits, TLBF_KICK_CANCEL | wait);
-	if (pl->nwait && wait) {
-		int rc2 = be->ops->kick(be->ctx, pl->wait, nbits, wait);
-		if (rc == 0)
-			rc = rc2;
+		rc = be->ops->kick(be->ctx, pl->kick, nbits,
+		                   TLBF_KICK_CANCEL | (wait ? TLBF_KICK_WAIT : 0u));
+	if (!pl->nwait || !wait)
+		return rc;
+	uint32_t words = (nbits + 63) / 64;
+	for (uint32_t w = 0; w < words && w < pl->nwords; w++) {
+		for (uint64_t bits = pl->wait[w]; bits; bits &= bits - 1) {
+			struct tlbf_vp *vp = &vps[w * 64 + tlbf_ctz64(bits)];
+			TLBF_STEP("K2");
+			/* K2: acquire, pairs with V4 (and V1): everything the VP did
+			 * in the guest happens before this initiator returns. */
+			while (tlbf_vp_state_mode(tlbf__load(&vp->state, TLBF_ACQUIRE)) ==
+			       TLBF_VP_EXITING) {
+				if (be->ops->relax)
+					be->ops->relax(be->ctx);
+				else
+					tlbf__cpu_relax();
+			}
+		}
 	}
 	return rc;
 }

@@ -126,7 +126,7 @@ static void initiate(uint32_t self)
 		                                  : TLBF_WAKE_SKIP_NOT_IN_SET;
 		tlbf_kick_plan_add(&plan, v, w);
 	}
-	if (tlbf_kick_plan_send(&be, &plan, NVP) != 0)
+	if (tlbf_kick_plan_send(&be, &plan, vps, NVP) != 0)
 		stress_fail("kick failed");
 	for (unsigned i = 0; i < TLBF_WAKE__COUNT; i++)
 		atomic_fetch_add_explicit(&reasons[i], plan.reasons[i], memory_order_relaxed);
