@@ -59,9 +59,10 @@ test: deps
 	$(call configure,$(B)/gcc-asan,$(GCC_ASAN_OPTS))
 	$(call configure,$(B)/clang-tsan,$(CLANG_TSAN_OPTS),CC=clang)
 	$(call configure,$(B)/clang-asan,$(CLANG_ASAN_OPTS),CC=clang)
+	$(call configure,$(B)/fuzz,$(FUZZ_OPTS),CC=clang)
 	@rc=0; \
 	for run in "plain:unit stress compile model" "gcc-tsan:unit stress" "gcc-asan:unit stress" \
-	           "clang-tsan:unit stress" "clang-asan:unit stress"; do \
+	           "clang-tsan:unit stress" "clang-asan:unit stress" "fuzz:fuzz"; do \
 		dir=$${run%%:*}; suites=$${run#*:}; args=""; \
 		for s in $$suites; do args="$$args --suite $$s"; done; \
 		echo "=== build/$$dir: suites $$suites"; \
@@ -69,7 +70,7 @@ test: deps
 		$(MESON) compile -C $(B)/$$dir >$(B)/$$dir.compile.log 2>&1 || { cat $(B)/$$dir.compile.log; rc=1; continue; }; \
 		$(MESON) test -C $(B)/$$dir --print-errorlogs --num-processes 2 $$args || rc=1; \
 	done; \
-	python3 tests/summary.py $(B)/plain $(B)/gcc-tsan $(B)/gcc-asan $(B)/clang-tsan $(B)/clang-asan || rc=1; \
+	python3 tests/summary.py $(B)/plain $(B)/gcc-tsan $(B)/gcc-asan $(B)/clang-tsan $(B)/clang-asan $(B)/fuzz || rc=1; \
 	exit $$rc
 
 bench: deps

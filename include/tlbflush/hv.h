@@ -45,6 +45,30 @@ enum tlbf_hv_status {
 	TLBF_HV_STATUS_INVALID_PARAMETER = 0x0005
 };
 
+/**
+ * tlbf_hv_status_name - the TLFS name of a status code
+ * @status: a status value
+ *
+ * Returns: a static string such as "HV_STATUS_INVALID_PARAMETER", or
+ * "HV_STATUS_UNKNOWN" for a value this library never produces.
+ */
+static inline const char *tlbf_hv_status_name(enum tlbf_hv_status status)
+{
+	switch (status) {
+	case TLBF_HV_STATUS_SUCCESS:
+		return "HV_STATUS_SUCCESS";
+	case TLBF_HV_STATUS_INVALID_HYPERCALL_CODE:
+		return "HV_STATUS_INVALID_HYPERCALL_CODE";
+	case TLBF_HV_STATUS_INVALID_HYPERCALL_INPUT:
+		return "HV_STATUS_INVALID_HYPERCALL_INPUT";
+	case TLBF_HV_STATUS_INVALID_ALIGNMENT:
+		return "HV_STATUS_INVALID_ALIGNMENT";
+	case TLBF_HV_STATUS_INVALID_PARAMETER:
+		return "HV_STATUS_INVALID_PARAMETER";
+	}
+	return "HV_STATUS_UNKNOWN";
+}
+
 /* Input control value fields. */
 #define TLBF_HV_CONTROL_CODE_MASK UINT64_C(0xffff)
 #define TLBF_HV_CONTROL_FAST (UINT64_C(1) << 16)
@@ -68,6 +92,42 @@ enum tlbf_hv_status {
 #define TLBF_HV_FLUSH_USE_TARGET_VTL (UINT64_C(1) << 4)
 #define TLBF_HV_FLUSH_TARGET_VTL0 (UINT64_C(1) << 8)
 #define TLBF_HV_FLUSH_TARGET_VTL1 (UINT64_C(1) << 9)
+
+/* Every flag bit the TLFS defines; the others are reserved. */
+#define TLBF_HV_FLUSH_DEFINED                                                   \
+	(TLBF_HV_FLUSH_ALL_PROCESSORS | TLBF_HV_FLUSH_ALL_VIRTUAL_ADDRESS_SPACES | \
+	 TLBF_HV_FLUSH_NON_GLOBAL_MAPPINGS_ONLY |                               \
+	 TLBF_HV_FLUSH_USE_EXTENDED_RANGE_FORMAT | TLBF_HV_FLUSH_USE_TARGET_VTL | \
+	 TLBF_HV_FLUSH_TARGET_VTL0 | TLBF_HV_FLUSH_TARGET_VTL1)
+#define TLBF_HV_FLUSH_RESERVED (~TLBF_HV_FLUSH_DEFINED)
+
+/* A memory-passed hypercall input lies within one 4 KiB page. */
+#define TLBF_HV_INPUT_PAGE_BYTES 4096u
+
+/**
+ * tlbf_hv_control_make - build a hypercall input control value
+ * @code: call code (bits 0-15)
+ * @fast: the fast (register-passed) bit
+ * @varhdr_qwords: variable header size in 8-byte units (10 bits)
+ * @rep_count: rep count (12 bits)
+ * @rep_start: rep start index (12 bits)
+ *
+ * Fields wider than their bit field are truncated to it. For tests, tools
+ * and guests; the decoder takes the value as the guest wrote it.
+ *
+ * Returns: the control value.
+ */
+static inline uint64_t tlbf_hv_control_make(uint16_t code, bool fast, unsigned varhdr_qwords,
+                                            unsigned rep_count, unsigned rep_start)
+{
+	return (uint64_t)code | (fast ? TLBF_HV_CONTROL_FAST : 0) |
+	       (((uint64_t)varhdr_qwords << TLBF_HV_CONTROL_VARHDR_SHIFT) &
+	        TLBF_HV_CONTROL_VARHDR_MASK) |
+	       (((uint64_t)rep_count << TLBF_HV_CONTROL_REP_COUNT_SHIFT) &
+	        TLBF_HV_CONTROL_REP_COUNT_MASK) |
+	       (((uint64_t)rep_start << TLBF_HV_CONTROL_REP_START_SHIFT) &
+	        TLBF_HV_CONTROL_REP_START_MASK);
+}
 
 /* HV_VP_SET formats. */
 #define TLBF_HV_GENERIC_SET_SPARSE_4K UINT64_C(0)

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libFuzzer target: the whole flush-hypercall decoder (tlbflush/hypercall.h).
+ *
+ * Input: 8 bytes control value, 2 bytes VP count (modulo 4097), 1 byte
+ * caller VTL (low 2 bits), 1 byte misalignment (low 3 bits), then the
+ * hypercall input bytes. The input is copied to a heap buffer that ends
+ * exactly where the input ends (ASan reports any read past it), placed at
+ * the given misalignment when bit 7 of that byte is set.
+ *
+ * Invariants: the status is the status of the rule reported; success has
+ * rule OK; on success every VP-set member is below the VP count, membership
+ * agrees with iteration, count agrees with iteration; the ranges pointer
+ * and count lie within the input buffer and start at rep start; List calls
+ * have at least one range, Space calls none; the target VTL is at most the
+ * caller's; ALL_PROCESSORS gives an ALL set; the range policy's index is
+ * within the ranges. Failure leaves the request untouched.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tlbflush/tlbflush.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/*
+ * The checking loops are the harness, not the code under test: keep the
+ * comparison tracing of -fsanitize=fuzzer out of them, or it dominates the
+ * run time (the library calls they make are inlined but still checked by
+ * ASan and UBSan).
+ */
+#if defined(__clang__) && __clang_major__ >= 13
+#define NO_COVERAGE __attribute__((no_sanitize("coverage")))
+#else
+#define NO_COVERAGE
+#endif
+
+#define CHECK(x)                   \
+	do {                       \
+		if (!(x))          \
+			abort();   \
+	} while (0)
+
+/* Iteration, membership, count and emptiness agree; members < VP count. */
+NO_COVERAGE static void check_set(const struct tlbf_vpset *s, uint32_t vp_count)
+{
+	static uint8_t member[4096 + 64];
+	memset(member, 0, sizeof(member));
+	struct tlbf_vpset_iter it;
+	tlbf_vpset_iter_init(&it, s);
+	uint32_t vp, n = 0, prev = 0;
+	while (tlbf_vpset_iter_next(&it, &vp)) {
+		CHECK(vp < vp_count);
+		CHECK(n == 0 || vp > prev);
+		member[vp] = 1;
+		prev = vp;
+		n++;
+	}
+	for (uint32_t v = 0; v < 4096 + 64; v++)
+		CHECK(tlbf_vpset_contains(s, v) == (member[v] != 0));
+	CHECK(tlbf_vpset_count(s) == n);
+	CHECK(tlbf_vpset_empty(s) == (n == 0));
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size < 12)
+		return 0;
+	uint64_t control;
+	memcpy(&control, data, 8);
+	uint32_t vp_count = (uint32_t)(data[8] | data[9] << 8) % 4097u;
+	unsigned vtl = data[10] & 3u;
+	unsigned mis = data[11] & 7u;
+	/* Mostly aligned: misalign only when the top bit asks for it. */
+	if (!(data[11] & 0x80))
+		mis = 0;
+	size_t len = size - 12;
+	/* malloc returns 8-byte aligned memory; the input ends exactly where
+	 * the allocation ends. */
+	uint8_t *raw = (uint8_t *)malloc(len + mis ? len + mis : 1);
+	CHECK(raw);
+	uint8_t *in = raw + mis;
+	memcpy(in, data + 12, len);
+
+	struct tlbf_flush_request req, before;
+	memset(&req, 0x5a, sizeof(req));
+	before = req;
+	enum tlbf_hypercall_rule rule = TLBF_HC_RULE_COUNT;
+	enum tlbf_hv_status st = tlbf_hypercall_decode(control, len ? in : NULL, len, vp_count,
+	                                               vtl, &req, &rule);
+	CHECK(rule < TLBF_HC_RULE_COUNT);
+	CHECK(tlbf_hypercall_rule_status(rule) == st);
+	CHECK((st == TLBF_HV_STATUS_SUCCESS) == (rule == TLBF_HC_RULE_OK));
+	if (((uintptr_t)in & 7u) != 0 && len && st == TLBF_HV_STATUS_SUCCESS)
+		abort(); /* misaligned input must never decode */
+
+	if (st != TLBF_HV_STATUS_SUCCESS) {
+		CHECK(memcmp(&req, &before, sizeof(req)) == 0);
+		free(raw);
+		return 0;
+	}
+
+	uint64_t code = control & TLBF_HV_CONTROL_CODE_MASK;
+	CHECK(tlbf_hypercall_is_flush(code) && req.call == code);
+	bool list = code == TLBF_HVCALL_FLUSH_VA_LIST || code == TLBF_HVCALL_FLUSH_VA_LIST_EX;
+	CHECK(req.target_vtl <= vtl);
+	CHECK((req.flags & TLBF_HV_FLUSH_RESERVED) == 0);
+
+	/* Ranges inside the buffer, from rep start, count = reps - start. */
+	const uint64_t *lo = (const uint64_t *)in;
+	const uint64_t *hi = (const uint64_t *)(in + len);
+	if (list) {
+		uint32_t reps = (uint32_t)((control & TLBF_HV_CONTROL_REP_COUNT_MASK) >>
+		                           TLBF_HV_CONTROL_REP_COUNT_SHIFT);
+		uint32_t start = (uint32_t)((control & TLBF_HV_CONTROL_REP_START_MASK) >>
+		                            TLBF_HV_CONTROL_REP_START_SHIFT);
+		CHECK(req.kind == TLBF_FLUSH_LIST);
+		CHECK(req.range_count >= 1 && req.range_count == reps - start);
+		CHECK(req.ranges >= lo && req.ranges + req.range_count <= hi);
+		CHECK((size_t)((const uint8_t *)(req.ranges + req.range_count) - in) <=
+		      TLBF_HV_INPUT_PAGE_BYTES);
+		struct tlbf_range_verdict v =
+		        tlbf_range_policy(req.ranges, req.range_count, req.extended);
+		if (v.promote)
+			CHECK(v.first < req.range_count);
+		else
+			CHECK(v.first == req.range_count && v.reason == TLBF_RANGES_BY_LIST);
+		CHECK(v.promote == (v.reason != TLBF_RANGES_BY_LIST));
+	} else {
+		CHECK(req.kind != TLBF_FLUSH_LIST && !req.extended);
+		CHECK(req.ranges == NULL && req.range_count == 0);
+	}
+
+	/* The VP set. */
+	const struct tlbf_vpset *s = &req.vps;
+	CHECK(tlbf_vpset_vp_count(s) == vp_count);
+	if (req.flags & TLBF_HV_FLUSH_ALL_PROCESSORS)
+		CHECK(tlbf_vpset_kind(s) == TLBF_VPSET_ALL && tlbf_vpset_count(s) == vp_count);
+	check_set(s, vp_count);
+	free(raw);
+	return 0;
+}
