@@ -14,10 +14,11 @@
 #include "config.h"
 #include "atomic_pvt.h"
 #include "hv.h"
+#include "vpset.h"
+#include "hypercall.h"
 #include "ring.h"
 #include "wake.h"
 #include "tdx_backend.h"
-#include "vpset.h"
-#include "hypercall.h"
+#include "flush.h"
 
 #endif /* TLBFLUSH_TLBFLUSH_H */

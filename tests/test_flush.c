@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests of the initiator path (tlbflush/flush.h): real hypercall input
+ * is decoded, recorded, and the lazy set walked through the predicate. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "tlbflush/flush.h"
+#include "tlbflush/mock_backend.h"
+
+#define NVP 200
+static struct tlbf_ring rings[TLBF_VTL_COUNT];
+static struct tlbf_vp vps[NVP];
+static struct tlbf_vp_local loc[NVP];
+static struct tlbf_mock_vp mvps[NVP];
+static struct tlbf_mock mock;
+static struct tlbf_backend be;
+static struct tlbf_partition pt;
+static uint64_t kick[TLBF_VPSET_MASK_WORDS(NVP)], wait_[TLBF_VPSET_MASK_WORDS(NVP)];
+static uint64_t out[TLBF_RING_CAPACITY];
+
+static int setup(void **state)
+{
+	(void)state;
+	for (unsigned v = 0; v < TLBF_VTL_COUNT; v++) {
+		tlbf_ring_init(&rings[v]);
+		pt.rings[v] = &rings[v];
+	}
+	for (unsigned i = 0; i < NVP; i++)
+		tlbf_vp_init(&vps[i]);
+	pt.vps = vps;
+	pt.vp_count = NVP;
+	tlbf_mock_init(&mock, mvps, NVP, NULL, 0);
+	be = tlbf_mock_backend(&mock);
+	return 0;
+}
+
+static void start_and_announce(unsigned vp, unsigned vtl)
+{
+	tlbf_vp_start(&vps[vp], &loc[vp], pt.rings);
+	tlbf_vp_prepare_entry(&vps[vp], &loc[vp], &rings[vtl], vtl, out, TLBF_RING_CAPACITY);
+	tlbf_vp_publish(&vps[vp], &loc[vp], vtl);
+}
+
+/* ListEx on the TLFS set {0, 5, 130}: recorded as two ranges; VP 5 is in
+ * the guest (kicked), VP 0 is the initiator, VP 130 never started. */
+static void list_ex_on_a_sparse_set(void **state)
+{
+	(void)state;
+	start_and_announce(5, 0);
+	start_and_announce(6, 0); /* in the guest but not in the set */
+	uint64_t input[8] = {0, 0, TLBF_HV_GENERIC_SET_SPARSE_4K, 0x5, 0x21, 0x4,
+	                     tlbf_gva_make(0x100, 1), tlbf_gva_make(0x300, 0)};
+	uint64_t control = tlbf_hv_control_make(TLBF_HVCALL_FLUSH_VA_LIST_EX, false, 2, 2, 0);
+	struct tlbf_flush_request req;
+	memset(&req, 0, sizeof(req));
+	assert_int_equal(tlbf_hypercall_decode(control, input, sizeof(input), NVP, 0, &req, NULL),
+	                 TLBF_HV_STATUS_SUCCESS);
+	struct tlbf_flush_outcome o;
+	/* VP 5 announced but never entered the mock, so the kick's wait
+	 * returns at once and its next mock entry would be cancelled. */
+	tlbf_flush_handle(&pt, &be, &req, 0, kick, wait_, &o);
+	assert_int_equal(o.kick_rc, 0);
+	assert_int_equal(o.push.result, TLBF_PUSH_LISTED);
+	assert_int_equal(o.push.mark.kind, TLBF_MARK_LIST);
+	assert_true(o.push.mark.value == 2);
+	assert_int_equal(o.plan.reasons[TLBF_WAKE_SKIP_INITIATOR], 1);
+	assert_int_equal(o.plan.reasons[TLBF_WAKE_KICK], 1);
+	assert_int_equal(o.plan.reasons[TLBF_WAKE_SKIP_NOT_STARTED], 1);
+	assert_true(kick[0] == UINT64_C(1) << 5);
+	assert_true(kick[2] == 0 && wait_[0] == 0);
+	assert_true(tlbf_vp_kicked(&vps[5]));
+	assert_false(tlbf_vp_kicked(&vps[6]));
+	assert_true(tlbf__load(&mvps[5].cancel, TLBF_RELAXED) == 1);
+	/* VP 5's next entry polls both ranges. */
+	tlbf_vp_exit(&vps[5], &loc[5]);
+	struct tlbf_poll p = tlbf_vp_prepare_entry(&vps[5], &loc[5], &rings[0], 0, out, TLBF_RING_CAPACITY);
+	assert_int_equal(p.count, 2);
+	assert_true(out[0] == input[6] && out[1] == input[7]);
+}
+
+/* Space on all processors, non-global, target VTL 1 from VTL 1. */
+static void space_non_global_all_vtl1(void **state)
+{
+	(void)state;
+	start_and_announce(3, 1);
+	start_and_announce(4, 0); /* other VTL */
+	uint64_t input[3] = {0, TLBF_HV_FLUSH_ALL_PROCESSORS | TLBF_HV_FLUSH_NON_GLOBAL_MAPPINGS_ONLY, 0};
+	uint64_t control = tlbf_hv_control_make(TLBF_HVCALL_FLUSH_VA_SPACE, false, 0, 0, 0);
+	struct tlbf_flush_request req;
+	memset(&req, 0, sizeof(req));
+	assert_int_equal(tlbf_hypercall_decode(control, input, sizeof(input), NVP, 1, &req, NULL),
+	                 TLBF_HV_STATUS_SUCCESS);
+	assert_int_equal(req.target_vtl, 1);
+	struct tlbf_flush_outcome o;
+	tlbf_flush_handle(&pt, &be, &req, NVP, kick, wait_, &o);
+	assert_int_equal(o.push.mark.kind, TLBF_MARK_NON_GLOBAL);
+	assert_int_equal(o.plan.reasons[TLBF_WAKE_KICK], 1);
+	assert_int_equal(o.plan.reasons[TLBF_WAKE_SKIP_OTHER_VTL], 1);
+	assert_int_equal(o.plan.reasons[TLBF_WAKE_SKIP_NOT_STARTED], NVP - 2);
+	assert_true(kick[0] == UINT64_C(1) << 3);
+	assert_true(tlbf__load(&rings[1].non_global, TLBF_RELAXED) == 1);
+	assert_true(tlbf__load(&rings[0].non_global, TLBF_RELAXED) == 0);
+}
+
+/* A list with a large-page extended range is promoted before any ticket. */
+static void list_promoted_by_policy(void **state)
+{
+	(void)state;
+	uint64_t input[4] = {0, TLBF_HV_FLUSH_ALL_PROCESSORS | TLBF_HV_FLUSH_USE_EXTENDED_RANGE_FORMAT, 0,
+	                     TLBF_GVA_EXT_LARGE_PAGE | (UINT64_C(3) << 21)};
+	uint64_t control = tlbf_hv_control_make(TLBF_HVCALL_FLUSH_VA_LIST, false, 0, 1, 0);
+	struct tlbf_flush_request req;
+	memset(&req, 0, sizeof(req));
+	assert_int_equal(tlbf_hypercall_decode(control, input, sizeof(input), NVP, 0, &req, NULL),
+	                 TLBF_HV_STATUS_SUCCESS);
+	struct tlbf_push p = tlbf_flush_record(&pt, &req);
+	assert_int_equal(p.result, TLBF_PUSH_PROMOTED);
+	assert_int_equal(p.mark.kind, TLBF_MARK_ENTIRE);
+	assert_true(tlbf__load(&rings[0].claim, TLBF_RELAXED) == 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(list_ex_on_a_sparse_set, setup),
+		cmocka_unit_test_setup(space_non_global_all_vtl1, setup),
+		cmocka_unit_test_setup(list_promoted_by_policy, setup),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
