@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * bench/designs/tlbflush.c - the library as a design: one lock-free ring
- * per target VTL (broadcast use), one struct tlbf_vp per VP, the wake
- * predicate over the request's lazy VP set and one batched kick plan sent
- * with wait (tlbflush/ring.h, wake.h, tdx_backend.h).
+ * per target VTL (broadcast use), one struct tlbf_vp per VP, and the
+ * initiator path of tlbflush/flush.h: record (tlbf_flush_record()), then
+ * fence and the wake predicate over the request's lazy VP set
+ * (tlbf_flush_plan()), then one batched kick with wait
+ * (tlbf_kick_plan_send()). The VP side is tlbf_tdx_prepare_entry().
  *
  * No allocation after create, no lock: the kick masks live in the
  * initiator's slot.
@@ -13,11 +15,12 @@
 
 #include <stdlib.h>
 
+#include "tlbflush/flush.h"
 #include "tlbflush/ring.h"
-#include "tlbflush/vpset.h"
 
 struct tlbflush_design {
 	struct design base;
+	struct tlbf_partition pt;     /* what flush.h needs */
 	struct tlbf_ring *ring;       /* [TLBF_VTL_COUNT] */
 	struct tlbf_vp *vp;           /* [nvps], one cache line each */
 	struct tlbflush_local *local; /* [nvps] */
@@ -63,37 +66,28 @@ static struct design *tlbflush_create(const struct design_config *cfg)
 		tlbf_ring_init(&t->ring[v]);
 	for (uint32_t i = 0; i < cfg->nvps; i++)
 		tlbf_vp_init(&t->vp[i]);
+	for (unsigned v = 0; v < TLBF_VTL_COUNT; v++)
+		t->pt.rings[v] = &t->ring[v];
+	t->pt.vps = t->vp;
+	t->pt.vp_count = cfg->nvps;
 	return &t->base;
 }
 
 static struct design_token tlbflush_record(struct design *d, uint32_t self,
                                            const struct tlbf_flush_request *req)
 {
-	struct tlbflush_design *t = tf(d);
-	struct tlbf_ring *r = &t->ring[req->target_vtl];
+	struct tlbf_push p = tlbf_flush_record(&tf(d)->pt, req);
 	struct design_token tok;
-	switch ((enum tlbf_flush_kind)req->kind) {
-	case TLBF_FLUSH_LIST: {
-		struct tlbf_push p = tlbf_ring_push(r, req->ranges, req->range_count, req->extended);
-		tok.mark = p.mark;
-		switch (p.result) {
-		case TLBF_PUSH_LISTED:
-		case TLBF_PUSH_LAPPED: tok.how = DESIGN_REC_LIST; break;
-		case TLBF_PUSH_EMPTY: tok.how = DESIGN_REC_EMPTY; break;
-		case TLBF_PUSH_PROMOTED: tok.how = DESIGN_REC_PROMOTED; break;
-		case TLBF_PUSH_DEGRADED: tok.how = DESIGN_REC_DEGRADED; break;
-		default: tok.how = DESIGN_REC_ENTIRE; break;
-		}
-		break;
-	}
-	case TLBF_FLUSH_NON_GLOBAL:
-		tok.mark = tlbf_ring_flush_non_global(r);
-		tok.how = DESIGN_REC_NON_GLOBAL;
-		break;
-	case TLBF_FLUSH_ENTIRE:
+	tok.mark = p.mark;
+	switch (p.result) {
+	case TLBF_PUSH_EMPTY: tok.how = DESIGN_REC_EMPTY; break;
+	case TLBF_PUSH_PROMOTED: tok.how = DESIGN_REC_PROMOTED; break;
+	case TLBF_PUSH_DEGRADED: tok.how = DESIGN_REC_DEGRADED; break;
 	default:
-		tok.mark = tlbf_ring_flush_entire(r);
-		tok.how = DESIGN_REC_ENTIRE;
+		/* LISTED or LAPPED (covered by the readers' overflow). */
+		tok.how = req->kind == TLBF_FLUSH_LIST         ? DESIGN_REC_LIST
+		          : req->kind == TLBF_FLUSH_NON_GLOBAL ? DESIGN_REC_NON_GLOBAL
+		                                               : DESIGN_REC_ENTIRE;
 		break;
 	}
 	d->slot[self].st.recorded[tok.how]++;
@@ -106,17 +100,8 @@ static int tlbflush_wake(struct design *d, uint32_t self, const struct tlbf_flus
 	struct tlbflush_design *t = tf(d);
 	struct design_slot *s = &d->slot[self];
 	struct tlbf_kick_plan plan;
-	tlbf_wake_fence();
 	tlbf_kick_plan_init(&plan, s->kick, s->wait, d->mask_words);
-	struct tlbf_vpset_iter it;
-	uint32_t v;
-	tlbf_vpset_iter_init(&it, &req->vps);
-	while (tlbf_vpset_iter_next(&it, &v)) {
-		if (v >= d->nvps)
-			break;
-		tlbf_kick_plan_add(&plan, v,
-		                   tlbf_wake_decide(&t->vp[v], v, self, req->target_vtl, tok.mark));
-	}
+	tlbf_flush_plan(&t->pt, &req->vps, self, req->target_vtl, tok.mark, &plan);
 	int rc = tlbf_kick_plan_send(&d->be, &plan, t->vp, d->nvps);
 	s->st.wakes++;
 	s->st.kick_calls += plan.nkick != 0;
