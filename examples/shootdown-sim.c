@@ -739,38 +739,63 @@ static void fmt_count(char *buf, size_t len, double v)
 		snprintf(buf, len, "%.0f", v);
 }
 
+#define ROW_FMT "%-14s %8s %7s %7s %6s %7s %6s | %7s %6s %6s %6s %6s | %6s %7s %8s %6s\n"
+
+/* @s centered in @width columns (at most 39). */
+static void center(char *buf, int width, const char *s)
+{
+	int len = (int)strlen(s), left = (width - len) / 2;
+	snprintf(buf, 40, "%*s%s%*s", left, "", s, width - len - left, "");
+}
+
 static void print_header(void)
 {
 	printf("shootdown-sim: %u VPs (%u initiating), %.1f s per design, seed %" PRIu64
 	       "%s%s%s, mock backend\n\n",
 	       opt.nvps, opt.ninit, opt.seconds, opt.seed, opt.chaos ? ", chaos" : "",
 	       opt.brk ? ", break " : "", opt.brk ? design_break_name(opt.brk) : "");
-	printf("%-14s %8s %7s %7s %6s %7s %7s | %-33s | %5s %8s %8s %6s\n", "", "flush", "recorded",
-	       "as", "", "kicks", "wait", "kicks avoided, by reason", "ring", "p50", "p99", "stale");
-	printf("%-14s %8s %7s %7s %6s %7s %7s | %6s %6s %6s %6s %6s | %5s %8s %8s %6s\n", "design",
-	       "calls/s", "list", "entire", "degr", "sent", "only", "outsd", "o-vtl", "polled",
-	       "reent", "self", "ovfl", "us", "us", "uses");
+	char g[4][40];
+	center(g[0], 22, "recorded as");
+	center(g[1], 14, "kicks");
+	center(g[2], 35, "kicks avoided, by reason");
+	center(g[3], 16, "flush-call lat.");
+	printf("%-14s %8s %s %s | %s | %6s %s %6s\n", "", "flush", g[0], g[1], g[2], "ring", g[3],
+	       "stale");
+	printf(ROW_FMT, "design", "calls/s", "list", "entire", "degr", "sent", "wait", "outside",
+	       "o-vtl", "polled", "reent", "self", "ovfl", "p50 us", "p99 us", "uses");
+	printf("%.*s\n", 132, "----------------------------------------------------------------------"
+	                      "----------------------------------------------------------------------");
+}
+
+static void fmt_us(char *buf, size_t len, double ns)
+{
+	if (ns >= 1e7)
+		snprintf(buf, len, "%.0f", ns / 1e3);
+	else
+		snprintf(buf, len, "%.1f", ns / 1e3);
 }
 
 static void print_row(const struct result *r)
 {
-	char rate[16], list[16], ent[16], degr[16], kicks[16], wait[16], a[5][16], ovfl[16];
+	char c[16][16];
 	const struct design_stats *s = &r->ds;
-	fmt_count(rate, sizeof(rate), (double)r->calls / r->seconds);
-	fmt_count(list, sizeof(list), (double)s->recorded[DESIGN_REC_LIST]);
-	fmt_count(ent, sizeof(ent), (double)rec_entire(s));
-	fmt_count(degr, sizeof(degr), (double)s->recorded[DESIGN_REC_DEGRADED]);
-	fmt_count(kicks, sizeof(kicks), (double)s->kicks);
-	fmt_count(wait, sizeof(wait), (double)s->waits);
-	fmt_count(a[0], 16, (double)s->reasons[TLBF_WAKE_SKIP_OUTSIDE]);
-	fmt_count(a[1], 16, (double)s->reasons[TLBF_WAKE_SKIP_OTHER_VTL]);
-	fmt_count(a[2], 16, (double)s->reasons[TLBF_WAKE_SKIP_POLLED]);
-	fmt_count(a[3], 16, (double)s->reasons[TLBF_WAKE_SKIP_REENTERED]);
-	fmt_count(a[4], 16, (double)s->reasons[TLBF_WAKE_SKIP_INITIATOR]);
-	fmt_count(ovfl, sizeof(ovfl), (double)s->overflows);
-	printf("%-14s %8s %7s %7s %6s %7s %7s | %6s %6s %6s %6s %6s | %5s %8.1f %8.1f %6" PRIu64 "\n",
-	       r->name, rate, list, ent, degr, kicks, wait, a[0], a[1], a[2], a[3], a[4], ovfl,
-	       r->p50_ns / 1e3, r->p99_ns / 1e3, r->stale);
+	fmt_count(c[0], 16, (double)r->calls / r->seconds);
+	fmt_count(c[1], 16, (double)s->recorded[DESIGN_REC_LIST]);
+	fmt_count(c[2], 16, (double)rec_entire(s));
+	fmt_count(c[3], 16, (double)s->recorded[DESIGN_REC_DEGRADED]);
+	fmt_count(c[4], 16, (double)s->kicks);
+	fmt_count(c[5], 16, (double)s->waits);
+	fmt_count(c[6], 16, (double)s->reasons[TLBF_WAKE_SKIP_OUTSIDE]);
+	fmt_count(c[7], 16, (double)s->reasons[TLBF_WAKE_SKIP_OTHER_VTL]);
+	fmt_count(c[8], 16, (double)s->reasons[TLBF_WAKE_SKIP_POLLED]);
+	fmt_count(c[9], 16, (double)s->reasons[TLBF_WAKE_SKIP_REENTERED]);
+	fmt_count(c[10], 16, (double)s->reasons[TLBF_WAKE_SKIP_INITIATOR]);
+	fmt_count(c[11], 16, (double)s->overflows);
+	fmt_us(c[12], 16, r->p50_ns);
+	fmt_us(c[13], 16, r->p99_ns);
+	snprintf(c[14], 16, "%" PRIu64, r->stale);
+	printf(ROW_FMT, r->name, c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10],
+	       c[11], c[12], c[13], c[14]);
 	fflush(stdout);
 }
 
@@ -789,19 +814,22 @@ static void print_footer(const struct result *res, unsigned n)
 		fmt_count(u, 16, (double)r->uses);
 		printf("%-14s %10s %10s %9s %10s %10s %10s\n", r->name, e, cn, k, inv, ve, u);
 	}
-	printf("\nflush calls/s: completed hypercall handlers (decode, record, wake, kick with wait)"
-	       " per second.\n"
-	       "recorded as: list, or entire (Space calls, promoted and degraded lists); degr: lists"
-	       " degraded by contention.\n"
-	       "kicks sent: cancel signals; wait only: VPs another initiator was kicking. Avoided:"
-	       " outside the guest,\n"
-	       "in another VTL, already polled past the request, re-entered after the fence, the"
-	       " initiator itself.\n"
-	       "ring ovfl: polls that lost entries and flushed everything. p50/p99: flush-call"
-	       " latency.\n"
-	       "entries/cancelled: guest entries and entries cancelled by a kick; kicked: runs cut"
-	       " short by a kick;\n"
-	       "invgla/vp-entire: flushes the VPs applied by list and by flushing everything.\n");
+	printf("\ncalls/s: flush hypercalls completed per second (decode, record, wake, kick with"
+	       " wait).\n"
+	       "recorded as: list of ranges, or entire (Space calls, lists promoted or degraded);"
+	       " degr: lists that\n"
+	       "  fell back to flush-entire under contention (slot held by a stalled writer; full"
+	       " FIFO).\n"
+	       "kicks: sent = cancel signals, wait = VPs only waited for (another initiator kicks"
+	       " them).\n"
+	       "avoided: VP outside the guest, in the other VTL, already polled past the request,"
+	       " re-entered\n"
+	       "  after the fence, or the initiator itself. ring ovfl: polls that lost entries and"
+	       " flushed all.\n"
+	       "entries/cancelled: guest entries, and entries a kick cancelled; kicked: guest runs"
+	       " cut short;\n"
+	       "invgla/vp-entire: flushes the VPs carried out by INVGLA and by flushing"
+	       " everything.\n");
 	uint64_t stale = 0;
 	for (unsigned i = 0; i < n; i++)
 		stale += res[i].stale;
