@@ -654,12 +654,15 @@ static int run_design(const struct design_ops *ops, unsigned index, unsigned cou
 		uint64_t left = end - now;
 		struct timespec ts = {0, (long)(left < 100000000u ? left : 100000000u)};
 		nanosleep(&ts, NULL);
+		uint64_t calls = 0, stale = 0;
+		for (uint32_t i = 0; i < n; i++) {
+			calls += atomic_load_explicit(&sim.vp[i].calls, memory_order_relaxed);
+			stale += atomic_load_explicit(&sim.vp[i].stale, memory_order_relaxed);
+		}
+		/* With --break the point is made once the oracle fired. */
+		if (opt.brk && stale)
+			break;
 		if (progress_enabled()) {
-			uint64_t calls = 0, stale = 0;
-			for (uint32_t i = 0; i < n; i++) {
-				calls += atomic_load_explicit(&sim.vp[i].calls, memory_order_relaxed);
-				stale += atomic_load_explicit(&sim.vp[i].stale, memory_order_relaxed);
-			}
 			fprintf(stderr, "\r  [%u/%u] %-14s %5.1f / %.1f s   flush calls %10" PRIu64
 			                "   stale %" PRIu64 " ",
 			        index + 1, count, ops->name, (double)(now_ns() - start) / 1e9, opt.seconds,
@@ -785,7 +788,8 @@ static void print_row(const struct result *r)
 	fmt_count(c[3], 16, (double)s->recorded[DESIGN_REC_DEGRADED]);
 	fmt_count(c[4], 16, (double)s->kicks);
 	fmt_count(c[5], 16, (double)s->waits);
-	fmt_count(c[6], 16, (double)s->reasons[TLBF_WAKE_SKIP_OUTSIDE]);
+	fmt_count(c[6], 16,
+	          (double)(s->reasons[TLBF_WAKE_SKIP_OUTSIDE] + s->reasons[TLBF_WAKE_SKIP_NOT_STARTED]));
 	fmt_count(c[7], 16, (double)s->reasons[TLBF_WAKE_SKIP_OTHER_VTL]);
 	fmt_count(c[8], 16, (double)s->reasons[TLBF_WAKE_SKIP_POLLED]);
 	fmt_count(c[9], 16, (double)s->reasons[TLBF_WAKE_SKIP_REENTERED]);
@@ -822,10 +826,11 @@ static void print_footer(const struct result *res, unsigned n)
 	       " FIFO).\n"
 	       "kicks: sent = cancel signals, wait = VPs only waited for (another initiator kicks"
 	       " them).\n"
-	       "avoided: VP outside the guest, in the other VTL, already polled past the request,"
-	       " re-entered\n"
-	       "  after the fence, or the initiator itself. ring ovfl: polls that lost entries and"
-	       " flushed all.\n"
+	       "avoided: VP outside the guest (or not started), in the other VTL, already polled"
+	       " past the request,\n"
+	       "  re-entered after the fence, or the initiator itself. ring ovfl: polls that lost"
+	       " entries and\n"
+	       "  flushed everything (kvm-fifo: pushes that found a full FIFO).\n"
 	       "entries/cancelled: guest entries, and entries a kick cancelled; kicked: guest runs"
 	       " cut short;\n"
 	       "invgla/vp-entire: flushes the VPs carried out by INVGLA and by flushing"
@@ -901,7 +906,8 @@ static void usage(FILE *f, const char *argv0)
 	        "\n"
 	        "  --vps N           VP threads (1..%u, default 8)\n"
 	        "  --initiators M    VPs that also issue flush calls (1..N, default 2)\n"
-	        "  --seconds S       run time per design (default 8)\n"
+	        "  --seconds S       run time per design (default 8; with --break the run\n"
+	        "                    ends early once a stale translation was seen)\n"
 	        "  --design NAME     tlbflush, rwlock, mutex-seqlock, kvm-fifo, or all (default:\n"
 	        "                    all; tlbflush with --break)\n"
 	        "  --chaos           yield or sleep at random at every labelled step of push,\n"
@@ -909,12 +915,12 @@ static void usage(FILE *f, const char *argv0)
 	        "  --seed X          random seed (default: from the clock; printed)\n"
 	        "  --json            one JSON object per design on stdout, nothing else\n"
 	        "  --break STEP      disable one protocol step of the tlbflush design, to show\n"
-	        "                    that the oracle catches it: pending-skip (poll stops at a\n"
-	        "                    pending slot), early-clear (VP-enter flush flag cleared\n"
-	        "                    before the entry happened), late-announce (poll before\n"
-	        "                    announcing), no-wait (kick without waiting), no-kick (skip\n"
-	        "                    VPs that need a kick), skip-exiting (do not wait for VPs\n"
-	        "                    another initiator is kicking)\n"
+	        "                    that the oracle catches it: pending-skip (a poll drops the\n"
+	        "                    ranges behind a pending slot), early-clear (VP-enter flush\n"
+	        "                    flag cleared before the entry happened), late-announce (poll\n"
+	        "                    before announcing), no-wait (kick without waiting), no-kick\n"
+	        "                    (skip VPs that need a kick), skip-exiting (do not wait for\n"
+	        "                    VPs another initiator is kicking). Other designs ignore it.\n"
 	        "  --help            this text\n"
 	        "\n"
 	        "Exit status: 0 no stale translation, 3 stale translations observed, 1 the run\n"
