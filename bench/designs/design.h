@@ -64,6 +64,8 @@
 #include "tlbflush/tdx_backend.h"
 #include "tlbflush/wake.h"
 
+TLBF_EXTERN_C_BEGIN
+
 /**
  * enum design_recorded - how a request was recorded
  * @DESIGN_REC_LIST: as a list of ranges
@@ -171,7 +173,7 @@ struct design_ops {
  * @wait: wait-mask scratch (mask_words words)
  */
 struct design_slot {
-	_Alignas(64) struct design_stats st;
+	TLBF_ALIGNAS(64) struct design_stats st;
 	uint64_t *kick;
 	uint64_t *wait;
 };
@@ -282,5 +284,7 @@ static inline void design_count_reason(struct design_slot *s, enum tlbf_wake w)
 {
 	s->st.reasons[w]++;
 }
+
+TLBF_EXTERN_C_END
 
 #endif /* TLBF_BENCH_DESIGN_H */

@@ -25,6 +25,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#define DESIGN_NORETURN [[noreturn]]
+#else
+#define DESIGN_NORETURN _Noreturn
+#endif
+
 /* The protocol steps --break can disable (the TLBF_BREAK names). */
 enum design_break {
 	DESIGN_BREAK_NONE = 0,
@@ -55,7 +62,7 @@ uint64_t design_hook_rand(void);
 void design_hook_step(const char *label);
 
 /* Report a failed TLBF_ASSERT and abort. */
-_Noreturn void design_hook_assert_failed(const char *file, int line, const char *expr);
+DESIGN_NORETURN void design_hook_assert_failed(const char *file, int line, const char *expr);
 
 #ifdef DESIGN_HOOKS
 #define TLBF_STEP(label) (design_hook_chaos ? design_hook_step(label) : (void)0)
@@ -65,6 +72,10 @@ _Noreturn void design_hook_assert_failed(const char *file, int line, const char 
 #define DESIGN_STEP(label) (design_hook_chaos ? design_hook_step(label) : (void)0)
 #else
 #define DESIGN_STEP(label) ((void)0)
+#endif
+
+#ifdef __cplusplus
+}
 #endif
 
 #endif /* TLBF_BENCH_HOOKS_H */
