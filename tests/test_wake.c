@@ -161,6 +161,26 @@ static void polled_past_across_the_wrap(void **state)
 	assert_true(loc[0].cursor[0].list < UINT64_MAX - 50); /* wrapped */
 }
 
+/* The 56-bit entry epoch wraps: decisions and the CAS race stay right. */
+static void epoch_wraps(void **state)
+{
+	(void)state;
+	tlbf_vp_start(&vps[0], &loc[0], rp);
+	loc[0].epoch = (UINT64_C(1) << 56) - 50;
+	for (unsigned i = 0; i < 100; i++) {
+		enter(0, 0);
+		uint64_t s = tlbf__load(&vps[0].state, TLBF_RELAXED);
+		assert_int_equal(tlbf_vp_state_mode(s), TLBF_VP_IN_GUEST);
+		struct tlbf_mark m = push_one(0, i);
+		assert_int_equal(tlbf_wake_decide(&vps[0], 0, 9, 0, m), TLBF_WAKE_KICK);
+		assert_int_equal(tlbf_wake_decide(&vps[0], 0, 8, 0, m), TLBF_WAKE_WAIT_ONLY);
+		tlbf_vp_exit(&vps[0], &loc[0]);
+		assert_int_equal(tlbf_wake_decide(&vps[0], 0, 8, 0, m), TLBF_WAKE_SKIP_OUTSIDE);
+	}
+	/* The epoch field went through zero. */
+	assert_true(loc[0].epoch > (UINT64_C(1) << 56));
+}
+
 /* The CAS of I4 loses a race: the hook plays the other party. */
 static unsigned race_vp;
 static uint64_t race_word;
@@ -230,6 +250,7 @@ int main(void)
 		cmocka_unit_test_setup(polled_past_each_kind, setup),
 		cmocka_unit_test_setup(polled_past_across_the_wrap, setup),
 		cmocka_unit_test_setup(kick_cas_races, setup),
+		cmocka_unit_test_setup(epoch_wraps, setup),
 		cmocka_unit_test_setup(kick_plan_masks, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

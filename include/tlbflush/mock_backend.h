@@ -353,10 +353,7 @@ static inline struct tlbf_backend tlbf_mock_backend(struct tlbf_mock *m)
 		tlbf__mock_kick,
 		tlbf__mock_relax,
 	};
-	struct tlbf_backend be;
-	be.ops = &ops;
-	be.ctx = m;
-	return be;
+	return tlbf_backend_make(&ops, m);
 }
 
 /**

@@ -173,6 +173,21 @@ struct tlbf_backend {
 };
 
 /**
+ * tlbf_backend_make - a backend from its operations and context
+ * @ops: the implementation (static storage)
+ * @ctx: its state
+ *
+ * Returns: the backend.
+ */
+static inline struct tlbf_backend tlbf_backend_make(const struct tlbf_backend_ops *ops, void *ctx)
+{
+	struct tlbf_backend be;
+	be.ops = ops;
+	be.ctx = ctx;
+	return be;
+}
+
+/**
  * struct tlbf_tdx_vp - TDX state private to one VP's thread
  * @list_page: the VP's INVGLA list page (TLBF_TDX_LIST_MAX entries); polls
  *	write GLA entries straight into it

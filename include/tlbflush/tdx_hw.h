@@ -118,10 +118,7 @@ static inline struct tlbf_backend tlbf_tdx_tdcall_backend(struct tlbf_tdx_tdcall
 		tlbf__tdcall_kick,
 		0,
 	};
-	struct tlbf_backend be;
-	be.ops = &ops;
-	be.ctx = t;
-	return be;
+	return tlbf_backend_make(&ops, t);
 }
 
 #if TLBF_HAVE_MSHV
@@ -242,10 +239,7 @@ static inline struct tlbf_backend tlbf_tdx_mshv_backend(struct tlbf_tdx_mshv *m)
 		tlbf__mshv_kick,
 		0,
 	};
-	struct tlbf_backend be;
-	be.ops = &ops;
-	be.ctx = m;
-	return be;
+	return tlbf_backend_make(&ops, m);
 }
 
 #endif /* TLBF_HAVE_MSHV */

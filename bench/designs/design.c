@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench/designs/design.c - the parts every design shares: the list of
+ * designs, the thread slots, the generic entry path and the statistics.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "design.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const struct design_ops *const design_list[] = {
+	&design_tlbflush_ops,
+	&design_rwlock_ops,
+	&design_mutex_seqlock_ops,
+	&design_kvm_fifo_ops,
+	NULL,
+};
+
+const struct design_ops *design_find(const char *name)
+{
+	for (unsigned i = 0; design_list[i]; i++)
+		if (strcmp(design_list[i]->name, name) == 0)
+			return design_list[i];
+	return NULL;
+}
+
+void *design_alloc(size_t size)
+{
+	size_t rounded = (size + 63) & ~(size_t)63;
+	void *p = aligned_alloc(64, rounded ? rounded : 64);
+	if (p)
+		memset(p, 0, rounded ? rounded : 64);
+	return p;
+}
+
+int design_base_init(struct design *d, const struct design_ops *ops,
+                     const struct design_config *cfg)
+{
+	d->ops = ops;
+	d->nvps = cfg->nvps;
+	d->nslots = cfg->nslots > cfg->nvps ? cfg->nslots : cfg->nvps;
+	d->mask_words = (cfg->nvps + 63) / 64;
+	d->be = cfg->backend;
+	d->slot = design_alloc(sizeof(*d->slot) * d->nslots);
+	if (!d->slot)
+		return -1;
+	for (uint32_t i = 0; i < d->nslots; i++) {
+		d->slot[i].kick = design_alloc(sizeof(uint64_t) * d->mask_words);
+		d->slot[i].wait = design_alloc(sizeof(uint64_t) * d->mask_words);
+		if (!d->slot[i].kick || !d->slot[i].wait) {
+			design_base_fini(d);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void design_base_fini(struct design *d)
+{
+	if (!d->slot)
+		return;
+	for (uint32_t i = 0; i < d->nslots; i++) {
+		free(d->slot[i].kick);
+		free(d->slot[i].wait);
+	}
+	free(d->slot);
+	d->slot = NULL;
+}
+
+struct design *design_create(const struct design_ops *ops, const struct design_config *cfg)
+{
+	if (cfg->nvps == 0 || cfg->nvps > TLBF_MAX_VPS)
+		return NULL;
+	return ops->create(cfg);
+}
+
+void design_destroy(struct design *d)
+{
+	if (d)
+		d->ops->destroy(d);
+}
+
+void design_get_stats(const struct design *d, struct design_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	for (uint32_t i = 0; i < d->nslots; i++) {
+		const struct design_stats *s = &d->slot[i].st;
+		for (unsigned k = 0; k < DESIGN_REC__COUNT; k++)
+			st->recorded[k] += s->recorded[k];
+		for (unsigned k = 0; k < TLBF_WAKE__COUNT; k++)
+			st->reasons[k] += s->reasons[k];
+		st->wakes += s->wakes;
+		st->kick_calls += s->kick_calls;
+		st->kicks += s->kicks;
+		st->waits += s->waits;
+		st->overflows += s->overflows;
+		st->errors += s->errors;
+	}
+	if (d->ops->get_stats)
+		d->ops->get_stats(d, st);
+}
+
+void design_prepare_entry(struct design *d, uint32_t vp, unsigned vtl, struct tlbf_tdx_vp *tv)
+{
+	if (d->ops->prepare_entry) {
+		d->ops->prepare_entry(d, vp, vtl, tv);
+		return;
+	}
+	d->ops->vp_announce(d, vp, vtl);
+	struct tlbf_poll p = d->ops->vp_poll(d, vp, vtl, tv->list_page, TLBF_TDX_LIST_MAX);
+	tlbf_tdx_apply(&d->be, tv, vtl, p);
+	d->ops->vp_publish(d, vp, vtl);
+	d->be.ops->set_enter_flags(d->be.ctx, vp, tlbf_tdx_enter_flags(tv->pending[vtl], vtl));
+}
+
+const char *design_reason_name(enum tlbf_wake w)
+{
+	switch (w) {
+	case TLBF_WAKE_KICK: return "kick";
+	case TLBF_WAKE_WAIT_ONLY: return "wait_only";
+	case TLBF_WAKE_SKIP_NOT_IN_SET: return "not_in_set";
+	case TLBF_WAKE_SKIP_INITIATOR: return "initiator";
+	case TLBF_WAKE_SKIP_NOT_STARTED: return "not_started";
+	case TLBF_WAKE_SKIP_OUTSIDE: return "outside";
+	case TLBF_WAKE_SKIP_OTHER_VTL: return "other_vtl";
+	case TLBF_WAKE_SKIP_POLLED: return "polled";
+	case TLBF_WAKE_SKIP_REENTERED: return "reentered";
+	case TLBF_WAKE__COUNT: break;
+	}
+	return "?";
+}
+
+const char *design_recorded_name(enum design_recorded r)
+{
+	switch (r) {
+	case DESIGN_REC_LIST: return "list";
+	case DESIGN_REC_ENTIRE: return "entire";
+	case DESIGN_REC_NON_GLOBAL: return "non_global";
+	case DESIGN_REC_PROMOTED: return "promoted";
+	case DESIGN_REC_DEGRADED: return "degraded";
+	case DESIGN_REC_EMPTY: return "empty";
+	case DESIGN_REC__COUNT: break;
+	}
+	return "?";
+}

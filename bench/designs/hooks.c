@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench/designs/hooks.c - the chaos step, the break mode and a per-thread
+ * random generator (see hooks.h).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "hooks.h"
+
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+bool design_hook_chaos;
+enum design_break design_hook_break;
+
+static const char *const break_names[DESIGN_BREAK__COUNT] = {
+	"none", "pending-skip", "early-clear", "late-announce", "no-wait", "no-kick", "skip-exiting",
+};
+
+const char *design_break_name(enum design_break b)
+{
+	return (unsigned)b < DESIGN_BREAK__COUNT ? break_names[b] : "?";
+}
+
+enum design_break design_break_parse(const char *name)
+{
+	for (unsigned i = 0; i < DESIGN_BREAK__COUNT; i++)
+		if (strcmp(name, break_names[i]) == 0)
+			return (enum design_break)i;
+	return DESIGN_BREAK__COUNT;
+}
+
+static _Thread_local uint64_t rng_state;
+
+void design_hook_seed_thread(uint64_t seed, uint32_t id)
+{
+	/* splitmix64 of (seed, id): distinct, well-mixed, never zero. */
+	uint64_t z = seed + UINT64_C(0x9e3779b97f4a7c15) * ((uint64_t)id + 1);
+	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+	rng_state = (z ^ (z >> 31)) | 1;
+}
+
+uint64_t design_hook_rand(void)
+{
+	uint64_t x = rng_state ? rng_state : UINT64_C(0x2545f4914f6cdd1d);
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	rng_state = x;
+	return x * UINT64_C(2685821657736338717);
+}
+
+void design_hook_step(const char *label)
+{
+	(void)label;
+	if (!design_hook_chaos)
+		return;
+	uint64_t r = design_hook_rand();
+	if ((r & 3) != 0)
+		return;
+	if (((r >> 2) & 31) == 0) {
+		/* Now and then a sleep long enough to be descheduled. */
+		struct timespec ts = {0, (long)(1000 + ((r >> 8) % 50000))};
+		nanosleep(&ts, NULL);
+	} else {
+		sched_yield();
+	}
+}
+
+_Noreturn void design_hook_assert_failed(const char *file, int line, const char *expr)
+{
+	fprintf(stderr, "%s:%d: assertion failed: %s\n", file, line, expr);
+	abort();
+}

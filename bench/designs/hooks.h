@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench/designs/hooks.h - runtime chaos and fault injection for the
+ * instrumented build of the designs and for the shootdown simulator.
+ *
+ * Include this before any tlbflush header. With DESIGN_HOOKS defined (the
+ * instrumented library, tlbf_designs_sim, and everything that links it)
+ * it defines the library's hooks:
+ *   TLBF_STEP(label)  calls design_hook_step(): in chaos mode it yields
+ *                     or sleeps a few microseconds, at random, to widen
+ *                     the races between the labelled steps;
+ *   TLBF_BREAK(name)  true when --break selected that step, which the
+ *                     library then skips (only the tlbflush design has
+ *                     such steps);
+ *   TLBF_ASSERT(e)    aborts with a message.
+ * Without DESIGN_HOOKS (the benchmark build) the library keeps its
+ * defaults and every hook compiles to nothing.
+ *
+ * The settings are plain globals: set them before starting any thread
+ * that uses the designs, and do not change them while such threads run.
+ */
+#ifndef TLBF_BENCH_HOOKS_H
+#define TLBF_BENCH_HOOKS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* The protocol steps --break can disable (the TLBF_BREAK names). */
+enum design_break {
+	DESIGN_BREAK_NONE = 0,
+	DESIGN_BREAK_PENDING_SKIP,
+	DESIGN_BREAK_EARLY_CLEAR,
+	DESIGN_BREAK_LATE_ANNOUNCE,
+	DESIGN_BREAK_NO_WAIT,
+	DESIGN_BREAK_NO_KICK,
+	DESIGN_BREAK_SKIP_EXITING,
+	DESIGN_BREAK__COUNT
+};
+
+/* Command-line name of a break mode ("pending-skip", ...; "none"). */
+const char *design_break_name(enum design_break b);
+/* Parse a command-line name; DESIGN_BREAK__COUNT if unknown. */
+enum design_break design_break_parse(const char *name);
+
+/* Chaos mode: yield or sleep at every labelled step. */
+extern bool design_hook_chaos;
+/* The selected break mode. */
+extern enum design_break design_hook_break;
+
+/* Seed this thread's generator (chaos decisions, and design_hook_rand()). */
+void design_hook_seed_thread(uint64_t seed, uint32_t id);
+/* Next value of this thread's generator (xorshift64*). */
+uint64_t design_hook_rand(void);
+/* A labelled step was reached: in chaos mode, maybe yield or sleep. */
+void design_hook_step(const char *label);
+
+/* Report a failed TLBF_ASSERT and abort. */
+_Noreturn void design_hook_assert_failed(const char *file, int line, const char *expr);
+
+#ifdef DESIGN_HOOKS
+#define TLBF_STEP(label) (design_hook_chaos ? design_hook_step(label) : (void)0)
+#define TLBF_BREAK(name) (design_hook_break == DESIGN_BREAK_##name)
+#define TLBF_ASSERT(expr) \
+	((expr) ? (void)0 : design_hook_assert_failed(__FILE__, __LINE__, #expr))
+#define DESIGN_STEP(label) (design_hook_chaos ? design_hook_step(label) : (void)0)
+#else
+#define DESIGN_STEP(label) ((void)0)
+#endif
+
+#endif /* TLBF_BENCH_HOOKS_H */
