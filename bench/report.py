@@ -276,7 +276,7 @@ def main():
                         continue
                     f.write(f"{t} " + " ".join("?" if v is None else f"{v:.3f}" for v in vals)
                             + "\n")
-            title = "vpset (tlbflush-inline)" if op == "vpset" else op.replace("_", "\\_")
+            title = "vpset (tlbflush-inline)" if op == "vpset" else op
             gp.append(f"set title '{title}'")
             gp.append(f"plot for [i=2:{len(series) + 1}] '{fname}' using 1:i with linespoints"
                       " lw 2 title columnhead(i)")
