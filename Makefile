@@ -74,11 +74,13 @@ test: deps
 	exit $$rc
 
 bench: deps
+	@mkdir -p $(B)
 	$(call configure,$(B)/bench,-Dbuildtype=release -Dbenchmarks=enabled)
 	@$(MESON) compile -C $(B)/bench >/dev/null
 	@bench/run.sh $(B)/bench full
 
 bench-quick: deps
+	@mkdir -p $(B)
 	$(call configure,$(B)/bench,-Dbuildtype=release -Dbenchmarks=enabled)
 	@$(MESON) compile -C $(B)/bench >/dev/null
 	@bench/run.sh $(B)/bench quick

@@ -1,0 +1,289 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Turn one benchmark run into tables, ratio and instr lines, and plots.
+
+Inputs: the Google Benchmark JSON (tlbf-bench), the instruction counts
+(instr.txt: "op count" lines) and the simulator's JSON lines (one object
+per design). Outputs on stdout:
+
+  full   a table per operation (design, threads, ns/op, ratio to rwlock),
+         the simulator's throughput, then the `ratio NAME VALUE` and
+         `instr NAME COUNT` lines, then the verdicts against the targets
+  quick  only the ratio and instr lines
+
+and, in --outdir, one data file per plotted operation and plots.gp.
+
+ns/op is wall-clock time over the operations of all threads (inverse
+throughput); with repetitions, the median. Ratios are baseline cost over
+tlbflush cost (bigger is better); the floor ratios are floor cost over
+tlbflush cost. Comparisons with a baseline design use the tlbflush design
+through the same design interface (one indirect call per operation on
+both sides); comparisons with a floor or with the materialised wake use
+the library called directly (tlbflush-inline), as the floor is.
+"""
+import argparse
+import json
+import os
+import sys
+
+DESIGNS = ["tlbflush", "tlbflush-inline", "rwlock", "mutex-seqlock", "kvm-fifo",
+           "materialize", "floor"]
+
+# Operations shown in one table together (floors beside what they bound).
+TABLES = [
+    ("poll_idle", ["poll_idle", "floor_load"]),
+    ("poll_new8", ["poll_new8"]),
+    ("push1", ["push1", "floor_fetch_add"]),
+    ("push8", ["push8"]),
+    ("flush_entire", ["flush_entire"]),
+    ("push_p999", ["push_p999"]),
+    ("wake64", ["wake64"]),
+    ("entry_exit", ["entry_exit"]),
+    ("vpset", ["vpset_contains", "vpset_iter_sparse64", "vpset_iter_dense64",
+               "vpset_iter_sparse4096", "vpset_iter_dense4096",
+               "vpset_write_mask_sparse4096", "vpset_write_mask_dense4096"]),
+]
+
+# name -> (kind, target, comparison). Ratio targets are ">=", instr "<=".
+TARGETS = [
+    ("ratio", "poll_idle_vs_rwlock", 8),
+    ("ratio", "poll_new8_vs_rwlock", 3),
+    ("ratio", "push1_1t_vs_mutex_seqlock", 1.5),
+    ("ratio", "push1_2t_vs_rwlock", 0.5),
+    ("ratio", "push1_2t_vs_mutex_seqlock", 0.5),
+    ("ratio", "push1_2t_vs_kvm_fifo", 0.5),
+    ("ratio", "push_p999_4t_vs_mutex_seqlock", 5),
+    ("ratio", "push_p999_4t_vs_rwlock", 3),
+    ("ratio", "wake64_vs_materialize", 3),
+    ("ratio", "entry_exit_vs_packed", 2),
+    ("ratio", "sim_throughput_vs_rwlock", 2),
+    ("ratio", "fetch_add_floor_vs_push1_2t", 0.1),
+    ("ratio", "load_floor_vs_poll_idle", 0.5),
+    ("instr", "poll_idle", 20),
+    ("instr", "push1", 60),
+    ("instr", "vpset_contains", 15),
+    ("instr", "wake_decide", 25),
+]
+
+
+def load_bench(path):
+    """(op, design, threads) -> {"ns": ..., counters...}"""
+    with open(path) as f:
+        data = json.load(f)
+    res = {}
+    for b in data.get("benchmarks", []):
+        if b.get("run_type") == "aggregate" and b.get("aggregate_name") != "median":
+            continue
+        if b.get("error_occurred"):
+            print(f"error: {b['name']}: {b.get('error_message')}", file=sys.stderr)
+            continue
+        parts = b.get("run_name", b["name"]).split("/")
+        op, design = parts[0], parts[1]
+        threads = int(b.get("threads", 1))
+        unit = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}[b.get("time_unit", "ns")]
+        entry = {"ns": b["real_time"] * unit}
+        for k in ("p50_ns", "p99_ns", "p999_ns", "samples"):
+            if k in b:
+                entry[k] = b[k]
+        res[(op, design, threads)] = entry
+    return res
+
+
+def load_sim(path):
+    sim = {}
+    if not os.path.exists(path):
+        return sim
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line:
+                d = json.loads(line)
+                sim[d["design"]] = d
+    return sim
+
+
+def load_instr(path):
+    out = {}
+    with open(path) as f:
+        for line in f:
+            op, count = line.split()
+            out[op] = int(count)
+    return out
+
+
+def fmt(x):
+    if x is None:
+        return "-"
+    if x >= 100:
+        return f"{x:.0f}"
+    if x >= 10:
+        return f"{x:.1f}"
+    return f"{x:.2f}"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--mode", choices=["full", "quick"], default="full")
+    ap.add_argument("--bench", required=True)
+    ap.add_argument("--instr", required=True)
+    ap.add_argument("--sim", required=True)
+    ap.add_argument("--outdir", required=True)
+    a = ap.parse_args()
+
+    res = load_bench(a.bench)
+    sim = load_sim(a.sim)
+    instr = load_instr(a.instr)
+
+    def ns(op, design, threads):
+        e = res.get((op, design, threads))
+        return e["ns"] if e else None
+
+    def counter(op, design, threads, name):
+        e = res.get((op, design, threads))
+        return e.get(name) if e else None
+
+    def div(x, y):
+        return x / y if x is not None and y else None
+
+    lines = []
+    if a.mode == "full":
+        for title, ops in TABLES:
+            rows = [(op, d, t) for (op, d, t) in res if op in ops]
+            rows.sort(key=lambda r: (ops.index(r[0]), DESIGNS.index(r[1]), r[2]))
+            lines.append(f"== {title}")
+            if title == "push_p999":
+                lines.append(f"  {'design':<16} {'threads':>7} {'p50 ns':>9} {'p99 ns':>9}"
+                             f" {'p99.9 ns':>9} {'samples':>10}")
+                for op, d, t in rows:
+                    e = res[(op, d, t)]
+                    lines.append(f"  {d:<16} {t:>7} {fmt(e.get('p50_ns')):>9}"
+                                 f" {fmt(e.get('p99_ns')):>9} {fmt(e.get('p999_ns')):>9}"
+                                 f" {int(e.get('samples', 0)):>10}")
+                lines.append("")
+                continue
+            lines.append(f"  {'operation':<28} {'design':<16} {'threads':>7} {'ns/op':>9}"
+                         f" {'vs rwlock':>9}")
+            for op, d, t in rows:
+                v = ns(op, d, t)
+                base = ns(ops[0], "rwlock", t)
+                r = div(base, v) if d != "rwlock" else (1.0 if base else None)
+                lines.append(f"  {op:<28} {d:<16} {t:>7} {fmt(v):>9} {fmt(r):>9}")
+            lines.append("")
+        if sim:
+            lines.append("== shootdown-sim (end to end, mock backend)")
+            lines.append(f"  {'design':<16} {'flush calls/s':>14} {'kicks':>9} {'stale':>6}")
+            for d in DESIGNS:
+                if d in sim:
+                    s = sim[d]
+                    lines.append(f"  {d:<16} {s['flush_calls_per_s']:>14.0f} {s['kicks']:>9}"
+                                 f" {s['stale']:>6}")
+            first = next(iter(sim.values()))
+            lines.append(f"  ({first['vps']} VP threads, {first['initiators']} initiators,"
+                         f" {first['seconds']:.1f} s per design)")
+            lines.append("")
+
+    def sim_ratio():
+        if "tlbflush" in sim and "rwlock" in sim and sim["rwlock"]["flush_calls_per_s"]:
+            return sim["tlbflush"]["flush_calls_per_s"] / sim["rwlock"]["flush_calls_per_s"]
+        return None
+
+    ratios = {
+        "poll_idle_vs_rwlock": div(ns("poll_idle", "rwlock", 2), ns("poll_idle", "tlbflush", 2)),
+        "poll_new8_vs_rwlock": div(ns("poll_new8", "rwlock", 1), ns("poll_new8", "tlbflush", 1)),
+        "push1_1t_vs_mutex_seqlock": div(ns("push1", "mutex-seqlock", 1),
+                                         ns("push1", "tlbflush", 1)),
+        "push1_2t_vs_rwlock": div(ns("push1", "rwlock", 2), ns("push1", "tlbflush", 2)),
+        "push1_2t_vs_mutex_seqlock": div(ns("push1", "mutex-seqlock", 2),
+                                         ns("push1", "tlbflush", 2)),
+        "push1_2t_vs_kvm_fifo": div(ns("push1", "kvm-fifo", 2), ns("push1", "tlbflush", 2)),
+        "push_p999_4t_vs_mutex_seqlock": div(counter("push_p999", "mutex-seqlock", 4, "p999_ns"),
+                                             counter("push_p999", "tlbflush", 4, "p999_ns")),
+        "push_p999_4t_vs_rwlock": div(counter("push_p999", "rwlock", 4, "p999_ns"),
+                                      counter("push_p999", "tlbflush", 4, "p999_ns")),
+        "wake64_vs_materialize": div(ns("wake64", "materialize", 1),
+                                     ns("wake64", "tlbflush-inline", 1)),
+        "entry_exit_vs_packed": div(ns("entry_exit", "mutex-seqlock", 2),
+                                    ns("entry_exit", "tlbflush", 2)),
+        "sim_throughput_vs_rwlock": sim_ratio(),
+        "fetch_add_floor_vs_push1_2t": div(ns("floor_fetch_add", "floor", 2),
+                                           ns("push1", "tlbflush-inline", 2)),
+        "load_floor_vs_poll_idle": div(ns("floor_load", "floor", 2),
+                                       ns("poll_idle", "tlbflush-inline", 2)),
+    }
+    values = {}
+    for kind, name, _ in TARGETS:
+        if kind == "ratio":
+            v = ratios[name]
+            values[name] = v
+            lines.append(f"ratio {name} {v:.2f}" if v is not None else f"ratio {name} n/a")
+    for kind, name, _ in TARGETS:
+        if kind == "instr":
+            v = instr.get(name)
+            values["instr " + name] = v
+            lines.append(f"instr {name} {v}" if v is not None else f"instr {name} n/a")
+
+    if a.mode == "full":
+        lines.append("")
+        lines.append("== targets")
+        met = 0
+        for kind, name, target in TARGETS:
+            v = values[name] if kind == "ratio" else values["instr " + name]
+            if v is None:
+                verdict = "not measured"
+            elif kind == "ratio":
+                verdict = "met" if v >= target else "missed"
+            else:
+                verdict = "met" if v <= target else "missed"
+            met += verdict == "met"
+            op = ">=" if kind == "ratio" else "<="
+            shown = "n/a" if v is None else (f"{v:.2f}" if kind == "ratio" else str(v))
+            lines.append(f"  {kind} {name:<32} {shown:>8}   target {op} {target:<4} {verdict}")
+        lines.append(f"  {met} of {len(TARGETS)} targets met")
+    print("\n".join(lines))
+
+    # Plot data: one file per operation, threads x designs.
+    plots = {"scaling": ["poll_idle", "push1", "entry_exit", "flush_entire"],
+             "ops": ["poll_new8", "push8", "wake64", "vpset"]}
+    extra = {"poll_idle": "floor_load", "push1": "floor_fetch_add"}
+    gp = ['set terminal svg size 1100,800 dynamic font "sans,11"',
+          'set datafile missing "?"', "set termoption noenhanced", "set logscale y", "set key top left font ',9'",
+          "set xlabel 'threads'", "set ylabel 'ns/op'", "set grid", "set xtics (1, 2, 4)",
+          "set xrange [0.8:4.5]"]
+    for plot, ops in plots.items():
+        gp.append(f"set output '{plot}.svg'")
+        gp.append("set multiplot layout 2,2")
+        for op in ops:
+            fname = f"plot_{op}.dat"
+            if op == "vpset":
+                series = sorted({o for (o, d, t) in res if o.startswith("vpset_")})
+                keyf = lambda s, t: ns(s, "tlbflush-inline", t)  # noqa: E731
+                labels = [s.replace("vpset_", "") for s in series]
+            else:
+                series = [d for d in DESIGNS if any((op, d, t) in res for t in (1, 2, 4))]
+                keyf = lambda d, t, op=op: ns(op, d, t)  # noqa: E731
+                labels = list(series)
+                if op in extra and any((extra[op], "floor", t) in res for t in (1, 2, 4)):
+                    series = series + ["floor"]
+                    labels = labels + [extra[op].replace("_", "-")]
+                    base = keyf
+                    keyf = (lambda d, t, op=op, base=base:  # noqa: E731
+                            ns(extra[op], "floor", t) if d == "floor" else base(d, t))
+            with open(os.path.join(a.outdir, fname), "w") as f:
+                f.write("threads " + " ".join(l.replace(" ", "_") for l in labels) + "\n")
+                for t in (1, 2, 4):
+                    vals = [keyf(s, t) for s in series]
+                    if all(v is None for v in vals):
+                        continue
+                    f.write(f"{t} " + " ".join("?" if v is None else f"{v:.3f}" for v in vals)
+                            + "\n")
+            title = "vpset (tlbflush-inline)" if op == "vpset" else op
+            gp.append(f"set title '{title}'")
+            gp.append(f"plot for [i=2:{len(series) + 1}] '{fname}' using 1:i with linespoints"
+                      " lw 2 title columnhead(i)")
+        gp.append("unset multiplot")
+    with open(os.path.join(a.outdir, "plots.gp"), "w") as f:
+        f.write("\n".join(gp) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+#
+# bench/run.sh BUILD_DIR full|quick
+#
+# Runs the Google Benchmark harness, the instruction-count driver under
+# callgrind and the shootdown simulator, then bench/report.py prints the
+# tables, the ratio and instr lines and the verdicts, and gnuplot draws
+# the plots.
+#
+#   full   3 repetitions (medians), results in bench/results/ (latest.json,
+#          summary.txt, scaling.svg, ops.svg): what the README shows
+#   quick  one short repetition, results in bench/results/quick/; prints
+#          only the ratio and instr lines (under a minute)
+set -eu
+
+build=${1:?usage: bench/run.sh BUILD_DIR full|quick}
+mode=${2:-full}
+here=$(cd "$(dirname "$0")" && pwd)
+case $mode in
+full)
+	out=$here/results
+	gb_args="--benchmark_min_time=0.2 --benchmark_repetitions=3 --benchmark_report_aggregates_only=true"
+	TLBF_BENCH_P999_SECONDS=1.0
+	sim_seconds=4
+	;;
+quick)
+	out=$here/results/quick
+	gb_args="--benchmark_min_time=0.01"
+	TLBF_BENCH_P999_SECONDS=0.3
+	sim_seconds=1
+	;;
+*)
+	echo "usage: bench/run.sh BUILD_DIR full|quick" >&2
+	exit 2
+	;;
+esac
+export TLBF_BENCH_P999_SECONDS
+mkdir -p "$out"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# 1. Google Benchmark: every operation, design and thread count, side by side.
+# shellcheck disable=SC2086
+if ! "$build/bench/tlbf-bench" $gb_args --benchmark_out="$out/latest.json" \
+	--benchmark_out_format=json >"$tmp/bench.log" 2>&1; then
+	cat "$tmp/bench.log" >&2
+	exit 1
+fi
+
+# 2. Instructions per call: callgrind, collecting only inside the
+# operation's wrapper, for K and 2K calls; the difference over K.
+K=1000
+: >"$out/instr.txt"
+for op in poll_idle push1 vpset_contains wake_decide; do
+	for n in $K $((2 * K)); do
+		valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.$op.$n" \
+			--toggle-collect="instr_$op" "$build/bench/tlbf-instr" "$op" "$n" \
+			>"$tmp/vg.log" 2>&1 || { cat "$tmp/vg.log" >&2; exit 1; }
+	done
+	c1=$(sed -n 's/^summary: *//p' "$tmp/cg.$op.$K")
+	c2=$(sed -n 's/^summary: *//p' "$tmp/cg.$op.$((2 * K))")
+	echo "$op $(((c2 - c1) / K))" >>"$out/instr.txt"
+done
+
+# 3. End to end: the simulator's flush throughput per design.
+sim=$build/examples/shootdown-sim
+if [ -x "$sim" ]; then
+	"$sim" --design all --json --seconds "$sim_seconds" --seed 1 >"$out/sim.json" 2>"$tmp/sim.log" ||
+		{ cat "$tmp/sim.log" >&2; exit 1; }
+else
+	: >"$out/sim.json"
+fi
+
+# 4. Tables, ratio and instr lines, verdicts, plot data.
+python3 "$here/report.py" --mode "$mode" --bench "$out/latest.json" --instr "$out/instr.txt" \
+	--sim "$out/sim.json" --outdir "$out" >"$tmp/report.txt"
+cat "$tmp/report.txt"
+
+# 5. Plots: ns/op against threads, one line per design.
+if command -v gnuplot >/dev/null 2>&1; then
+	(cd "$out" && gnuplot plots.gp) || echo "gnuplot failed; no plots" >&2
+fi
+
+if [ "$mode" = full ]; then
+	{
+		echo "# make bench, $(date -u +%Y-%m-%dT%H:%MZ), commit $(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo '?')"
+		echo "# $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+		cat "$tmp/report.txt"
+	} >"$out/summary.txt"
+fi
