@@ -106,7 +106,7 @@ static void space_non_global_all_vtl1(void **state)
 	assert_true(tlbf__load(&rings[0].non_global, TLBF_RELAXED) == 0);
 }
 
-/* A list with a large-page extended range is promoted before any ticket. */
+/* A list with a large-page extended range is promoted to flush-entire. */
 static void list_promoted_by_policy(void **state)
 {
 	(void)state;
@@ -117,10 +117,17 @@ static void list_promoted_by_policy(void **state)
 	memset(&req, 0, sizeof(req));
 	assert_int_equal(tlbf_hypercall_decode(control, input, sizeof(input), NVP, 0, &req, NULL),
 	                 TLBF_HV_STATUS_SUCCESS);
+	tlbf_vp_start(&vps[1], &loc[1], pt.rings);
 	struct tlbf_push p = tlbf_flush_record(&pt, &req);
 	assert_int_equal(p.result, TLBF_PUSH_PROMOTED);
 	assert_int_equal(p.mark.kind, TLBF_MARK_ENTIRE);
-	assert_true(tlbf__load(&rings[0].claim, TLBF_RELAXED) == 0);
+	/* Its ticket was claimed but never published: a reader flushes
+	 * everything and moves past it. */
+	assert_true(tlbf__load(&rings[0].claim, TLBF_RELAXED) == 1);
+	struct tlbf_poll r = tlbf_ring_poll(&rings[0], &loc[1].cursor[0], out, TLBF_RING_CAPACITY);
+	assert_int_equal(r.flags, TLBF_POLL_ENTIRE);
+	assert_true(loc[1].cursor[0].list == 1);
+	assert_true(tlbf_ring_valid(&rings[0]));
 }
 
 int main(void)

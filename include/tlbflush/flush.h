@@ -7,8 +7,8 @@
  *
  *   1. record it in the ring of its target VTL (tlbf_flush_record()):
  *      Space -> a flush-entire or non-global generation, List -> the ranges
- *      (promoted to flush-entire by tlbf_range_policy() or by the push's
- *      own check of each range it reads);
+ *      (promoted to flush-entire by the push's own check of each range it
+ *      reads, with the rules of tlbf_range_policy());
  *   2. fence (I1) and walk the request's processor set lazily, deciding for
  *      each member with the wake predicate and building the kick plan in
  *      caller storage (tlbf_flush_plan());
@@ -70,11 +70,10 @@ static inline struct tlbf_push tlbf_flush_record(const struct tlbf_partition *pt
 		out.mark = tlbf_ring_flush_non_global(ring);
 		return out;
 	case TLBF_FLUSH_LIST:
-		if (!tlbf_range_policy(req->ranges, req->range_count, req->extended).promote)
-			return tlbf_ring_push(ring, req->ranges, req->range_count, req->extended);
-		out.result = TLBF_PUSH_PROMOTED;
-		out.mark = tlbf_ring_flush_entire(ring);
-		return out;
+		/* The push reads and classifies each range once and promotes
+		 * the request itself (tlbf_range_policy()'s rules): no second
+		 * pass over guest memory on the common path. */
+		return tlbf_ring_push(ring, req->ranges, req->range_count, req->extended);
 	default:
 		out.mark = tlbf_ring_flush_entire(ring);
 		return out;
