@@ -14,7 +14,9 @@
 
 #include "tlbflush/mock_backend.h"
 #include "tlbflush/tdx_backend.h"
-#include "tlbflush/tdx_hw.h"
+#if defined(__x86_64__)
+#include "tlbflush/tdx_hw.h" /* x86-64 only (TDCALL) */
+#endif
 
 #define NVP 4
 static struct tlbf_ring rings[TLBF_VTL_COUNT];
@@ -99,6 +101,7 @@ static void encodings(void **state)
 	assert_true(tlbf_range_to_gla(tlbf_gva_make(0x1234, 7), false) == ((UINT64_C(0x1234) << 12) | 7));
 }
 
+#if defined(__x86_64__)
 static void hw_backend_abi(void **state)
 {
 	(void)state;
@@ -119,6 +122,7 @@ static void hw_backend_abi(void **state)
 	uint64_t mask = 1;
 	assert_int_equal(b.ops->kick(b.ctx, &mask, 1, TLBF_KICK_WAIT), -1); /* bad fd */
 }
+#endif
 
 static void cpuid_bits(void **state)
 {
@@ -299,7 +303,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(precedence_merge, setup),
 		cmocka_unit_test_setup(encodings, setup),
+#if defined(__x86_64__)
 		cmocka_unit_test_setup(hw_backend_abi, setup),
+#endif
 		cmocka_unit_test_setup(cpuid_bits, setup),
 		cmocka_unit_test_setup(list_single_and_entire_on_the_mock, setup),
 		cmocka_unit_test_setup(non_global_keeps_global_and_list_still_runs, setup),
