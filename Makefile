@@ -3,12 +3,15 @@
 #
 #   make demo    build and run the shootdown simulator (mock backend)
 #   make test    every test suite in every build of the matrix
+#   make test-arm64  the unit and stress tests cross-built for arm64, run
+#                under qemu-user (also part of make test)
 #   make bench   the benchmark harness (Google Benchmark), plots, ratios
 #   make deps    install the Debian packages the project needs
 
 DEB_PACKAGES := meson ninja-build pkg-config python3 gcc g++ clang \
 	libclang-rt-14-dev libcmocka-dev libbenchmark-dev valgrind spin \
-	gnuplot-nox gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
+	gnuplot-nox gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user \
+	libcmocka-dev:arm64
 
 MESON ?= meson
 B := build
@@ -20,8 +23,12 @@ GCC_ASAN_OPTS := -Dbuildtype=debugoptimized -Db_sanitize=address,undefined
 CLANG_TSAN_OPTS := $(GCC_TSAN_OPTS) -Db_lundef=false
 CLANG_ASAN_OPTS := $(GCC_ASAN_OPTS) -Db_lundef=false
 FUZZ_OPTS := -Dbuildtype=debugoptimized -Dfuzz=enabled
+# arm64: Debian's cross gcc, tests under qemu-aarch64 (cross/aarch64-linux-gnu.ini).
+# Examples off: their tests run them from host scripts, not through qemu.
+ARM64_OPTS := --cross-file cross/aarch64-linux-gnu.ini -Dbuildtype=release \
+	-Dexamples=disabled -Dmodel=disabled -Dstress_seconds=2
 
-.PHONY: all deps demo test test-quick bench bench-quick clean
+.PHONY: all deps demo test test-arm64 test-quick bench bench-quick clean
 
 all: test
 
@@ -30,12 +37,16 @@ deps:
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
+	arch=""; case "$$missing" in *:arm64*) \
+		dpkg --print-foreign-architectures | grep -qx arm64 || arch="dpkg --add-architecture arm64 && ";; \
+	esac; \
 	if [ "$$(id -u)" != 0 ]; then \
 		echo "missing packages:$$missing"; \
-		echo "run: sudo apt-get update && sudo apt-get install -y$$missing"; exit 1; \
+		echo "run: sudo sh -c '$${arch}apt-get update && apt-get install -y$$missing'"; exit 1; \
 	fi; \
 	echo "installing:$$missing"; \
 	export DEBIAN_FRONTEND=noninteractive; \
+	if [ -n "$$arch" ]; then dpkg --add-architecture arm64; fi; \
 	apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null
 
 # configure DIR, OPTIONS, [CC]
@@ -60,9 +71,10 @@ test: deps
 	$(call configure,$(B)/clang-tsan,$(CLANG_TSAN_OPTS),CC=clang)
 	$(call configure,$(B)/clang-asan,$(CLANG_ASAN_OPTS),CC=clang)
 	$(call configure,$(B)/fuzz,$(FUZZ_OPTS),CC=clang)
+	$(call configure,$(B)/arm64,$(ARM64_OPTS))
 	@rc=0; \
 	for run in "plain:unit stress compile model" "gcc-tsan:unit stress" "gcc-asan:unit stress" \
-	           "clang-tsan:unit stress" "clang-asan:unit stress" "fuzz:fuzz"; do \
+	           "clang-tsan:unit stress" "clang-asan:unit stress" "fuzz:fuzz" "arm64:unit stress"; do \
 		dir=$${run%%:*}; suites=$${run#*:}; args=""; \
 		for s in $$suites; do args="$$args --suite $$s"; done; \
 		echo "=== build/$$dir: suites $$suites"; \
@@ -70,7 +82,18 @@ test: deps
 		$(MESON) compile -C $(B)/$$dir >$(B)/$$dir.compile.log 2>&1 || { cat $(B)/$$dir.compile.log; rc=1; continue; }; \
 		$(MESON) test -C $(B)/$$dir --print-errorlogs --num-processes 2 $$args || rc=1; \
 	done; \
-	python3 tests/summary.py $(B)/plain $(B)/gcc-tsan $(B)/gcc-asan $(B)/clang-tsan $(B)/clang-asan $(B)/fuzz || rc=1; \
+	python3 tests/summary.py $(B)/plain $(B)/gcc-tsan $(B)/gcc-asan $(B)/clang-tsan $(B)/clang-asan $(B)/fuzz \
+		$(B)/arm64 || rc=1; \
+	exit $$rc
+
+# The arm64 build of the matrix on its own.
+test-arm64: deps
+	@mkdir -p $(B)
+	$(call configure,$(B)/arm64,$(ARM64_OPTS))
+	@rc=0; rm -f $(B)/arm64/meson-logs/testlog.json; \
+	$(MESON) compile -C $(B)/arm64 >$(B)/arm64.compile.log 2>&1 || { cat $(B)/arm64.compile.log; exit 1; }; \
+	$(MESON) test -C $(B)/arm64 --print-errorlogs --num-processes 2 --suite unit --suite stress || rc=1; \
+	python3 tests/summary.py $(B)/arm64 || rc=1; \
 	exit $$rc
 
 bench: deps

@@ -312,6 +312,10 @@ static inline void tlbf__mock_relax(void *ctx)
  * @nvps: number of VPs
  * @log: log storage or NULL
  * @log_cap: entries at @log
+ *
+ * Every VP not running, no cancel pending, TLBs empty, statistics at zero.
+ * Set @m->relax afterwards to make waiting initiators yield.
+ * Concurrency: before any thread uses the mock.
  */
 static inline void tlbf_mock_init(struct tlbf_mock *m, struct tlbf_mock_vp *mvps, uint32_t nvps,
                                   struct tlbf_mock_log_entry *log, uint64_t log_cap)

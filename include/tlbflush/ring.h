@@ -518,6 +518,7 @@ static inline struct tlbf_poll tlbf_ring_poll(const struct tlbf_ring *r, struct 
  * @c: the reader's cursor (not changed)
  *
  * The same three loads as the nothing-new path of tlbf_ring_poll().
+ * Concurrency: any number of producers; the cursor's reader.
  * Returns: true if a poll may return something.
  */
 static inline bool tlbf_ring_pending(const struct tlbf_ring *r, const struct tlbf_cursor *c)

@@ -220,6 +220,9 @@ struct tlbf_tdx_vp {
  * @vp_index: the VP
  * @list_page: its list page mapping (4 KiB, TLBF_TDX_LIST_MAX entries)
  * @list_gpa_pfn: the list page's guest-physical frame number
+ *
+ * No flush pending, statistics at zero.
+ * Concurrency: the VP's own thread, before its first entry.
  */
 static inline void tlbf_tdx_vp_init(struct tlbf_tdx_vp *tv, uint32_t vp_index, uint64_t *list_page,
                                     uint64_t list_gpa_pfn)
@@ -247,6 +250,7 @@ static inline void tlbf_tdx_vp_init(struct tlbf_tdx_vp *tv, uint32_t vp_index, u
  * VP-enter value (they happen at the next entry); ranges are invalidated
  * now with INVGLA, unless a full flush is pending anyway. A failed INVGLA
  * is never ignored: it becomes a pending flush of everything.
+ * Concurrency: the VP's own thread (INVGLA acts on the calling VP).
  */
 static inline void tlbf_tdx_apply(const struct tlbf_backend *be, struct tlbf_tdx_vp *tv,
                                   unsigned vtl, struct tlbf_poll p)
@@ -315,6 +319,7 @@ static inline void tlbf_tdx_prepare_entry(const struct tlbf_backend *be, struct 
  *	(so the flags were carried out); false if it was cancelled first
  *
  * Only an entry that happened clears the pending flush (trap T6).
+ * Concurrency: the VP's own thread.
  */
 static inline void tlbf_tdx_entry_done(struct tlbf_tdx_vp *tv, unsigned vtl, bool entered)
 {
@@ -344,6 +349,8 @@ static inline void tlbf_tdx_entry_done(struct tlbf_tdx_vp *tv, unsigned vtl, boo
  * A kicking initiator always sends its cancels before it waits for anyone,
  * so these waits cannot form a cycle.
  *
+ * Concurrency: any number of initiators, each with its own plan,
+ * concurrently with every VP's entry/exit path.
  * Returns: 0, or the backend's kick error.
  */
 static inline int tlbf_kick_plan_send(const struct tlbf_backend *be, const struct tlbf_kick_plan *pl,

@@ -438,6 +438,9 @@ struct tlbf_kick_plan {
  * @kick: nwords words for the kick mask
  * @wait: nwords words for the wait-only mask
  * @nwords: enough words for the partition's VPs ((vp_count + 63) / 64)
+ *
+ * Clears both masks and the counts.
+ * Concurrency: a plan belongs to one initiator (one flush request).
  */
 static inline void tlbf_kick_plan_init(struct tlbf_kick_plan *pl, uint64_t *kick, uint64_t *wait,
                                        uint32_t nwords)
@@ -460,6 +463,10 @@ static inline void tlbf_kick_plan_init(struct tlbf_kick_plan *pl, uint64_t *kick
  * @pl: the plan
  * @vp_index: the VP (must be below 64 * nwords)
  * @w: tlbf_wake_decide()'s answer for it
+ *
+ * Sets the VP's bit in the kick mask (KICK) or the wait-only mask
+ * (WAIT_ONLY) and counts the decision by reason.
+ * Concurrency: the plan's initiator only.
  */
 static inline void tlbf_kick_plan_add(struct tlbf_kick_plan *pl, uint32_t vp_index, enum tlbf_wake w)
 {

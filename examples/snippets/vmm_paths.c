@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The integration guide of README.md, compiled and run.
+ *
+ * Each region between a "readme:NAME" and a "readme:end" marker appears in
+ * README.md byte for byte; tests/snippets/check_readme_snippets.py checks
+ * that, and compiles this file. The code around the regions makes it a
+ * program: two VP threads on the mock backend run the VP run loop, and
+ * VP 0's VM exits are flush hypercalls (real input bytes) that go through
+ * the hypercall handler. It fails if a hypercall does not return the
+ * status expected or if no VP was ever kicked.
+ */
+#define _POSIX_C_SOURCE 200809L /* pthread_barrier_t */
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+// readme:backend
+#include "tlbflush/tlbflush.h"
+#include "tlbflush/mock_backend.h" /* software TLB: tests, simulation */
+#if defined(__x86_64__)
+#include "tlbflush/tdx_hw.h" /* TDX: TDCALL, or the mshv_vtl ioctls */
+#endif
+
+#define VMM_VPS 2
+
+static struct vmm {
+	struct tlbf_ring rings[TLBF_VTL_COUNT]; /* one flush ring per VTL */
+	struct tlbf_vp vps[VMM_VPS];            /* one cache line per VP */
+	struct tlbf_partition pt;               /* rings and VPs, for the handler */
+	struct tlbf_backend be;                 /* the backend, selected once */
+	struct tlbf_mock mock;
+	struct tlbf_mock_vp mock_vps[VMM_VPS];
+#if defined(__x86_64__)
+	struct tlbf_tdx_mshv mshv;     /* the mshv_vtl fd, each VP's run page */
+	struct tlbf_tdx_tdcall tdcall; /* enter-flags array, your IPI function */
+#endif
+} vmm;
+
+static void vmm_init(const char *backend)
+{
+	for (unsigned v = 0; v < TLBF_VTL_COUNT; v++) {
+		tlbf_ring_init(&vmm.rings[v]);
+		vmm.pt.rings[v] = &vmm.rings[v];
+	}
+	for (unsigned i = 0; i < VMM_VPS; i++)
+		tlbf_vp_init(&vmm.vps[i]);
+	vmm.pt.vps = vmm.vps;
+	vmm.pt.vp_count = VMM_VPS;
+#if defined(__x86_64__)
+	if (strcmp(backend, "mshv") == 0) { /* user-mode paravisor */
+		vmm.be = tlbf_tdx_mshv_backend(&vmm.mshv);
+		return;
+	}
+	if (strcmp(backend, "tdcall") == 0) { /* kernel or L1 code */
+		vmm.be = tlbf_tdx_tdcall_backend(&vmm.tdcall);
+		return;
+	}
+#else
+	(void)backend;
+#endif
+	tlbf_mock_init(&vmm.mock, vmm.mock_vps, VMM_VPS, NULL, 0);
+	vmm.be = tlbf_mock_backend(&vmm.mock);
+}
+// readme:end
+
+static void vmm_fatal(const char *what)
+{
+	fprintf(stderr, "vmm_paths: %s\n", what);
+	exit(1);
+}
+
+// readme:handler
+/* A flush hypercall of VP @caller, made from VTL @vtl. Returns the result
+ * value: the status in bits 0-15, the reps completed in bits 32-43. */
+static uint64_t vmm_flush_hypercall(uint32_t caller, unsigned vtl, uint64_t control,
+                                    const void *input, size_t len)
+{
+	struct tlbf_flush_request req;
+	enum tlbf_hv_status st = tlbf_hypercall_decode(control, input, len, vmm.pt.vp_count,
+	                                               vtl, &req, NULL);
+	if (st != TLBF_HV_STATUS_SUCCESS)
+		return (uint64_t)st;
+	/* Record in the target VTL's ring, fence, decide for each VP of the
+	 * set, kick the ones that must flush now and wait for them. */
+	uint64_t kick[TLBF_VPSET_MASK_WORDS(VMM_VPS)], wait[TLBF_VPSET_MASK_WORDS(VMM_VPS)];
+	struct tlbf_flush_outcome out;
+	tlbf_flush_handle(&vmm.pt, &vmm.be, &req, caller, kick, wait, &out);
+	if (out.kick_rc != 0)
+		vmm_fatal("kick failed"); /* VPs may still run with stale entries */
+	return (uint64_t)TLBF_HV_STATUS_SUCCESS | (control & TLBF_HV_CONTROL_REP_COUNT_MASK);
+}
+// readme:end
+
+#define VMM_TRIPS 3000
+
+static _Atomic uint64_t kicked_out;
+static uint64_t hypercalls; /* VP 0's thread, read after the join */
+
+static uint64_t vmm_gpa_pfn(const void *page)
+{
+	return (uint64_t)(uintptr_t)page >> 12; /* the mock ignores it */
+}
+
+struct vmm_vp_thread;
+static bool vmm_stopping(struct vmm_vp_thread *t);
+static void vmm_guest_runs(struct vmm_vp_thread *t, unsigned vtl);
+static void vmm_handle_exit(struct vmm_vp_thread *t, unsigned vtl);
+
+// readme:run-loop
+struct vmm_vp_thread {
+	uint32_t index;
+	struct tlbf_vp_local local; /* this VP's cursors: its thread only */
+	struct tlbf_tdx_vp tdx;     /* flushes pending for the next entry */
+	TLBF_ALIGNAS(4096) uint64_t list_page[TLBF_TDX_LIST_MAX]; /* INVGLA list */
+};
+
+static void *vmm_vp_run(void *arg)
+{
+	struct vmm_vp_thread *t = arg;
+	struct tlbf_vp *vp = &vmm.vps[t->index];
+	tlbf_tdx_vp_init(&t->tdx, t->index, t->list_page, vmm_gpa_pfn(t->list_page));
+	tlbf_vp_start(vp, &t->local, vmm.pt.rings); /* once, before the first entry */
+	while (!vmm_stopping(t)) {
+		unsigned vtl = 0; /* the VTL this entry runs */
+		/* Announce (V1, V2), poll into the list page, INVGLA, publish (V3),
+		 * and hand the flush-at-entry flags to the backend. */
+		tlbf_tdx_prepare_entry(&vmm.be, &t->tdx, vp, &t->local, vmm.pt.rings[vtl], vtl);
+		bool entered = tlbf_mock_enter(&vmm.mock, t->index, vtl); /* TDX: run ioctl */
+		tlbf_tdx_entry_done(&t->tdx, vtl, entered); /* pending flush done? */
+		if (entered) {
+			vmm_guest_runs(t, vtl);               /* until a VM exit or a kick */
+			tlbf_mock_leave(&vmm.mock, t->index); /* TDX: the ioctl returned */
+		}
+		tlbf_vp_exit(vp, &t->local); /* V4: outside the guest */
+		vmm_handle_exit(t, vtl);     /* e.g. vmm_flush_hypercall() */
+	}
+	return NULL;
+}
+// readme:end
+
+static pthread_barrier_t vmm_start;
+static _Atomic bool vp0_done;
+static struct {
+	unsigned trips;
+	bool saw_vp0_done;
+} progress[VMM_VPS];
+
+/* VP 0 makes VMM_TRIPS trips; the others run until one trip after they
+ * saw VP 0 done, so that they poll after its last flush. */
+static bool vmm_stopping(struct vmm_vp_thread *t)
+{
+	if (progress[t->index].trips++ == 0)
+		pthread_barrier_wait(&vmm_start);
+	sched_yield(); /* interleave the two VPs, even on one CPU */
+	if (t->index == 0) {
+		if (progress[0].trips <= VMM_TRIPS)
+			return false;
+		atomic_store(&vp0_done, true);
+		return true;
+	}
+	if (progress[t->index].saw_vp0_done)
+		return true;
+	progress[t->index].saw_vp0_done = atomic_load(&vp0_done);
+	return false;
+}
+
+/* The "guest": a few translations through the mock TLB; a kick ends it. */
+static void vmm_guest_runs(struct vmm_vp_thread *t, unsigned vtl)
+{
+	uint64_t version;
+	for (uint64_t page = 0; page < 8; page++) {
+		if (tlbf_mock_take_cancel(&vmm.mock, t->index)) {
+			atomic_fetch_add_explicit(&kicked_out, 1, memory_order_relaxed);
+			return;
+		}
+		if (!tlbf_mock_tlb_lookup(&vmm.mock, t->index, vtl, page, &version))
+			tlbf_mock_tlb_fill(&vmm.mock, t->index, vtl, page, 1, false);
+	}
+}
+
+/* VP 0 exits with a flush hypercall: HvCallFlushVirtualAddressList of
+ * pages 2 and 3 on all processors, laid out as the guest's input page. */
+static void vmm_handle_exit(struct vmm_vp_thread *t, unsigned vtl)
+{
+	if (t->index != 0)
+		return;
+	uint64_t input[4] = {0, TLBF_HV_FLUSH_ALL_PROCESSORS, 0, tlbf_gva_make(2, 1)};
+	uint64_t control = tlbf_hv_control_make(TLBF_HVCALL_FLUSH_VA_LIST, false, 0, 1, 0);
+	uint64_t result = vmm_flush_hypercall(0, vtl, control, input, sizeof(input));
+	if (result != (UINT64_C(1) << 32))
+		vmm_fatal("flush list: unexpected result");
+	/* A reserved flag bit: refused with HV_STATUS_INVALID_PARAMETER. */
+	input[1] |= UINT64_C(1) << 7;
+	result = vmm_flush_hypercall(0, vtl, control, input, sizeof(input));
+	if (result != TLBF_HV_STATUS_INVALID_PARAMETER)
+		vmm_fatal("reserved flag: unexpected result");
+	hypercalls += 2;
+}
+
+int main(void)
+{
+	static struct vmm_vp_thread threads[VMM_VPS];
+	pthread_t tid[VMM_VPS];
+	vmm_init("mock");
+	pthread_barrier_init(&vmm_start, NULL, VMM_VPS);
+	for (uint32_t i = 0; i < VMM_VPS; i++) {
+		threads[i].index = i;
+		if (pthread_create(&tid[i], NULL, vmm_vp_run, &threads[i]) != 0)
+			vmm_fatal("pthread_create");
+	}
+	for (uint32_t i = 0; i < VMM_VPS; i++)
+		pthread_join(tid[i], NULL);
+	uint64_t kicks = atomic_load(&vmm.mock.kicks);
+	printf("vmm_paths: %llu hypercalls, %llu kicks, %llu guest runs ended by a kick, "
+	       "VP 1 flushed by INVGLA %llu times and entirely %llu times\n",
+	       (unsigned long long)hypercalls, (unsigned long long)kicks,
+	       (unsigned long long)atomic_load(&kicked_out), (unsigned long long)threads[1].tdx.invgla_single,
+	       (unsigned long long)threads[1].tdx.entire);
+	if (hypercalls != 2 * VMM_TRIPS)
+		vmm_fatal("not every hypercall was handled");
+	if (threads[1].tdx.invgla_single + threads[1].tdx.entire == 0)
+		vmm_fatal("VP 1 never flushed");
+	return 0;
+}

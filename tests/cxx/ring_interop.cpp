@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: MIT
+// The C++ half of the interop test: the headers from C++, a ring shared
+// with C code (ring_interop_c.c), and a producer std::thread against a
+// polling reader.
+//
+// Built with -DEXPECT_ATOMIC_GNU=0 for C++23 (the headers use
+// <stdatomic.h>, whose _Atomic(T) is std::atomic<T> there) and =1 before
+// C++23 (the GCC/Clang __atomic builtins on plain integers).
+#include <atomic>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <thread>
+
+#include "tlbflush/tlbflush.h"
+#include "tlbflush/mock_backend.h"
+#if defined(__x86_64__)
+#include "tlbflush/tdx_hw.h"
+#endif
+
+#include "interop.h"
+
+static_assert(TLBF_ATOMIC_GNU == EXPECT_ATOMIC_GNU, "unexpected atomics implementation");
+#if !TLBF_ATOMIC_GNU
+static_assert(std::is_same_v<TLBF_ATOMIC(uint64_t), std::atomic<uint64_t>>,
+              "C++23 _Atomic(T) is std::atomic<T>");
+#endif
+
+static int failures;
+#define CHECK(cond)                                                                  \
+	do {                                                                         \
+		if (!(cond)) {                                                       \
+			std::fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, \
+			             #cond);                                                 \
+			failures++;                                                          \
+		}                                                                    \
+	} while (0)
+
+int main()
+{
+	// The C and C++ compilers lay the shared structures out alike.
+	CHECK(interop_c_layout(0) == sizeof(struct tlbf_ring));
+	CHECK(interop_c_layout(1) == offsetof(struct tlbf_ring, slot));
+	CHECK(interop_c_layout(2) == sizeof(struct tlbf_vp));
+	CHECK(interop_c_layout(3) == offsetof(struct tlbf_vp, polled));
+	CHECK(interop_c_layout(4) == sizeof(struct tlbf_cursor));
+
+	// Across the language boundary: C++ pushes, C polls, and back.
+	interop_c_init();
+	struct tlbf_cursor cxx_cursor, c_cursor;
+	tlbf_cursor_init_now(&interop_ring, &cxx_cursor);
+	tlbf_cursor_init_now(&interop_ring, &c_cursor);
+	uint64_t two[2] = {tlbf_gva_make(0x10, 0), tlbf_gva_make(0x20, 3)};
+	struct tlbf_push pu = tlbf_ring_push(&interop_ring, two, 2, false);
+	CHECK(pu.result == TLBF_PUSH_LISTED);
+	uint64_t out[TLBF_RING_CAPACITY];
+	uint32_t count = 0;
+	CHECK(interop_c_poll(&c_cursor, out, TLBF_RING_CAPACITY, &count) == TLBF_POLL_LIST);
+	CHECK(count == 2 && out[0] == two[0] && out[1] == two[1]);
+	uint64_t one = tlbf_gva_make(0x30, 0);
+	CHECK(interop_c_push(&one, 1) == TLBF_PUSH_LISTED);
+	struct tlbf_poll p = tlbf_ring_poll(&interop_ring, &cxx_cursor, out, TLBF_RING_CAPACITY);
+	CHECK(p.flags == TLBF_POLL_LIST && p.count == 3 && out[2] == one);
+	CHECK(tlbf_ring_valid(&interop_ring));
+
+	// The VP protocol on a C-defined VP: start, announce, publish, exit.
+	static struct tlbf_ring vtl1_ring; // all-zero: an empty ring
+	struct tlbf_ring *rings[TLBF_VTL_COUNT];
+	for (unsigned v = 0; v < TLBF_VTL_COUNT; v++)
+		rings[v] = v == 0 ? &interop_ring : &vtl1_ring;
+	struct tlbf_vp_local local;
+	tlbf_vp_start(&interop_vp, &local, rings);
+	tlbf_vp_prepare_entry(&interop_vp, &local, &interop_ring, 0, out, TLBF_RING_CAPACITY);
+	tlbf_vp_publish(&interop_vp, &local, 0);
+	tlbf_wake_fence();
+	CHECK(tlbf_wake_decide(&interop_vp, 0, 1, 0, pu.mark) == TLBF_WAKE_SKIP_POLLED);
+	tlbf_vp_exit(&interop_vp, &local);
+
+	// A C++ producer thread against this thread's polls. The producer
+	// stays within half a ring of the reader, so the reader must see every
+	// range, in order, and never fall back to flushing everything.
+	static struct tlbf_ring ring; // all-zero: an empty ring
+	const uint64_t pushes = 2000;
+	std::atomic<uint64_t> polled{0};
+	struct tlbf_cursor c;
+	tlbf_cursor_init_now(&ring, &c);
+	std::thread producer([&] {
+		for (uint64_t i = 0; i < pushes; i++) {
+			while (i - polled.load(std::memory_order_acquire) >= TLBF_RING_CAPACITY / 2)
+				std::this_thread::yield();
+			uint64_t r = tlbf_gva_make(i + 1, 0);
+			tlbf_ring_push(&ring, &r, 1, false);
+		}
+	});
+	uint64_t seen = 0, everything = 0, next = 1;
+	while (seen < pushes && everything == 0 && failures == 0) {
+		struct tlbf_poll q = tlbf_ring_poll(&ring, &c, out, TLBF_RING_CAPACITY);
+		if (q.flags & TLBF_POLL_ENTIRE)
+			everything++;
+		for (uint32_t k = 0; k < q.count; k++) {
+			// A range behind a pending ticket may come again: skip it.
+			uint64_t page = tlbf_gva_page(out[k]);
+			if (page < next)
+				continue;
+			CHECK(page == next);
+			next = page + 1;
+			seen++;
+		}
+		polled.store(seen, std::memory_order_release);
+	}
+	polled.store(pushes, std::memory_order_release); // release the producer on failure
+	producer.join();
+	CHECK(seen == pushes);
+	CHECK(everything == 0);
+	CHECK(tlbf_ring_valid(&ring));
+	CHECK(c.list == pushes);
+
+	std::printf("__cplusplus %ld, %s atomics: %llu ranges polled, %llu flush-everything, %s\n",
+	            (long)__cplusplus,
+	            TLBF_ATOMIC_GNU ? "__atomic builtin" : "<stdatomic.h>",
+	            (unsigned long long)seen, (unsigned long long)everything,
+	            failures ? "FAILED" : "ok");
+	return failures ? 1 : 0;
+}
