@@ -94,7 +94,8 @@ static struct {
 	uint64_t seed;
 	bool json;
 	enum design_break brk;
-} opt = {8, 2, 8.0, NULL, false, 0, false, DESIGN_BREAK_NONE};
+	double kick_cost_us;
+} opt = {8, 2, 8.0, NULL, false, 0, false, DESIGN_BREAK_NONE, 1.0};
 
 /* One VP thread's state: private except the few atomic progress words. */
 struct vp_ctx {
@@ -533,6 +534,27 @@ static void relax(void *arg)
 	sched_yield();
 }
 
+/* Burn @us microseconds of CPU: the cost of hardware work the mock does
+ * not do (an IPI, a TD exit and re-entry). */
+static void spend_us(double us)
+{
+	if (!(us > 0))
+		return;
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while ((double)(t.tv_sec - t0.tv_sec) * 1e6 + (double)(t.tv_nsec - t0.tv_nsec) * 1e-3 < us);
+}
+
+/* The kicker's share of a kick: sending the IPI and taking its answer. */
+static void on_kick(void *arg, uint32_t vp)
+{
+	(void)arg;
+	(void)vp;
+	spend_us(opt.kick_cost_us);
+}
+
 static void *vp_main(void *arg)
 {
 	struct vp_ctx *c = arg;
@@ -559,6 +581,7 @@ static void *vp_main(void *arg)
 				if (tlbf_mock_take_cancel(&sim.mock, c->id)) {
 					c->kicked++;
 					event(c, EV_KICKED, 0, 0);
+					spend_us(2 * opt.kick_cost_us); /* the forced exit */
 					break;
 				}
 				guest_use(c, vtl);
@@ -569,6 +592,7 @@ static void *vp_main(void *arg)
 			event(c, EV_LEAVE, i, 0);
 		} else {
 			event(c, EV_CANCELLED, vtl, 0);
+			spend_us(2 * opt.kick_cost_us); /* the cancelled entry */
 		}
 		design_vp_exit(sim.d, c->id);
 		if (c->id < opt.ninit && rnd_below(2) == 0)
@@ -624,6 +648,7 @@ static int run_design(const struct design_ops *ops, unsigned index, unsigned cou
 			atomic_init(&sim.pt[v][p], 1);
 	tlbf_mock_init(&sim.mock, sim.mvps, n, NULL, 0);
 	sim.mock.relax = relax;
+	sim.mock.on_kick = on_kick;
 	sim.be = tlbf_mock_backend(&sim.mock);
 	struct design_config cfg = {n, n, sim.be};
 	sim.d = design_create(ops, &cfg);
@@ -754,9 +779,10 @@ static void center(char *buf, int width, const char *s)
 static void print_header(void)
 {
 	printf("shootdown-sim: %u VPs (%u initiating), %.1f s per design, seed %" PRIu64
-	       "%s%s%s, mock backend\n\n",
+	       "%s%s%s, mock backend, kick cost %.1f us\n\n",
 	       opt.nvps, opt.ninit, opt.seconds, opt.seed, opt.chaos ? ", chaos" : "",
-	       opt.brk ? ", break " : "", opt.brk ? design_break_name(opt.brk) : "");
+	       opt.brk ? ", break " : "", opt.brk ? design_break_name(opt.brk) : "",
+	       opt.kick_cost_us);
 	char g[4][40];
 	center(g[0], 22, "recorded as");
 	center(g[1], 14, "kicks");
@@ -896,7 +922,7 @@ static void usage(FILE *f, const char *argv0)
 {
 	fprintf(f,
 	        "usage: %s [--vps N] [--initiators M] [--seconds S] [--design NAME|all]\n"
-	        "       %*s [--chaos] [--seed X] [--json] [--break STEP]\n"
+	        "       %*s [--chaos] [--seed X] [--json] [--break STEP] [--kick-cost-us C]\n"
 	        "\n"
 	        "Simulate TLB shootdowns on the mock TDX backend: N VP threads run guest code\n"
 	        "through per-VP software TLBs over a versioned page table; M of them also issue\n"
@@ -921,6 +947,11 @@ static void usage(FILE *f, const char *argv0)
 	        "                    before announcing), no-wait (kick without waiting), no-kick\n"
 	        "                    (skip VPs that need a kick), skip-exiting (do not wait for\n"
 	        "                    VPs another initiator is kicking). Other designs ignore it.\n"
+	        "  --kick-cost-us C  what a kick costs on real hardware and the mock does not do:\n"
+	        "                    the kicker spends C us per cancel signal (IPI and its\n"
+	        "                    answer), the kicked VP 2C us per forced exit or cancelled\n"
+	        "                    entry (TD exit and re-entry). Default 1; 0 makes kicks\n"
+	        "                    free\n"
 	        "  --help            this text\n"
 	        "\n"
 	        "Exit status: 0 no stale translation, 3 stale translations observed, 1 the run\n"
@@ -989,6 +1020,12 @@ static void parse_args(int argc, char **argv)
 			if (!parse_u64(v, &opt.seed))
 				bad_usage(argv[0], "bad --seed", v);
 			have_seed = true;
+			i++;
+		} else if (!strcmp(a, "--kick-cost-us")) {
+			char *end;
+			opt.kick_cost_us = strtod(v, &end);
+			if (*end || !(opt.kick_cost_us >= 0) || opt.kick_cost_us > 1e6)
+				bad_usage(argv[0], "bad --kick-cost-us", v);
 			i++;
 		} else if (!strcmp(a, "--break")) {
 			opt.brk = design_break_parse(v);

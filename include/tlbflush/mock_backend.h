@@ -125,6 +125,9 @@ struct tlbf_mock_vp {
  * @log_len: entries reserved so far (may exceed @log_cap: the rest is lost)
  * @relax: called while waiting for a VP (e.g. sched_yield), or NULL
  * @relax_arg: its argument
+ * @on_kick: called for each cancel signal sent, after it is visible (a
+ *	simulator charges the cost of an IPI here), or NULL
+ * @on_kick_arg: its first argument
  * @kicks: statistics: cancel signals sent
  * @waits: statistics: VPs waited for
  */
@@ -136,6 +139,8 @@ struct tlbf_mock {
 	TLBF_ATOMIC(uint64_t) log_len;
 	void (*relax)(void *arg);
 	void *relax_arg;
+	void (*on_kick)(void *arg, uint32_t vp);
+	void *on_kick_arg;
 	TLBF_ATOMIC(uint64_t) kicks;
 	TLBF_ATOMIC(uint64_t) waits;
 };
@@ -266,6 +271,8 @@ static inline int tlbf__mock_kick(void *ctx, const uint64_t *mask, uint32_t nbit
 				 * (store-buffering pair, see the top of this file). */
 				tlbf__store(&mv->cancel, 1, TLBF_SEQ_CST);
 				tlbf__fetch_add(&m->kicks, 1, TLBF_RELAXED);
+				if (m->on_kick)
+					m->on_kick(m->on_kick_arg, vp);
 			}
 		}
 	}
@@ -327,6 +334,8 @@ static inline void tlbf_mock_init(struct tlbf_mock *m, struct tlbf_mock_vp *mvps
 	tlbf__init(&m->log_len, 0);
 	m->relax = 0;
 	m->relax_arg = 0;
+	m->on_kick = 0;
+	m->on_kick_arg = 0;
 	tlbf__init(&m->kicks, 0);
 	tlbf__init(&m->waits, 0);
 	for (uint32_t i = 0; i < nvps; i++) {
