@@ -13,10 +13,10 @@
  *   I0   initiator: changes page 0 (ver[0] = 1), then makes one request of
  *        a nondeterministic kind: a list push of one range (page 0) into
  *        ticket 2, a flush-entire, or a flush-non-global; I1 fence; wake;
- *        kick; wait; returns (done[0] = 1).
+ *        kick; wait; returns (returned[0] = 1).
  *   I1   initiator: changed page 1 and claimed ticket 0 before the model
  *        starts; pushes page 1 into ticket 0, fences, wakes, kicks, waits,
- *        returns (done[1] = 1). Once it owns slot 0 it may instead stall
+ *        returns (returned[1] = 1). Once it owns slot 0 it may instead stall
  *        for ever (a preempted producer: property P2 says it must block
  *        nobody; T5 shows what happens if it does).
  *   J    the push of ticket 1 (claimed before the start), a range that
@@ -83,7 +83,7 @@
  *          moved to EXITING (one kick call with a mask)
  *   K2     wait until each kicked or EXITING VP is no       fence_wake_wait
  *          longer IN_GUEST/EXITING of the epoch seen; the
- *          flush call returns: done[me] = 1
+ *          flush call returns: returned[me] = 1
  *
  * Broken variants (one -D each; each must give a counterexample):
  *   BREAK_T1   no V2 / I1 fences: the drainer empties the store buffers
@@ -162,7 +162,7 @@ byte igen[2];
 /* Page table, software TLBs (tlb[2 * vp + page]) and the return markers. */
 byte ver[NPAGE];
 byte tlb[4];
-bool done[NPAGE];
+bool returned[NPAGE];
 
 /* Make the buffered store of initiator i visible (I1, or the drainer). */
 inline drain_init(i)
@@ -281,7 +281,7 @@ inline push(pr, pv)
  * After the record (and its I1 fence): the wake predicate for each VP
  * (I2-I4), one kick of the VPs whose state we moved to EXITING (K1: sets
  * their cancel flags, like one kick-CPUs call with a mask), the wait for
- * every kicked or already-EXITING VP (K2), return (done[me]). Uses the
+ * every kicked or already-EXITING VP (K2), return (returned[me]). Uses the
  * caller's locals: vp (loop), st (state seen), kk (mask to kick), w[] (to
  * wait for: epoch + 1).
  */
@@ -334,7 +334,7 @@ kick:
 waitall:
 	atomic { /* K2, then the flush call returns */
 		LEFT(0) && LEFT(1) ->
-		done[me] = 1; w[0] = 0; w[1] = 0; vp = 0; kind = 0; endt = 0; k = 0
+		returned[me] = 1; w[0] = 0; w[1] = 0; vp = 0; kind = 0; endt = 0; k = 0
 	}
 }
 
@@ -399,14 +399,14 @@ inline use(me)
 {
 	if :: tlb[2 * me] == EMPTY -> tlb[2 * me] = ver[0] + 1 :: else -> skip fi;
 	if :: tlb[2 * me + 1] == EMPTY -> tlb[2 * me + 1] = ver[1] + 1 :: else -> skip fi;
-	assert(!(done[0] && tlb[2 * me] == OLD));
-	assert(!(done[1] && tlb[2 * me + 1] == OLD))
+	assert(!(returned[0] && tlb[2 * me] == OLD));
+	assert(!(returned[1] && tlb[2 * me + 1] == OLD))
 }
 
 /*
  * A VP. Guest code runs from the entry step to the exit step. Its uses of
  * pages are checked at both ends: a refill at entry is the oldest one
- * possible, the TLB does not change while in the guest, and done[] only
+ * possible, the TLB does not change while in the guest, and returned[] only
  * grows, so a violation at any moment in the guest is one at the exit.
  */
 proctype VP(byte me; byte cl; byte maxent)
