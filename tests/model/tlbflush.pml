@@ -201,21 +201,18 @@ inline drain_vp(v)
 #define FENCE_V(v) drain_vp(v)     /* V2 */
 #endif
 
-/* A generation bump by producer pr: an initiator's goes to its buffer. */
-inline gen_bump(pr)
+/* G1 of initiator i: the bump goes to its store buffer, then I1. */
+inline gen_bump(i)
 {
-	if
-	:: pr < 2 -> ibuf[pr] = GEN_E; FENCE_I(pr)
-	:: else -> entire++
-	fi
+	ibuf[i] = GEN_E; FENCE_I(i)
 }
 
 /*
- * Push ticket k with value pv for producer pr (0, 1: the initiators, whose
- * P6 is buffered; 2: J), then go to the caller's label `pushed`. P2 and P3
- * are one step: the implementation loads seq, and a failed CAS re-loads
- * and re-classifies, so only the classification at the load that is
- * followed by a successful CAS (or by the decision not to CAS) matters.
+ * Push ticket k with value pv for initiator pr, then go on at the caller's
+ * label `pushed`. P2 and P3 are one step: the implementation loads seq,
+ * and a failed CAS re-loads and re-classifies, so only the classification
+ * at the load that is followed by a successful CAS (or by the decision not
+ * to CAS) matters.
  * A slot owned by an older producer (odd, older): abandon the entry and
  * bump `entire` instead (G1); the request is then a flush-entire. A slot
  * that shows a newer ticket: our entry is dead (lapped), nothing to do.
@@ -250,12 +247,7 @@ inline push(pr, pv)
 		gen_bump(pr); kind = K_ENT; c = 0; goto pushed }
 	:: atomic { c == 0 -> /* P5 */ val[k % N] = pv }
 	fi;
-	atomic { /* P6 */
-		if
-		:: pr < 2 -> ibuf[pr] = PUB(k); FENCE_I(pr)
-		:: else -> seq[k % N] = PUB(k)
-		fi
-	}
+	atomic { /* P6, then I1 */ ibuf[pr] = PUB(k); FENCE_I(pr) }
 }
 
 /* The request is covered by the cursor VP vp published (I3). */
@@ -355,7 +347,7 @@ proctype I0()
 	fi;
 pushed:
 	fence_wake_wait();
-stalled:
+stalled:		/* push() names it; only I1 goes there */
 	skip
 }
 
@@ -368,7 +360,7 @@ proctype I1()
 	push(1, 1);
 pushed:
 	fence_wake_wait();
-stalled:
+stalled:		/* stopped for ever while owning slot 0: a valid end */
 	skip
 }
 
