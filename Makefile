@@ -33,8 +33,13 @@ ARM64_OPTS := --cross-file cross/aarch64-linux-gnu.ini -Dbuildtype=release \
 all: test
 
 deps:
-	@missing=""; for p in $(DEB_PACKAGES); do \
-		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	@missing=""; native=$$(dpkg --print-architecture); \
+	for p in $(DEB_PACKAGES); do \
+		case $$p in *:*) names=$$p ;; *) names="$$p:$$native $$p:all" ;; esac; \
+		ok=""; for n in $$names; do \
+			dpkg-query -W -f='$${Status}' $$n 2>/dev/null | grep -q 'ok installed' && ok=1; \
+		done; \
+		[ -n "$$ok" ] || missing="$$missing $$p"; \
 	done; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	arch=""; case "$$missing" in *:arm64*) \
