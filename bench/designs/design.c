@@ -144,3 +144,21 @@ const char *design_recorded_name(enum design_recorded r)
 	}
 	return "?";
 }
+
+enum design_recorded design_read_request(const struct tlbf_flush_request *req, uint64_t *ranges,
+                                         uint32_t cap)
+{
+	if (req->kind != TLBF_FLUSH_LIST)
+		return req->kind == TLBF_FLUSH_NON_GLOBAL ? DESIGN_REC_NON_GLOBAL : DESIGN_REC_ENTIRE;
+	if (req->range_count == 0)
+		return DESIGN_REC_EMPTY;
+	if (req->range_count > cap)
+		return DESIGN_REC_PROMOTED;
+	for (uint32_t i = 0; i < req->range_count; i++) {
+		uint64_t v = tlbf_guest_load_u64(&req->ranges[i]);
+		if (tlbf_range_classify(v, req->extended) != TLBF_RANGE_LIST)
+			return DESIGN_REC_PROMOTED;
+		ranges[i] = tlbf_range_to_gla(v, req->extended);
+	}
+	return DESIGN_REC_LIST;
+}

@@ -279,6 +279,14 @@ void design_base_fini(struct design *d);
 /* Allocate @size bytes aligned to a cache line, zeroed; NULL on failure. */
 void *design_alloc(size_t size);
 
+/*
+ * How a baseline records a decoded request: a Space call is flush-entire or
+ * non-global; a List call reads each range once into @ranges (at most @cap
+ * of them, else promoted) and is promoted if one cannot be flushed by list.
+ */
+enum design_recorded design_read_request(const struct tlbf_flush_request *req, uint64_t *ranges,
+                                         uint32_t cap);
+
 /* Count one wake decision in a slot's statistics. */
 static inline void design_count_reason(struct design_slot *s, enum tlbf_wake w)
 {

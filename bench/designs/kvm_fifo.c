@@ -154,28 +154,9 @@ static struct design_token kf_record(struct design *d, uint32_t self,
 	tok.mark.value = 0;
 	uint64_t ranges[KF_SIZE];
 	uint32_t n = 0;
-	if (req->kind == TLBF_FLUSH_LIST) {
-		tok.how = DESIGN_REC_LIST;
-		if (req->range_count == 0) {
-			tok.how = DESIGN_REC_EMPTY;
-		} else if (req->range_count >= KF_SIZE) {
-			tok.how = DESIGN_REC_PROMOTED;
-		} else {
-			n = req->range_count;
-			for (uint32_t i = 0; i < n; i++) {
-				uint64_t v = tlbf_guest_load_u64(&req->ranges[i]);
-				if (tlbf_range_classify(v, req->extended) != TLBF_RANGE_LIST) {
-					tok.how = DESIGN_REC_PROMOTED;
-					n = 0;
-					break;
-				}
-				ranges[i] = tlbf_range_to_gla(v, req->extended);
-			}
-		}
-	} else {
-		/* KVM flushes everything for the Space calls, non-global too. */
-		tok.how = req->kind == TLBF_FLUSH_NON_GLOBAL ? DESIGN_REC_NON_GLOBAL : DESIGN_REC_ENTIRE;
-	}
+	tok.how = design_read_request(req, ranges, KF_SIZE - 1);
+	if (tok.how == DESIGN_REC_LIST)
+		n = req->range_count;
 	if (tok.how != DESIGN_REC_EMPTY) {
 		bool degraded = false;
 		struct tlbf_vpset_iter it;

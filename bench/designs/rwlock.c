@@ -114,25 +114,7 @@ static struct design_token rw_record(struct design *d, uint32_t self,
 	tok.mark.value = 0;
 	uint64_t ranges[RW_DEQUE];
 	uint32_t n = req->range_count;
-	if (req->kind == TLBF_FLUSH_LIST) {
-		tok.how = DESIGN_REC_LIST;
-		if (n == 0) {
-			tok.how = DESIGN_REC_EMPTY;
-		} else if (n > RW_DEQUE) {
-			tok.how = DESIGN_REC_PROMOTED;
-		} else {
-			for (uint32_t i = 0; i < n; i++) {
-				uint64_t v = tlbf_guest_load_u64(&req->ranges[i]);
-				if (tlbf_range_classify(v, req->extended) != TLBF_RANGE_LIST) {
-					tok.how = DESIGN_REC_PROMOTED;
-					break;
-				}
-				ranges[i] = tlbf_range_to_gla(v, req->extended);
-			}
-		}
-	} else {
-		tok.how = req->kind == TLBF_FLUSH_NON_GLOBAL ? DESIGN_REC_NON_GLOBAL : DESIGN_REC_ENTIRE;
-	}
+	tok.how = design_read_request(req, ranges, RW_DEQUE);
 	DESIGN_STEP("rw:lock");
 	pthread_rwlock_wrlock(&s->lock);
 	switch (tok.how) {

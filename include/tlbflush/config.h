@@ -106,6 +106,11 @@
 #define TLBF_EXTERN_C_END
 #endif
 
+/* The limits above, as declarations the compiler checks. */
+TLBF_STATIC_ASSERT((TLBF_RING_CAPACITY & (TLBF_RING_CAPACITY - 1)) == 0,
+                   "TLBF_RING_CAPACITY must be a power of two");
+TLBF_STATIC_ASSERT(TLBF_MAX_VPS <= 64 * 64, "an HV_VP_SET names at most 4096 VPs");
+
 #if defined(__GNUC__) || defined(__clang__)
 #define TLBF_LIKELY(x) __builtin_expect(!!(x), 1)
 #define TLBF_UNLIKELY(x) __builtin_expect(!!(x), 0)
