@@ -5,6 +5,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "design.h"
+#include "hooks.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -161,4 +162,20 @@ enum design_recorded design_read_request(const struct tlbf_flush_request *req, u
 		ranges[i] = tlbf_range_to_gla(v, req->extended);
 	}
 	return DESIGN_REC_LIST;
+}
+
+int design_kick_heap_mask(struct design *d, struct design_slot *s, uint64_t *mask, uint32_t n)
+{
+	int rc = 0;
+	if (n) {
+		DESIGN_STEP("kick");
+		rc = d->be.ops->kick(d->be.ctx, mask, d->nvps, TLBF_KICK_CANCEL | TLBF_KICK_WAIT);
+		s->st.kick_calls++;
+		s->st.kicks += n;
+		s->st.reasons[TLBF_WAKE_KICK] += n;
+	}
+	free(mask);
+	if (rc != 0)
+		s->st.errors++;
+	return rc;
 }

@@ -287,6 +287,13 @@ void *design_alloc(size_t size);
 enum design_recorded design_read_request(const struct tlbf_flush_request *req, uint64_t *ranges,
                                          uint32_t cap);
 
+/*
+ * The baselines' kick: if @n VPs are set in the heap-allocated @mask, one
+ * backend kick with cancel and wait for all of them; count it in slot @s;
+ * free @mask. Returns the backend's result (0 when nothing was kicked).
+ */
+int design_kick_heap_mask(struct design *d, struct design_slot *s, uint64_t *mask, uint32_t n);
+
 /* Count one wake decision in a slot's statistics. */
 static inline void design_count_reason(struct design_slot *s, enum tlbf_wake w)
 {

@@ -185,18 +185,7 @@ static int ms_wake(struct design *d, uint32_t self, const struct tlbf_flush_requ
 			                               : TLBF_WAKE_SKIP_OTHER_VTL]++;
 		}
 	}
-	int rc = 0;
-	if (n) {
-		DESIGN_STEP("ms:kick");
-		rc = d->be.ops->kick(d->be.ctx, mask, d->nvps, TLBF_KICK_CANCEL | TLBF_KICK_WAIT);
-		s->st.kick_calls++;
-		s->st.kicks += n;
-		s->st.reasons[TLBF_WAKE_KICK] += n;
-	}
-	free(mask);
-	if (rc != 0)
-		s->st.errors++;
-	return rc;
+	return design_kick_heap_mask(d, s, mask, n);
 }
 
 static void ms_vp_start(struct design *d, uint32_t vp)

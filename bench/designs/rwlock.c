@@ -152,18 +152,7 @@ static int rw_wake(struct design *d, uint32_t self, const struct tlbf_flush_requ
 		s->st.reasons[TLBF_WAKE_SKIP_INITIATOR]++;
 		n--;
 	}
-	int rc = 0;
-	if (n) {
-		DESIGN_STEP("rw:kick");
-		rc = d->be.ops->kick(d->be.ctx, mask, d->nvps, TLBF_KICK_CANCEL | TLBF_KICK_WAIT);
-		s->st.kick_calls++;
-		s->st.kicks += n;
-		s->st.reasons[TLBF_WAKE_KICK] += n;
-	}
-	free(mask);
-	if (rc != 0)
-		s->st.errors++;
-	return rc;
+	return design_kick_heap_mask(d, s, mask, n);
 }
 
 static void rw_vp_start(struct design *d, uint32_t vp)
