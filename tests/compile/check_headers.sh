@@ -3,8 +3,9 @@
 #   check_headers.sh COMPILER INCLUDE_DIR
 # 1. every header under INCLUDE_DIR/tlbflush compiles on its own as C11
 #    with all warnings as errors;
-# 2. the umbrella header compiles freestanding (-ffreestanding);
-# 3. the umbrella header compiles kernel-style: __atomic builtins instead of
+# 2. the whole library (umbrella, mock backend, and on x86-64 the TDX
+#    backends) compiles freestanding (-ffreestanding);
+# 3. the same compiles kernel-style: __atomic builtins instead of
 #    <stdatomic.h>, -ffreestanding -fno-builtin -nostdinc, with only the
 #    compiler's own header directory.
 set -u
@@ -35,12 +36,17 @@ for h in "$inc"/tlbflush/*.h; do
 	check "$cc $rel" $cc $flags -I"$inc" -c "$tmp/one.c" -o "$tmp/one.o"
 done
 
-printf '#include "tlbflush/tlbflush.h"\nint tlbf_freestanding_probe(void);\nint tlbf_freestanding_probe(void) { return 0; }\n' >"$tmp/fs.c"
-check "$cc freestanding tlbflush.h" $cc $flags -ffreestanding -I"$inc" -c "$tmp/fs.c" -o "$tmp/fs.o"
+# The whole library: the umbrella, the mock, and (x86-64) the TDX backends.
+{
+	printf '#include "tlbflush/tlbflush.h"\n#include "tlbflush/mock_backend.h"\n'
+	printf '#if defined(__x86_64__)\n#include "tlbflush/tdx_hw.h"\n#endif\n'
+	printf 'int tlbf_freestanding_probe(void);\nint tlbf_freestanding_probe(void) { return 0; }\n'
+} >"$tmp/fs.c"
+check "$cc freestanding library" $cc $flags -ffreestanding -I"$inc" -c "$tmp/fs.c" -o "$tmp/fs.o"
 
 ccinc=$($cc -print-file-name=include)
 case $cc in clang*) ccinc=$($cc -print-resource-dir)/include ;; esac
-check "$cc kernel-style tlbflush.h" $cc $flags -DTLBF_ATOMIC_GNU=1 -ffreestanding -fno-builtin \
+check "$cc kernel-style library" $cc $flags -DTLBF_ATOMIC_GNU=1 -ffreestanding -fno-builtin \
 	-nostdinc -isystem "$ccinc" -I"$inc" -c "$tmp/fs.c" -o "$tmp/ks.o"
 # The kernel-style build must not have pulled in <stdatomic.h>.
 check "$cc kernel-style uses no stdatomic" sh -c \
