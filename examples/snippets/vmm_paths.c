@@ -217,14 +217,18 @@ int main(void)
 	for (uint32_t i = 0; i < VMM_VPS; i++)
 		pthread_join(tid[i], NULL);
 	uint64_t kicks = atomic_load(&vmm.mock.kicks);
+	const struct tlbf_tdx_vp *t1 = &threads[1].tdx;
+	uint64_t invgla = t1->invgla_single + t1->invgla_list;
 	printf("vmm_paths: %llu hypercalls, %llu kicks, %llu guest runs ended by a kick, "
 	       "VP 1 flushed by INVGLA %llu times and entirely %llu times\n",
 	       (unsigned long long)hypercalls, (unsigned long long)kicks,
-	       (unsigned long long)atomic_load(&kicked_out), (unsigned long long)threads[1].tdx.invgla_single,
-	       (unsigned long long)threads[1].tdx.entire);
+	       (unsigned long long)atomic_load(&kicked_out), (unsigned long long)invgla,
+	       (unsigned long long)t1->entire);
 	if (hypercalls != 2 * VMM_TRIPS)
 		vmm_fatal("not every hypercall was handled");
-	if (threads[1].tdx.invgla_single + threads[1].tdx.entire == 0)
+	/* VP 1 polled after VP 0's last flush: by a single or list INVGLA,
+	 * or everything when it fell behind the ring. */
+	if (invgla + t1->entire == 0)
 		vmm_fatal("VP 1 never flushed");
 	return 0;
 }
