@@ -276,6 +276,9 @@ int design_base_init(struct design *d, const struct design_ops *ops,
                      const struct design_config *cfg);
 void design_base_fini(struct design *d);
 
+/* vp_publish of a design that publishes nothing after a poll. */
+void design_vp_publish_nothing(struct design *d, uint32_t vp, unsigned vtl);
+
 /* Allocate @size bytes aligned to a cache line, zeroed; NULL on failure. */
 void *design_alloc(size_t size);
 

@@ -297,13 +297,6 @@ static struct tlbf_poll kf_vp_poll(struct design *d, uint32_t vp, unsigned vtl, 
 	return p;
 }
 
-static void kf_vp_publish(struct design *d, uint32_t vp, unsigned vtl)
-{
-	(void)d;
-	(void)vp;
-	(void)vtl;
-}
-
 static void kf_vp_exit(struct design *d, uint32_t vp)
 {
 	DESIGN_STEP("kf:exit");
@@ -320,7 +313,7 @@ const struct design_ops design_kvm_fifo_ops = {
 	.vp_start = kf_vp_start,
 	.vp_announce = kf_vp_announce,
 	.vp_poll = kf_vp_poll,
-	.vp_publish = kf_vp_publish,
+	.vp_publish = design_vp_publish_nothing,
 	.vp_exit = kf_vp_exit,
 	.prepare_entry = NULL,
 	.get_stats = NULL,

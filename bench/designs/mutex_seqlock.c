@@ -260,13 +260,6 @@ everything:
 	return p;
 }
 
-static void ms_vp_publish(struct design *d, uint32_t vp, unsigned vtl)
-{
-	(void)d;
-	(void)vp;
-	(void)vtl;
-}
-
 static void ms_vp_exit(struct design *d, uint32_t vp)
 {
 	DESIGN_STEP("ms:exit");
@@ -290,7 +283,7 @@ const struct design_ops design_mutex_seqlock_ops = {
 	.vp_start = ms_vp_start,
 	.vp_announce = ms_vp_announce,
 	.vp_poll = ms_vp_poll,
-	.vp_publish = ms_vp_publish,
+	.vp_publish = design_vp_publish_nothing,
 	.vp_exit = ms_vp_exit,
 	.prepare_entry = NULL,
 	.get_stats = ms_get_stats,

@@ -233,13 +233,6 @@ static struct tlbf_poll rw_vp_poll(struct design *d, uint32_t vp, unsigned vtl, 
 	return p;
 }
 
-static void rw_vp_publish(struct design *d, uint32_t vp, unsigned vtl)
-{
-	(void)d;
-	(void)vp;
-	(void)vtl;
-}
-
 static void rw_vp_exit(struct design *d, uint32_t vp)
 {
 	(void)d;
@@ -263,7 +256,7 @@ const struct design_ops design_rwlock_ops = {
 	.vp_start = rw_vp_start,
 	.vp_announce = rw_vp_announce,
 	.vp_poll = rw_vp_poll,
-	.vp_publish = rw_vp_publish,
+	.vp_publish = design_vp_publish_nothing,
 	.vp_exit = rw_vp_exit,
 	.prepare_entry = NULL,
 	.get_stats = rw_get_stats,

@@ -24,25 +24,7 @@
 
 #include "tlbflush/tlbflush.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/*
- * The checking loops are the harness, not the code under test: keep the
- * comparison tracing of -fsanitize=fuzzer out of them, or it dominates the
- * run time (the library calls they make are inlined but still checked by
- * ASan and UBSan).
- */
-#if defined(__clang__) && __clang_major__ >= 13
-#define NO_COVERAGE __attribute__((no_sanitize("coverage")))
-#else
-#define NO_COVERAGE
-#endif
-
-#define CHECK(x)                   \
-	do {                       \
-		if (!(x))          \
-			abort();   \
-	} while (0)
+#include "fuzz_common.h"
 
 /* Iteration, membership, count and emptiness agree; members < VP count. */
 NO_COVERAGE static void check_set(const struct tlbf_vpset *s, uint32_t vp_count)
