@@ -152,7 +152,7 @@ static int null_kick(void *ctx, const uint64_t *mask, uint32_t nbits, unsigned f
 static void null_relax(void *ctx)
 {
 	(void)ctx;
-	tlbf__cpu_relax();
+	TLBF_CPU_RELAX();
 }
 
 static const struct tlbf_backend_ops null_ops = {
@@ -548,7 +548,7 @@ static void loop_design(struct shim *s, struct shim_thread *th, uint32_t t, uint
 		for (uint32_t i = 0; i < n; i++) {
 			uint64_t now;
 			do {
-				tlbf__cpu_relax();
+				TLBF_CPU_RELAX();
 				now = ticks_begin();
 			} while (now - th->last_tsc < PAUSE_CYCLES);
 			uint64_t t0 = ticks_begin();
@@ -611,7 +611,7 @@ static void loop_inline(struct shim *s, struct shim_thread *th, uint32_t t, uint
 		for (uint32_t i = 0; i < n; i++) {
 			uint64_t now;
 			do {
-				tlbf__cpu_relax();
+				TLBF_CPU_RELAX();
 				now = ticks_begin();
 			} while (now - th->last_tsc < PAUSE_CYCLES);
 			uint64_t t0 = ticks_begin();

@@ -69,7 +69,7 @@ static void kf_lock(struct kf_fifo *f)
 		if (++spins % 64 == 0)
 			sched_yield();
 		else
-			tlbf__cpu_relax();
+			TLBF_CPU_RELAX();
 	}
 }
 
@@ -238,7 +238,7 @@ static int kf_wake(struct design *d, uint32_t self, const struct tlbf_flush_requ
 				if (d->be.ops->relax)
 					d->be.ops->relax(d->be.ctx);
 				else
-					tlbf__cpu_relax();
+					TLBF_CPU_RELAX();
 			}
 		}
 	}

@@ -77,15 +77,6 @@
  */
 #define tlbf__init(p, v) tlbf__store((p), (v), TLBF_RELAXED)
 
-/* Polite busy-wait hint for the few bounded spins the library has. */
-#if defined(__x86_64__) || defined(__i386__)
-#define tlbf__cpu_relax() __builtin_ia32_pause()
-#elif defined(__aarch64__)
-#define tlbf__cpu_relax() __asm__("yield" ::: "memory")
-#else
-#define tlbf__cpu_relax() ((void)0)
-#endif
-
 TLBF_EXTERN_C_BEGIN
 
 /**

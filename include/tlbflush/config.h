@@ -23,14 +23,40 @@
  *   of flush rings a VP polls in the broadcast use (VTL 0 and VTL 1).
  *   Default 2. From 1 to 2.
  *
+ * TLBF_RING_PUSH_SPIN
+ *   How many times a producer re-reads a ring slot that an older producer
+ *   still holds before it gives up and degrades its push to flush-entire.
+ *   From 0 (degrade at once) to 65536. Default 64 (a few hundred
+ *   nanoseconds: covers a writer that is merely slow, not one that was
+ *   preempted).
+ *
+ * TLBF_GVA_BITS
+ *   Width of a canonical guest virtual address: 48 (4-level paging,
+ *   default) or 57 (5-level). A range that is not canonical at this width
+ *   is promoted to flush-entire (never refused, never flushed by list).
+ *
+ * TLBF_MOCK_TLB_ENTRIES
+ *   Entries of one VP's software TLB for one VTL in the mock backend
+ *   (direct-mapped by page number). A power of two from 1 to 65536;
+ *   default 64. Only tlbflush/mock_backend.h reads it.
+ *
  * TLBF_CACHE_LINE
  *   Size in bytes of the unit of coherence that shared words are padded
  *   to. Default 64. A power of two, at least 16.
  *
+ * TLBF_CPU_RELAX()
+ *   The spin-wait hint of the library's few bounded spins (a degraded
+ *   push's re-reads, an initiator waiting for a VP without a backend relax
+ *   hook, the mock's waits). Default: `pause` on x86, `yield` on arm64,
+ *   nothing elsewhere. Define it to ((void)0) for tools that cannot
+ *   interpret those instructions (a model checker), or to a scheduler
+ *   yield for an oversubscribed host.
+ *
  * TLBF_ASSERT(expr)
- *   Debug assertion used for internal invariants (never for guest input,
- *   which is validated and answered with a status). Default: nothing. The
- *   tests define it to abort.
+ *   Debug assertion for internal invariants (never for guest input or a
+ *   caller's index, which are checked in every build and answered with a
+ *   status). Default: nothing. Define it (e.g. to assert()) in a debug
+ *   build of a VMM.
  *
  * TLBF_STEP(label)
  *   Called at every labelled step of the protocol (push, poll, wake, VP
@@ -74,11 +100,43 @@
 #error "TLBF_VTL_COUNT must be 1 or 2"
 #endif
 
+#ifndef TLBF_RING_PUSH_SPIN
+#define TLBF_RING_PUSH_SPIN 64
+#endif
+#if TLBF_RING_PUSH_SPIN < 0 || TLBF_RING_PUSH_SPIN > 65536
+#error "TLBF_RING_PUSH_SPIN must be from 0 to 65536"
+#endif
+
+#ifndef TLBF_GVA_BITS
+#define TLBF_GVA_BITS 48
+#endif
+#if TLBF_GVA_BITS != 48 && TLBF_GVA_BITS != 57
+#error "TLBF_GVA_BITS must be 48 or 57"
+#endif
+
+#ifndef TLBF_MOCK_TLB_ENTRIES
+#define TLBF_MOCK_TLB_ENTRIES 64
+#endif
+#if TLBF_MOCK_TLB_ENTRIES < 1 || TLBF_MOCK_TLB_ENTRIES > 65536 || \
+    (TLBF_MOCK_TLB_ENTRIES & (TLBF_MOCK_TLB_ENTRIES - 1)) != 0
+#error "TLBF_MOCK_TLB_ENTRIES must be a power of two from 1 to 65536"
+#endif
+
 #ifndef TLBF_CACHE_LINE
 #define TLBF_CACHE_LINE 64
 #endif
 #if TLBF_CACHE_LINE < 16 || (TLBF_CACHE_LINE & (TLBF_CACHE_LINE - 1)) != 0
 #error "TLBF_CACHE_LINE must be a power of two of at least 16"
+#endif
+
+#ifndef TLBF_CPU_RELAX
+#if defined(__x86_64__) || defined(__i386__)
+#define TLBF_CPU_RELAX() __builtin_ia32_pause()
+#elif defined(__aarch64__)
+#define TLBF_CPU_RELAX() __asm__("yield" ::: "memory")
+#else
+#define TLBF_CPU_RELAX() ((void)0)
+#endif
 #endif
 
 #ifndef TLBF_ASSERT

@@ -5,13 +5,7 @@
  * with the classification of one range for flushing by list.
  *
  * Encodings are those of the Hyper-V Top Level Functional Specification.
- *
- * COMPILE-TIME OPTIONS
- *
- * TLBF_GVA_BITS
- *   Width of a canonical guest virtual address: 48 (4-level paging,
- *   default) or 57 (5-level). A range that is not canonical at this width
- *   is promoted to flush-entire (never refused, never flushed by list).
+ * TLBF_GVA_BITS (config.h) sets the canonical width ranges are checked at.
  */
 #ifndef TLBFLUSH_HV_H
 #define TLBFLUSH_HV_H
@@ -20,13 +14,6 @@
 #include <stdint.h>
 
 #include "config.h"
-
-#ifndef TLBF_GVA_BITS
-#define TLBF_GVA_BITS 48
-#endif
-#if TLBF_GVA_BITS != 48 && TLBF_GVA_BITS != 57
-#error "TLBF_GVA_BITS must be 48 or 57"
-#endif
 
 TLBF_EXTERN_C_BEGIN
 

@@ -42,18 +42,6 @@
 #include "hv.h"
 #include "tdx_backend.h"
 
-/*
- * TLBF_MOCK_TLB_ENTRIES
- *   Entries of one VP's software TLB for one VTL (direct-mapped by page
- *   number). A power of two; default 64.
- */
-#ifndef TLBF_MOCK_TLB_ENTRIES
-#define TLBF_MOCK_TLB_ENTRIES 64
-#endif
-#if TLBF_MOCK_TLB_ENTRIES < 1 || (TLBF_MOCK_TLB_ENTRIES & (TLBF_MOCK_TLB_ENTRIES - 1)) != 0
-#error "TLBF_MOCK_TLB_ENTRIES must be a power of two"
-#endif
-
 TLBF_EXTERN_C_BEGIN
 
 /* Operation log codes. */
@@ -296,7 +284,7 @@ static inline int tlbf__mock_kick(void *ctx, const uint64_t *mask, uint32_t nbit
 				if (m->relax)
 					m->relax(m->relax_arg);
 				else
-					tlbf__cpu_relax();
+					TLBF_CPU_RELAX();
 			}
 		}
 	}
@@ -309,7 +297,7 @@ static inline void tlbf__mock_relax(void *ctx)
 	if (m->relax)
 		m->relax(m->relax_arg);
 	else
-		tlbf__cpu_relax();
+		TLBF_CPU_RELAX();
 }
 
 /**

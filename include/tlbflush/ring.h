@@ -65,17 +65,6 @@
 #include "config.h"
 #include "hv.h"
 
-/*
- * TLBF_RING_PUSH_SPIN
- *   How many times a producer re-reads a slot that an older producer still
- *   holds before it gives up and degrades its push to flush-entire. Default
- *   64 (a few hundred nanoseconds: covers a writer that is merely slow, not
- *   one that was preempted). 0 degrades at once.
- */
-#ifndef TLBF_RING_PUSH_SPIN
-#define TLBF_RING_PUSH_SPIN 64
-#endif
-
 TLBF_EXTERN_C_BEGIN
 
 #define TLBF_RING_MASK ((uint64_t)TLBF_RING_CAPACITY - 1)
@@ -307,7 +296,7 @@ static inline enum tlbf_push_result tlbf__ring_put(struct tlbf_ring *r, uint64_t
 {
 	struct tlbf_ring_slot *s = &r->slot[ticket & TLBF_RING_MASK];
 	const uint64_t busy = tlbf__seq_busy(ticket);
-	unsigned spins = 0;
+	unsigned budget = TLBF_RING_PUSH_SPIN;
 	/* P2: relaxed; only a guess for the CAS below, which checks it. */
 	uint64_t seq = tlbf__load(&s->seq, TLBF_RELAXED);
 	for (;;) {
@@ -317,9 +306,10 @@ static inline enum tlbf_push_result tlbf__ring_put(struct tlbf_ring *r, uint64_t
 		if (seq & 1) {
 			/* An older producer is inside this slot (age < 0: only we
 			 * could have made busy(ticket)). Never wait for it. */
-			if (spins++ >= TLBF_RING_PUSH_SPIN)
+			if (budget == 0)
 				return TLBF_PUSH_DEGRADED;
-			tlbf__cpu_relax();
+			budget--;
+			TLBF_CPU_RELAX();
 			seq = tlbf__load(&s->seq, TLBF_RELAXED);
 			continue;
 		}

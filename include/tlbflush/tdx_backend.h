@@ -375,7 +375,7 @@ static inline int tlbf_kick_plan_send(const struct tlbf_backend *be, const struc
 				if (be->ops->relax)
 					be->ops->relax(be->ctx);
 				else
-					tlbf__cpu_relax();
+					TLBF_CPU_RELAX();
 			}
 		}
 	}
