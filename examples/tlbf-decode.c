@@ -343,12 +343,31 @@ int main(int argc, char **argv)
 	}
 	printf("],\"policy\":");
 	if (req.kind == TLBF_FLUSH_LIST) {
-		struct tlbf_range_verdict v =
-		        tlbf_range_policy(req.ranges, req.range_count, req.extended);
+		/* The push's own rule, on the values it reads: more ranges
+		 * than the ring holds, or the first range it would not list. */
+		static struct tlbf_ring ring;
+		tlbf_ring_init(&ring);
+		bool promote = tlbf_ring_push(&ring, req.ranges, req.range_count, req.extended).result ==
+		               TLBF_PUSH_PROMOTED;
+		const char *reason = "by_list";
+		uint32_t offending = req.range_count;
+		if (req.range_count > TLBF_RING_CAPACITY) {
+			reason = "too_many";
+			offending = TLBF_RING_CAPACITY;
+		} else {
+			for (uint32_t i = 0; i < req.range_count && offending == req.range_count; i++) {
+				enum tlbf_range_class c =
+				        tlbf_range_classify(tlbf_guest_load_u64(&req.ranges[i]), req.extended);
+				if (c != TLBF_RANGE_LIST) {
+					reason = class_name(c);
+					offending = i;
+				}
+			}
+		}
 		printf("{\"decision\":\"%s\",\"reason\":\"%s\",\"first_offending\":",
-		       v.promote ? "promote" : "list", tlbf_range_reason_name(v.reason));
-		if (v.promote)
-			printf("%" PRIu32 "}", v.first);
+		       promote ? "promote" : "list", reason);
+		if (promote)
+			printf("%" PRIu32 "}", offending);
 		else
 			printf("null}");
 	} else {

@@ -78,9 +78,9 @@ static uint64_t flush_hypercall(uint32_t caller, unsigned caller_vtl, uint64_t c
 		return (uint64_t)st;
 	uint64_t kick[MASK_WORDS], wait[MASK_WORDS];
 	struct tlbf_flush_outcome out;
-	tlbf_flush_handle(&part, &be, &req, caller, kick, wait, &out);
-	if (out.kick_rc != 0) {
-		fprintf(stderr, "kick failed: %d\n", out.kick_rc);
+	if (tlbf_flush_handle(&part, &be, &req, caller, kick, wait, MASK_WORDS, &out) !=
+	    TLBF_FLUSH_DONE) {
+		fprintf(stderr, "flush not completed: kick rc %d\n", out.kick_rc);
 		exit(1);
 	}
 	for (unsigned i = 0; i < TLBF_WAKE__COUNT; i++)

@@ -62,7 +62,8 @@ static void list_ex_on_a_sparse_set(void **state)
 	struct tlbf_flush_outcome o;
 	/* VP 5 announced but never entered the mock, so the kick's wait
 	 * returns at once and its next mock entry would be cancelled. */
-	tlbf_flush_handle(&pt, &be, &req, 0, kick, wait_, &o);
+	assert_int_equal(tlbf_flush_handle(&pt, &be, &req, 0, kick, wait_, TLBF_VPSET_MASK_WORDS(NVP), &o),
+	                 TLBF_FLUSH_DONE);
 	assert_int_equal(o.kick_rc, 0);
 	assert_int_equal(o.push.result, TLBF_PUSH_LISTED);
 	assert_int_equal(o.push.mark.kind, TLBF_MARK_LIST);
@@ -96,7 +97,8 @@ static void space_non_global_all_vtl1(void **state)
 	                 TLBF_HV_STATUS_SUCCESS);
 	assert_int_equal(req.target_vtl, 1);
 	struct tlbf_flush_outcome o;
-	tlbf_flush_handle(&pt, &be, &req, NVP, kick, wait_, &o);
+	assert_int_equal(tlbf_flush_handle(&pt, &be, &req, NVP, kick, wait_, TLBF_VPSET_MASK_WORDS(NVP), &o),
+	                 TLBF_FLUSH_DONE);
 	assert_int_equal(o.push.mark.kind, TLBF_MARK_NON_GLOBAL);
 	assert_int_equal(o.plan.reasons[TLBF_WAKE_KICK], 1);
 	assert_int_equal(o.plan.reasons[TLBF_WAKE_SKIP_OTHER_VTL], 1);
@@ -130,12 +132,37 @@ static void list_promoted_by_policy(void **state)
 	assert_true(tlbf_ring_valid(&rings[0]));
 }
 
+/* Masks shorter than the partition needs are refused before anything is
+ * recorded; nothing is written past them. */
+static void short_masks_refused(void **state)
+{
+	(void)state;
+	uint64_t input[3] = {0, TLBF_HV_FLUSH_ALL_PROCESSORS, 0};
+	uint64_t control = tlbf_hv_control_make(TLBF_HVCALL_FLUSH_VA_SPACE, false, 0, 0, 0);
+	struct tlbf_flush_request req;
+	memset(&req, 0, sizeof(req));
+	assert_int_equal(tlbf_hypercall_decode(control, input, sizeof(input), NVP, 0, &req, NULL),
+	                 TLBF_HV_STATUS_SUCCESS);
+	uint64_t k[TLBF_VPSET_MASK_WORDS(NVP)], w[TLBF_VPSET_MASK_WORDS(NVP)];
+	k[3] = w[3] = UINT64_C(0x5a5a);
+	struct tlbf_flush_outcome o;
+	assert_int_equal(tlbf_flush_handle(&pt, &be, &req, 0, k, w, TLBF_VPSET_MASK_WORDS(NVP) - 1, &o),
+	                 TLBF_FLUSH_SHORT_MASKS);
+	assert_int_equal(o.push.result, TLBF_PUSH_EMPTY);
+	assert_true(tlbf__load(&rings[0].entire, TLBF_RELAXED) == 0);
+	assert_true(k[3] == UINT64_C(0x5a5a) && w[3] == UINT64_C(0x5a5a));
+	assert_int_equal(tlbf_flush_handle(&pt, &be, &req, 0, k, w, TLBF_VPSET_MASK_WORDS(NVP), &o),
+	                 TLBF_FLUSH_DONE);
+	assert_true(tlbf__load(&rings[0].entire, TLBF_RELAXED) == 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(list_ex_on_a_sparse_set, setup),
 		cmocka_unit_test_setup(space_non_global_all_vtl1, setup),
 		cmocka_unit_test_setup(list_promoted_by_policy, setup),
+		cmocka_unit_test_setup(short_masks_refused, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -509,45 +509,42 @@ static void rule_order(void **state)
 	expect_ok(c, in, 8, 8, 0, &req);
 }
 
-static void range_policy(void **state)
+/* Push @n ranges into a fresh ring: how the one promotion rule (the push's
+ * classification of each range it reads) records them. */
+static enum tlbf_push_result push_fresh(const uint64_t *r, uint32_t n, bool extended)
+{
+	static struct tlbf_ring ring;
+	tlbf_ring_init(&ring);
+	return tlbf_ring_push(&ring, r, n, extended).result;
+}
+
+static void range_promotion(void **state)
 {
 	(void)state;
 	uint64_t r[TLBF_RING_CAPACITY + 1];
 	for (unsigned i = 0; i < TLBF_RING_CAPACITY + 1; i++)
 		r[i] = tlbf_gva_make(0x1000 + i, i);
-	struct tlbf_range_verdict v = tlbf_range_policy(r, TLBF_RING_CAPACITY, false);
-	assert_false(v.promote);
-	assert_int_equal(v.reason, TLBF_RANGES_BY_LIST);
-	assert_int_equal(v.first, TLBF_RING_CAPACITY);
-	v = tlbf_range_policy(r, TLBF_RING_CAPACITY + 1, false);
-	assert_true(v.promote);
-	assert_int_equal(v.reason, TLBF_RANGES_TOO_MANY);
-	assert_int_equal(v.first, TLBF_RING_CAPACITY);
-	v = tlbf_range_policy(r, 0, false);
-	assert_false(v.promote);
-	assert_int_equal(v.first, 0);
+	assert_int_equal(push_fresh(r, TLBF_RING_CAPACITY, false), TLBF_PUSH_LISTED);
+	assert_int_equal(push_fresh(r, TLBF_RING_CAPACITY + 1, false), TLBF_PUSH_PROMOTED);
+	assert_int_equal(push_fresh(r, 0, false), TLBF_PUSH_EMPTY);
 
 	/* Bit 11 is a page count bit in the simple format, large_page in
 	 * the extended one. */
 	r[2] = (UINT64_C(0x200) << 12) | TLBF_GVA_EXT_LARGE_PAGE;
-	v = tlbf_range_policy(r, 5, false);
-	assert_false(v.promote);
-	v = tlbf_range_policy(r, 5, true);
-	assert_true(v.promote);
-	assert_int_equal(v.reason, TLBF_RANGES_LARGE_PAGE);
-	assert_int_equal(v.first, 2);
-	assert_string_equal(tlbf_range_reason_name(v.reason), "large_page");
+	assert_int_equal(tlbf_range_classify(r[2], false), TLBF_RANGE_LIST);
+	assert_int_equal(push_fresh(r, 5, false), TLBF_PUSH_LISTED);
+	assert_int_equal(tlbf_range_classify(r[2], true), TLBF_RANGE_LARGE_PAGE);
+	assert_int_equal(push_fresh(r, 5, true), TLBF_PUSH_PROMOTED);
 
+	r[2] = tlbf_gva_make(0x1002, 2);
 	r[1] = tlbf_gva_make(TLBF_GVA_MAX_PAGE, 1);
-	v = tlbf_range_policy(r, 5, true);
-	assert_int_equal(v.reason, TLBF_RANGES_PAST_TOP);
-	assert_int_equal(v.first, 1);
+	assert_int_equal(tlbf_range_classify(r[1], true), TLBF_RANGE_PAST_TOP);
+	assert_int_equal(push_fresh(r, 5, true), TLBF_PUSH_PROMOTED);
 
+	r[1] = tlbf_gva_make(0x1001, 1);
 	r[0] = tlbf_gva_make(UINT64_C(1) << 40, 0);
-	v = tlbf_range_policy(r, 5, false);
-	assert_true(v.promote);
-	assert_int_equal(v.reason, TLBF_RANGES_NON_CANONICAL);
-	assert_int_equal(v.first, 0);
+	assert_int_equal(tlbf_range_classify(r[0], false), TLBF_RANGE_NON_CANONICAL);
+	assert_int_equal(push_fresh(r, 5, false), TLBF_PUSH_PROMOTED);
 
 	/* On a decoded request, from rep start on. */
 	const uint64_t in[] = {0, TLBF_HV_FLUSH_USE_EXTENDED_RANGE_FORMAT, 1,
@@ -555,13 +552,9 @@ static void range_policy(void **state)
 	struct tlbf_flush_request req;
 	memset(&req, 0, sizeof(req));
 	expect_ok(ctl(LIST, 0, 3, 0), in, 6, 8, 0, &req);
-	v = tlbf_range_policy(req.ranges, req.range_count, req.extended);
-	assert_true(v.promote);
-	assert_int_equal(v.first, 0);
+	assert_int_equal(push_fresh(req.ranges, req.range_count, req.extended), TLBF_PUSH_PROMOTED);
 	expect_ok(ctl(LIST, 0, 3, 1), in, 6, 8, 0, &req);
-	v = tlbf_range_policy(req.ranges, req.range_count, req.extended);
-	assert_false(v.promote);
-	assert_int_equal(v.first, 2);
+	assert_int_equal(push_fresh(req.ranges, req.range_count, req.extended), TLBF_PUSH_LISTED);
 }
 
 int main(void)
@@ -587,7 +580,7 @@ int main(void)
 		cmocka_unit_test_teardown(varhdr_mismatch, teardown),
 		cmocka_unit_test_teardown(set_empty, teardown),
 		cmocka_unit_test_teardown(rule_order, teardown),
-		cmocka_unit_test_teardown(range_policy, teardown),
+		cmocka_unit_test_teardown(range_promotion, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -212,8 +212,10 @@ static void hypercall_decode(void **state)
 	uint64_t control = tlbf_hv_control_make(TLBF_HVCALL_FLUSH_VA_LIST_EX, false, 2, 2, 0);
 	assert_int_equal(tlbf_hypercall_decode(control, list_ex, sizeof(list_ex), NVP, 0, &req, &rule),
 	                 TLBF_HV_STATUS_SUCCESS);
-	struct tlbf_range_verdict v = tlbf_range_policy(req.ranges, req.range_count, req.extended);
-	assert_false(v.promote);
+	static struct tlbf_ring ring;
+	tlbf_ring_init(&ring);
+	assert_int_equal(tlbf_ring_push(&ring, req.ranges, req.range_count, req.extended).result,
+	                 TLBF_PUSH_LISTED);
 	control = tlbf_hv_control_make(TLBF_HVCALL_FLUSH_VA_SPACE, false, 0, 0, 0);
 	assert_int_equal(tlbf_hypercall_decode(control, space, sizeof(space), NVP, 0, &req, &rule),
 	                 TLBF_HV_STATUS_SUCCESS);
@@ -243,7 +245,7 @@ static void wake_flush_and_entry(void **state)
 	}
 	struct tlbf_flush_outcome o;
 	/* VP 5 announced but never entered the mock: kicked, no wait. */
-	tlbf_flush_handle(&pt, &be, &req, 0, kick, wait_, &o);
+	tlbf_flush_handle(&pt, &be, &req, 0, kick, wait_, TLBF_VPSET_MASK_WORDS(NVP), &o);
 	assert_int_equal(o.kick_rc, 0);
 	assert_int_equal(o.plan.reasons[TLBF_WAKE_KICK], 1);
 	/* Plan and decide by hand. */

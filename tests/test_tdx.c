@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "tlbflush/mock_backend.h"
+#include "tlbflush/wake.h"
 #include "tlbflush/tdx_backend.h"
 #if defined(__x86_64__)
 #include "tlbflush/tdx_hw.h" /* x86-64 only (TDCALL) */

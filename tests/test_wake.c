@@ -241,6 +241,27 @@ static void kick_plan_masks(void **state)
 	assert_int_equal(pl.reasons[TLBF_WAKE_KICK], 2);
 }
 
+/* Indexes the masks cannot hold are refused in every build, and nothing
+ * outside the masks is written. */
+static void kick_plan_refuses_out_of_range(void **state)
+{
+	(void)state;
+	uint64_t words[4];
+	memset(words, 0xab, sizeof(words));
+	struct tlbf_kick_plan pl;
+	tlbf_kick_plan_init(&pl, &words[1], &words[2], 1);
+	assert_true(tlbf_kick_plan_add(&pl, 63, TLBF_WAKE_KICK));
+	assert_false(tlbf_kick_plan_add(&pl, 64, TLBF_WAKE_KICK));
+	assert_false(tlbf_kick_plan_add(&pl, UINT32_MAX, TLBF_WAKE_WAIT_ONLY));
+	assert_false(tlbf_kick_plan_add(&pl, 0, TLBF_WAKE__COUNT));
+	assert_true(words[0] == UINT64_C(0xabababababababab));
+	assert_true(words[1] == UINT64_C(1) << 63);
+	assert_true(words[2] == 0);
+	assert_true(words[3] == UINT64_C(0xabababababababab));
+	assert_int_equal(pl.nkick, 1);
+	assert_int_equal(pl.nwait, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -252,6 +273,7 @@ int main(void)
 		cmocka_unit_test_setup(kick_cas_races, setup),
 		cmocka_unit_test_setup(epoch_wraps, setup),
 		cmocka_unit_test_setup(kick_plan_masks, setup),
+cmocka_unit_test_setup(kick_plan_refuses_out_of_range, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -90,9 +90,9 @@ static uint64_t vmm_flush_hypercall(uint32_t caller, unsigned vtl, uint64_t cont
 	 * set, kick the ones that must flush now and wait for them. */
 	uint64_t kick[TLBF_VPSET_MASK_WORDS(VMM_VPS)], wait[TLBF_VPSET_MASK_WORDS(VMM_VPS)];
 	struct tlbf_flush_outcome out;
-	tlbf_flush_handle(&vmm.pt, &vmm.be, &req, caller, kick, wait, &out);
-	if (out.kick_rc != 0)
-		vmm_fatal("kick failed"); /* VPs may still run with stale entries */
+	if (tlbf_flush_handle(&vmm.pt, &vmm.be, &req, caller, kick, wait,
+	                      TLBF_VPSET_MASK_WORDS(VMM_VPS), &out) != TLBF_FLUSH_DONE)
+		vmm_fatal("flush not completed"); /* VPs may run with stale entries */
 	return (uint64_t)TLBF_HV_STATUS_SUCCESS | (control & TLBF_HV_CONTROL_REP_COUNT_MASK);
 }
 // readme:end

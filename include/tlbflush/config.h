@@ -67,8 +67,10 @@
  * TLBF_BREAK(name)
  *   Fault injection for the oracles: an expression that, when true,
  *   disables the named protocol step (e.g. TLBF_BREAK(PENDING_SKIP)).
- *   Default 0, so the compiler removes every such branch. Only the
- *   simulator's --break mode defines it. Never define it in production.
+ *   Default 0, so the compiler removes every such branch. The simulator's
+ *   --break mode and the should-fail stress tests define it. Never define
+ *   it in production. The points are written TLBF_IF_BROKEN(name, stmt) /
+ *   TLBF_UNLESS_BROKEN(name, stmt) at the step they break.
  *
  * TLBF_ATOMIC_GNU
  *   Define to 1 to implement atomics with the GCC/Clang __atomic builtins
@@ -77,6 +79,14 @@
  */
 #ifndef TLBFLUSH_CONFIG_H
 #define TLBFLUSH_CONFIG_H
+
+/*
+ * Types: the only headers the library takes from its environment. Every
+ * other tlbflush header includes this one and none of its own.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #ifndef TLBF_RING_CAPACITY
 #define TLBF_RING_CAPACITY 32
@@ -150,6 +160,20 @@
 #ifndef TLBF_BREAK
 #define TLBF_BREAK(name) 0
 #endif
+/* The fault-injection points, one line at the step they break: a statement
+ * that runs only when the step is broken, or only when it is not. */
+#define TLBF_IF_BROKEN(name, stmt) \
+	do { \
+		if (TLBF_BREAK(name)) { \
+			stmt; \
+		} \
+	} while (0)
+#define TLBF_UNLESS_BROKEN(name, stmt) \
+	do { \
+		if (!TLBF_BREAK(name)) { \
+			stmt; \
+		} \
+	} while (0)
 
 /* Language glue so that every header is valid C11 and valid C++. */
 #ifdef __cplusplus

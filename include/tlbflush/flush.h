@@ -7,15 +7,18 @@
  *
  *   1. record it in the ring of its target VTL (tlbf_flush_record()):
  *      Space -> a flush-entire or non-global generation, List -> the ranges
- *      (promoted to flush-entire by the push's own check of each range it
- *      reads, with the rules of tlbf_range_policy());
+ *      (promoted to flush-entire by the push itself: more ranges than the
+ *      ring holds, or a range that tlbf_range_classify() does not put in
+ *      TLBF_RANGE_LIST, as the push reads it);
  *   2. fence (I1) and walk the request's processor set lazily, deciding for
  *      each member with the wake predicate and building the kick plan in
  *      caller storage (tlbf_flush_plan());
  *   3. kick the plan's VPs and wait for them (tlbf_kick_plan_send()).
  *
  * tlbf_flush_handle() does all three. Nothing is allocated, nothing is
- * locked, the set is never materialised: the masks are the only output.
+ * locked, the set is never materialised: the masks, in caller storage of a
+ * stated length, are the only output. The kick goes through the backend
+ * interface (backend.h); nothing here depends on TDX.
  *
  * The address space named by the request is not used: TDX flushes the L2
  * VM's translations (INVGLA by address, or everything at entry) for all
@@ -27,13 +30,10 @@
 #ifndef TLBFLUSH_FLUSH_H
 #define TLBFLUSH_FLUSH_H
 
-#include <stdbool.h>
-#include <stdint.h>
-
 #include "config.h"
+#include "backend.h"
 #include "hypercall.h"
 #include "ring.h"
-#include "tdx_backend.h"
 #include "vpset.h"
 #include "wake.h"
 
@@ -71,8 +71,7 @@ static inline struct tlbf_push tlbf_flush_record(const struct tlbf_partition *pt
 		return out;
 	case TLBF_FLUSH_LIST:
 		/* The push reads and classifies each range once and promotes
-		 * the request itself (tlbf_range_policy()'s rules): no second
-		 * pass over guest memory on the common path. */
+		 * the request itself: no second pass over guest memory. */
 		return tlbf_ring_push(ring, req->ranges, req->range_count, req->extended);
 	default:
 		out.mark = tlbf_ring_flush_entire(ring);
@@ -110,6 +109,20 @@ static inline void tlbf_flush_plan(const struct tlbf_partition *pt, const struct
 }
 
 /**
+ * enum tlbf_flush_status - what tlbf_flush_handle() returns
+ * @TLBF_FLUSH_DONE: recorded, woken and waited for: the request is complete
+ * @TLBF_FLUSH_SHORT_MASKS: the caller's masks are shorter than
+ *	TLBF_VPSET_MASK_WORDS(vp_count) words: nothing was recorded or sent
+ * @TLBF_FLUSH_KICK_FAILED: recorded, but the backend's kick failed
+ *	(@kick_rc in the outcome): the request is not known to be complete
+ */
+enum tlbf_flush_status {
+	TLBF_FLUSH_DONE = 0,
+	TLBF_FLUSH_SHORT_MASKS,
+	TLBF_FLUSH_KICK_FAILED
+};
+
+/**
  * struct tlbf_flush_outcome - what tlbf_flush_handle() did
  * @push: how the request was recorded
  * @kick_rc: the backend's kick result (0 on success)
@@ -127,25 +140,42 @@ struct tlbf_flush_outcome {
  * @be: the backend that kicks
  * @req: a request accepted by tlbf_hypercall_decode()
  * @initiator: the VP making the request (or >= vp_count if none)
- * @kick_words: TLBF_VPSET_MASK_WORDS(vp_count) words for the kick mask
- * @wait_words: as many words for the wait-only mask
+ * @kick_words: storage for the kick mask
+ * @wait_words: storage for the wait-only mask
+ * @mask_words: 64-bit words at @kick_words and at @wait_words each; at
+ *	least TLBF_VPSET_MASK_WORDS(pt->vp_count) (TLBF_VPSET_MASK_WORDS(
+ *	TLBF_MAX_VPS) always suffices)
  * @out: the outcome
  *
- * When this returns (with @out->kick_rc == 0), no VP of the request's set
- * runs guest code of the target VTL with a translation the request
- * covered until it has flushed it: property P1.
+ * When this returns TLBF_FLUSH_DONE, no VP of the request's set runs guest
+ * code of the target VTL with a translation the request covered until it
+ * has flushed it: property S1 (docs/DESIGN.md). Short masks are refused
+ * before anything is recorded, in every build.
  * Concurrency: any number of initiators and VPs.
+ * Returns: TLBF_FLUSH_DONE, TLBF_FLUSH_SHORT_MASKS or
+ * TLBF_FLUSH_KICK_FAILED.
  */
-static inline void tlbf_flush_handle(const struct tlbf_partition *pt, const struct tlbf_backend *be,
-                                     const struct tlbf_flush_request *req, uint32_t initiator,
-                                     uint64_t *kick_words, uint64_t *wait_words,
-                                     struct tlbf_flush_outcome *out)
+static inline enum tlbf_flush_status tlbf_flush_handle(const struct tlbf_partition *pt,
+                                                       const struct tlbf_backend *be,
+                                                       const struct tlbf_flush_request *req,
+                                                       uint32_t initiator, uint64_t *kick_words,
+                                                       uint64_t *wait_words, uint32_t mask_words,
+                                                       struct tlbf_flush_outcome *out)
 {
 	uint32_t nwords = (uint32_t)TLBF_VPSET_MASK_WORDS(pt->vp_count);
+	out->push.result = TLBF_PUSH_EMPTY;
+	out->push.mark.kind = TLBF_MARK_NONE;
+	out->push.mark.value = 0;
+	out->kick_rc = 0;
+	if (mask_words < nwords) {
+		tlbf_kick_plan_init(&out->plan, kick_words, wait_words, 0);
+		return TLBF_FLUSH_SHORT_MASKS;
+	}
 	out->push = tlbf_flush_record(pt, req);
 	tlbf_kick_plan_init(&out->plan, kick_words, wait_words, nwords);
 	tlbf_flush_plan(pt, &req->vps, initiator, req->target_vtl, out->push.mark, &out->plan);
 	out->kick_rc = tlbf_kick_plan_send(be, &out->plan, pt->vps, pt->vp_count);
+	return out->kick_rc == 0 ? TLBF_FLUSH_DONE : TLBF_FLUSH_KICK_FAILED;
 }
 
 TLBF_EXTERN_C_END

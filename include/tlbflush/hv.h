@@ -10,10 +10,8 @@
 #ifndef TLBFLUSH_HV_H
 #define TLBFLUSH_HV_H
 
-#include <stdbool.h>
-#include <stdint.h>
-
 #include "config.h"
+#include "bits.h"
 
 TLBF_EXTERN_C_BEGIN
 
@@ -241,6 +239,31 @@ static inline uint64_t tlbf_range_to_gla(uint64_t range, bool extended)
 {
 	(void)extended;
 	return range;
+}
+
+/* Hyper-V CPUID leaf 0x40000004 (implementation recommendations), EAX. */
+#define TLBF_CPUID_HV_RECOMMENDATIONS 0x40000004u
+#define TLBF_HV_REC_LOCAL_FLUSH_ENTIRE (1u << 1)
+#define TLBF_HV_REC_REMOTE_FLUSH (1u << 2)
+#define TLBF_HV_REC_EX_PROCESSOR_MASKS (1u << 11)
+#define TLBF_HV_REC_FLUSH_BITS \
+	(TLBF_HV_REC_LOCAL_FLUSH_ENTIRE | TLBF_HV_REC_REMOTE_FLUSH | TLBF_HV_REC_EX_PROCESSOR_MASKS)
+
+/**
+ * tlbf_cpuid_flush_recommendations - adjust leaf 0x40000004 EAX for flushes
+ * @eax: the value otherwise reported
+ * @vsm_active: whether guest VSM (VTL 1) is active
+ *
+ * The flush hypercalls (local flush-entire, remote flush, and the Ex
+ * sparse-set forms) are recommended while guest VSM is active, where the
+ * paravisor must see every flush to keep VTL 1's view coherent, and the
+ * bits are cleared again when VSM is revoked so the guest falls back to
+ * its own IPIs.
+ * Returns: @eax with the three flush bits set or cleared.
+ */
+static inline uint32_t tlbf_cpuid_flush_recommendations(uint32_t eax, bool vsm_active)
+{
+	return vsm_active ? (eax | TLBF_HV_REC_FLUSH_BITS) : (eax & ~(uint32_t)TLBF_HV_REC_FLUSH_BITS);
 }
 
 TLBF_EXTERN_C_END

@@ -70,7 +70,7 @@
  * Every header word (address space, flags, processor mask or format and
  * valid_bank_mask) is read exactly once with tlbf_guest_load_u64(). Bank
  * words are read later, by the VP-set view, and ranges are read by
- * whoever consumes the request (the flush ring, tlbf_range_policy()), each
+ * whoever consumes the request (the flush ring), each
  * through tlbf_guest_load_u64(). Every bound was fixed by the control
  * value and the header words read once, so a guest that rewrites its input
  * during or after decoding can change which VPs or pages are flushed,
@@ -84,12 +84,8 @@
 #ifndef TLBFLUSH_HYPERCALL_H
 #define TLBFLUSH_HYPERCALL_H
 
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-
 #include "config.h"
-#include "atomic_pvt.h"
+#include "bits.h"
 #include "hv.h"
 #include "vpset.h"
 
@@ -143,7 +139,7 @@ enum tlbf_hypercall_rule {
  * @TLBF_FLUSH_ENTIRE: a Space call: every translation of the address
  *	space(s), global ones included.
  * @TLBF_FLUSH_NON_GLOBAL: a Space call with NON_GLOBAL_MAPPINGS_ONLY.
- * @TLBF_FLUSH_LIST: a List call: the ranges (which tlbf_range_policy() may
+ * @TLBF_FLUSH_LIST: a List call: the ranges (which the ring's push may
  *	still promote to a flush of everything).
  */
 enum tlbf_flush_kind {
@@ -402,100 +398,6 @@ static inline enum tlbf_hv_status tlbf_hypercall_decode(uint64_t control, const 
 	req->range_count = list ? rep_count - rep_start : 0u;
 	tlbf__hc_fail(rule, TLBF_HC_RULE_OK);
 	return TLBF_HV_STATUS_SUCCESS;
-}
-
-/**
- * enum tlbf_range_reason - why a list request is flushed as it is
- * @TLBF_RANGES_BY_LIST: every range is flushable by list.
- * @TLBF_RANGES_TOO_MANY: more ranges than TLBF_RING_CAPACITY; promoted.
- * @TLBF_RANGES_LARGE_PAGE: an extended range with large_page; promoted.
- * @TLBF_RANGES_PAST_TOP: a range runs past the top of the address space;
- *	promoted.
- * @TLBF_RANGES_NON_CANONICAL: a range has a non-canonical page; promoted.
- */
-enum tlbf_range_reason {
-	TLBF_RANGES_BY_LIST = 0,
-	TLBF_RANGES_TOO_MANY,
-	TLBF_RANGES_LARGE_PAGE,
-	TLBF_RANGES_PAST_TOP,
-	TLBF_RANGES_NON_CANONICAL
-};
-
-/**
- * struct tlbf_range_verdict - outcome of tlbf_range_policy()
- * @promote: flush everything instead of the list.
- * @reason: why.
- * @first: index (from the first range passed) of the first range that
- *	forced the promotion: TLBF_RING_CAPACITY for TOO_MANY (the first range
- *	that does not fit), the offending range otherwise; the range count
- *	when nothing was promoted.
- */
-struct tlbf_range_verdict {
-	bool promote;
-	enum tlbf_range_reason reason;
-	uint32_t first;
-};
-
-/**
- * tlbf_range_reason_name - short name of a reason, for logs and tools
- * @reason: a reason
- *
- * Returns: a static lower-case string such as "large_page".
- */
-static inline const char *tlbf_range_reason_name(enum tlbf_range_reason reason)
-{
-	switch (reason) {
-	case TLBF_RANGES_BY_LIST: return "by_list";
-	case TLBF_RANGES_TOO_MANY: return "too_many";
-	case TLBF_RANGES_LARGE_PAGE: return "large_page";
-	case TLBF_RANGES_PAST_TOP: return "past_top";
-	case TLBF_RANGES_NON_CANONICAL: return "non_canonical";
-	}
-	return "unknown";
-}
-
-/**
- * tlbf_range_policy - list or promote: decide over a request's ranges
- * @ranges: the ranges (a request's @ranges; guest memory)
- * @count: number of ranges (a request's @range_count)
- * @extended: the ranges use the extended format
- *
- * More than TLBF_RING_CAPACITY ranges promote without reading any range.
- * Otherwise each range is read once, with tlbf_guest_load_u64(), and
- * classified by tlbf_range_classify(); the first that is not
- * TLBF_RANGE_LIST promotes. No side effects. The verdict describes the
- * values read here: a consumer that reads the ranges again (the ring reads
- * each once when it pushes them) must classify what it read itself, since
- * the guest may have changed them in between.
- *
- * Returns: the verdict.
- */
-static inline struct tlbf_range_verdict tlbf_range_policy(const uint64_t *ranges,
-                                                          uint32_t count, bool extended)
-{
-	struct tlbf_range_verdict v;
-	v.promote = false;
-	v.reason = TLBF_RANGES_BY_LIST;
-	v.first = count;
-	if (count > (uint32_t)TLBF_RING_CAPACITY) {
-		v.promote = true;
-		v.reason = TLBF_RANGES_TOO_MANY;
-		v.first = (uint32_t)TLBF_RING_CAPACITY;
-		return v;
-	}
-	for (uint32_t i = 0; i < count; i++) {
-		enum tlbf_range_class c = tlbf_range_classify(tlbf_guest_load_u64(&ranges[i]),
-		                                              extended);
-		if (c == TLBF_RANGE_LIST)
-			continue;
-		v.promote = true;
-		v.reason = c == TLBF_RANGE_LARGE_PAGE  ? TLBF_RANGES_LARGE_PAGE
-		           : c == TLBF_RANGE_PAST_TOP ? TLBF_RANGES_PAST_TOP
-		                                      : TLBF_RANGES_NON_CANONICAL;
-		v.first = i;
-		return v;
-	}
-	return v;
 }
 
 TLBF_EXTERN_C_END

@@ -34,11 +34,10 @@
 #ifndef TLBFLUSH_MOCK_BACKEND_H
 #define TLBFLUSH_MOCK_BACKEND_H
 
-#include <stdbool.h>
-#include <stdint.h>
-
-#include "atomic_pvt.h"
 #include "config.h"
+#include "atomic_pvt.h"
+#include "bits.h"
+#include "backend.h"
 #include "hv.h"
 #include "tdx_backend.h"
 

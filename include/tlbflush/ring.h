@@ -58,11 +58,9 @@
 #ifndef TLBFLUSH_RING_H
 #define TLBFLUSH_RING_H
 
-#include <stdbool.h>
-#include <stdint.h>
-
-#include "atomic_pvt.h"
 #include "config.h"
+#include "atomic_pvt.h"
+#include "bits.h"
 #include "hv.h"
 
 TLBF_EXTERN_C_BEGIN
@@ -238,10 +236,9 @@ static inline void tlbf_ring_init(struct tlbf_ring *r)
  */
 static inline void tlbf_cursor_init_now(const struct tlbf_ring *r, struct tlbf_cursor *c)
 {
-	struct tlbf_ring *rw = (struct tlbf_ring *)r;
-	c->entire = tlbf__load(&rw->entire, TLBF_ACQUIRE);
-	c->non_global = tlbf__load(&rw->non_global, TLBF_ACQUIRE);
-	c->list = tlbf__load(&rw->claim, TLBF_ACQUIRE);
+	c->entire = tlbf__load(&r->entire, TLBF_ACQUIRE);
+	c->non_global = tlbf__load(&r->non_global, TLBF_ACQUIRE);
+	c->list = tlbf__load(&r->claim, TLBF_ACQUIRE);
 	c->overflows = 0;
 }
 
@@ -432,19 +429,18 @@ static inline struct tlbf_poll tlbf__poll_everything(struct tlbf_cursor *c, uint
 static inline struct tlbf_poll tlbf_ring_poll(const struct tlbf_ring *r, struct tlbf_cursor *c,
                                               uint64_t *out, uint32_t cap)
 {
-	struct tlbf_ring *rw = (struct tlbf_ring *)r; /* loads only */
 	struct tlbf_poll p;
 	p.flags = TLBF_POLL_NOTHING;
 	p.count = 0;
 	TLBF_STEP("C1");
 	/* C1, C2: acquire, pair with G1: seeing a new generation means seeing
 	 * the page-table change made before it. */
-	uint64_t e = tlbf__load(&rw->entire, TLBF_ACQUIRE);
-	uint64_t g = tlbf__load(&rw->non_global, TLBF_ACQUIRE);
+	uint64_t e = tlbf__load(&r->entire, TLBF_ACQUIRE);
+	uint64_t g = tlbf__load(&r->non_global, TLBF_ACQUIRE);
 	TLBF_STEP("C3");
 	/* C3: acquire, pairs with P1 (see there). Read after C1, so a
 	 * flush-everything for generation e covers every ticket below h. */
-	uint64_t h = tlbf__load(&rw->claim, TLBF_ACQUIRE);
+	uint64_t h = tlbf__load(&r->claim, TLBF_ACQUIRE);
 
 	if (TLBF_LIKELY(e == c->entire && g == c->non_global && h == c->list))
 		return p;
@@ -463,7 +459,7 @@ static inline struct tlbf_poll tlbf_ring_poll(const struct tlbf_ring *r, struct 
 	}
 	uint64_t stop = h; /* first pending ticket, or h */
 	for (uint64_t k = c->list; k != h; k++) {
-		struct tlbf_ring_slot *s = &rw->slot[k & TLBF_RING_MASK];
+		const struct tlbf_ring_slot *s = &r->slot[k & TLBF_RING_MASK];
 		const uint64_t pub = tlbf__seq_pub(k);
 		TLBF_STEP("C4");
 		/* C4: acquire, pairs with P6: pub(k) means the value is there. */
@@ -513,11 +509,10 @@ static inline struct tlbf_poll tlbf_ring_poll(const struct tlbf_ring *r, struct 
  */
 static inline bool tlbf_ring_pending(const struct tlbf_ring *r, const struct tlbf_cursor *c)
 {
-	struct tlbf_ring *rw = (struct tlbf_ring *)r;
 	/* Acquire for the same reasons as C1-C3. */
-	return tlbf__load(&rw->entire, TLBF_ACQUIRE) != c->entire ||
-	       tlbf__load(&rw->non_global, TLBF_ACQUIRE) != c->non_global ||
-	       tlbf__load(&rw->claim, TLBF_ACQUIRE) != c->list;
+	return tlbf__load(&r->entire, TLBF_ACQUIRE) != c->entire ||
+	       tlbf__load(&r->non_global, TLBF_ACQUIRE) != c->non_global ||
+	       tlbf__load(&r->claim, TLBF_ACQUIRE) != c->list;
 }
 
 /**
@@ -525,19 +520,21 @@ static inline bool tlbf_ring_pending(const struct tlbf_ring *r, const struct tlb
  * @r: the ring
  *
  * Every slot's seq must be at most pub(claim - 1), nothing ahead of the
- * tickets handed out, and must name a ticket that lives in that slot. Exact when the ring is quiescent; with producers
- * running it can only spuriously pass, never spuriously fail (claim is read
- * last, and it only grows).
+ * tickets handed out, and must name a ticket that lives in that slot.
+ * A diagnostic for a quiescent ring: the caller must have synchronised
+ * with every producer that pushed (joined it, or acquired what it released
+ * after its push). With producers running it may report a violation that
+ * is not one: a slot's ownership CAS is relaxed, so under the C11 model a
+ * slot can be seen busy before the claim that covers it.
  *
  * Returns: true if the invariants hold.
  */
 static inline bool tlbf_ring_valid(const struct tlbf_ring *r)
 {
-	struct tlbf_ring *rw = (struct tlbf_ring *)r;
 	for (uint64_t i = 0; i < TLBF_RING_CAPACITY; i++) {
 		/* Relaxed: a diagnostic snapshot; claim is read after it. */
-		uint64_t seq = tlbf__load(&rw->slot[i].seq, TLBF_RELAXED);
-		uint64_t h = tlbf__load(&rw->claim, TLBF_ACQUIRE);
+		uint64_t seq = tlbf__load(&r->slot[i].seq, TLBF_RELAXED);
+		uint64_t h = tlbf__load(&r->claim, TLBF_ACQUIRE);
 		if (tlbf_u64_diff(seq, tlbf__seq_pub(h - 1)) > 0)
 			return false;
 		/* The ticket a seq names lives in this slot (0 is also the

@@ -15,18 +15,10 @@
  *                       The pending value is cleared only when the entry is
  *                       reported as having happened, and kept when it was
  *                       cancelled (trap T6).
- * An initiator's batched kick goes through the same interface.
- *
- * THE BACKEND INTERFACE
- *   struct tlbf_backend is the one place a VMM selects how operations are
- *   carried out: it builds one at start-up and passes it everywhere. The
- *   implementations are
- *     - tlbflush/tdx_hw.h:       TDCALL from kernel/L1 code (x86-64 inline
- *                                assembly) or the mshv_vtl ioctls from user
- *                                mode (MSHV_VTL_TDCALL, MSHV_KICKCPUS);
- *     - tlbflush/mock_backend.h: a software TLB per VP, an operation log and
- *                                a kick that waits for VP threads, for tests
- *                                and the simulator.
+ * The operations go through struct tlbf_backend (backend.h); tdx_hw.h and
+ * mock_backend.h implement it. This header is the encodings and the VP's
+ * bookkeeping: it runs anywhere (the tests and the simulator use it with
+ * the mock), only tdx_hw.h needs an x86-64 TD.
  *
  * Encodings (TDX module ABI): INVGLA RCX bit 0 list, bits 52-53 vm_index;
  * RDX a GLA entry, or list info (bits 0-8 first_entry, 12-51 list page GPA
@@ -36,13 +28,11 @@
 #ifndef TLBFLUSH_TDX_BACKEND_H
 #define TLBFLUSH_TDX_BACKEND_H
 
-#include <stdbool.h>
-#include <stdint.h>
-
-#include "atomic_pvt.h"
 #include "config.h"
+#include "backend.h"
+#include "bits.h"
 #include "ring.h"
-#include "wake.h"
+#include "vp.h"
 
 TLBF_EXTERN_C_BEGIN
 
@@ -61,10 +51,6 @@ TLBF_EXTERN_C_BEGIN
 
 #define TLBF_TDX_VM_INDEX_SHIFT 52
 #define TLBF_TDX_INVGLA_LIST UINT64_C(1)
-
-/* Kick flags (the MSHV_KICKCPUS flags word uses the same bits). */
-#define TLBF_KICK_WAIT 1u   /* return once every CPU in the mask left the guest */
-#define TLBF_KICK_CANCEL 2u /* cancel the VP's pending or current run */
 
 /**
  * tlbf_invd_rank - strength of an invd_translations value
@@ -138,53 +124,6 @@ static inline uint64_t tlbf_tdx_list_info(uint64_t list_gpa_pfn, unsigned first,
 {
 	return ((uint64_t)(first & 0x1ff)) | ((list_gpa_pfn & ((UINT64_C(1) << 40) - 1)) << 12) |
 	       ((uint64_t)(count & 0x3ff) << 52);
-}
-
-/**
- * struct tlbf_backend_ops - the operations a backend implements
- * @invgla_single: TDG.VP.INVGLA of one GLA entry (@gla) for VP @vp
- * @invgla_list: TDG.VP.INVGLA with @list_info; @page is the list page as
- *	the VMM sees it (the mock reads it; hardware reads the GPA)
- * @set_enter_flags: the flags of VP @vp's next TDG.VP.ENTER
- * @kick: kick every CPU whose bit is set in @mask (@nbits bits), with
- *	TLBF_KICK_* @flags
- * @relax: called while an initiator spins waiting for a VP (e.g. a
- *	yield); NULL for a CPU pause
- *
- * Each returns 0 on success or a backend error (a TDX status, -errno).
- */
-struct tlbf_backend_ops {
-	int (*invgla_single)(void *ctx, uint32_t vp, uint64_t rcx, uint64_t gla);
-	int (*invgla_list)(void *ctx, uint32_t vp, uint64_t rcx, uint64_t list_info,
-	                   const uint64_t *page);
-	void (*set_enter_flags)(void *ctx, uint32_t vp, uint64_t flags);
-	int (*kick)(void *ctx, const uint64_t *mask, uint32_t nbits, unsigned flags);
-	void (*relax)(void *ctx);
-};
-
-/**
- * struct tlbf_backend - a selected backend: its operations and context
- * @ops: the implementation
- * @ctx: its state
- */
-struct tlbf_backend {
-	const struct tlbf_backend_ops *ops;
-	void *ctx;
-};
-
-/**
- * tlbf_backend_make - a backend from its operations and context
- * @ops: the implementation (static storage)
- * @ctx: its state
- *
- * Returns: the backend.
- */
-static inline struct tlbf_backend tlbf_backend_make(const struct tlbf_backend_ops *ops, void *ctx)
-{
-	struct tlbf_backend be;
-	be.ops = ops;
-	be.ctx = ctx;
-	return be;
 }
 
 /**
@@ -307,8 +246,7 @@ static inline void tlbf_tdx_prepare_entry(const struct tlbf_backend *be, struct 
 	tlbf_tdx_apply(be, tv, vtl, p);
 	tlbf_vp_publish(vp, l, vtl);
 	be->ops->set_enter_flags(be->ctx, tv->vp_index, tlbf_tdx_enter_flags(tv->pending[vtl], vtl));
-	if (TLBF_BREAK(EARLY_CLEAR))
-		tv->pending[vtl] = TLBF_INVD_NONE;
+	TLBF_IF_BROKEN(EARLY_CLEAR, tv->pending[vtl] = TLBF_INVD_NONE);
 }
 
 /**
@@ -325,86 +263,6 @@ static inline void tlbf_tdx_entry_done(struct tlbf_tdx_vp *tv, unsigned vtl, boo
 {
 	if (entered)
 		tv->pending[vtl] = TLBF_INVD_NONE;
-}
-
-/**
- * tlbf_kick_plan_send - issue the batched kick of a plan and wait
- * @be: the backend
- * @pl: the plan (tlbf_kick_plan_add() results)
- * @vps: the partition's VP states (the wait-only VPs are watched there)
- * @nbits: bits in the masks (the partition's VP count)
- *
- * VPs this initiator moved to EXITING get the cancel signal in one backend
- * call with TLBF_KICK_CANCEL | TLBF_KICK_WAIT. The backend's contract: it
- * returns once each of them is out of the guest and cannot enter it again
- * without seeing the cancel (the mshv_vtl driver's IPI with wait and
- * cancel_run; the mock's M1-M4).
- *
- * VPs another initiator is kicking (wait only) get no second signal, and
- * the backend's wait would not do: that initiator may not have sent its
- * cancel yet, so the VP may still be about to enter with a poll that missed
- * this request. They are waited for on the protocol's own state word
- * instead, until they are no longer EXITING (K2): then they have left the
- * guest (V4) or entered again after our I1 (V1), which polls our request.
- * A kicking initiator always sends its cancels before it waits for anyone,
- * so these waits cannot form a cycle.
- *
- * Concurrency: any number of initiators, each with its own plan,
- * concurrently with every VP's entry/exit path.
- * Returns: 0, or the backend's kick error.
- */
-static inline int tlbf_kick_plan_send(const struct tlbf_backend *be, const struct tlbf_kick_plan *pl,
-                                      struct tlbf_vp *vps, uint32_t nbits)
-{
-	bool wait = !TLBF_BREAK(NO_WAIT);
-	int rc = 0;
-	if (pl->nkick)
-		rc = be->ops->kick(be->ctx, pl->kick, nbits,
-		                   TLBF_KICK_CANCEL | (wait ? TLBF_KICK_WAIT : 0u));
-	if (!pl->nwait || !wait)
-		return rc;
-	uint32_t words = (nbits + 63) / 64;
-	for (uint32_t w = 0; w < words && w < pl->nwords; w++) {
-		for (uint64_t bits = pl->wait[w]; bits; bits &= bits - 1) {
-			struct tlbf_vp *vp = &vps[w * 64 + tlbf_ctz64(bits)];
-			TLBF_STEP("K2");
-			/* K2: acquire, pairs with V4 (and V1): everything the VP did
-			 * in the guest happens before this initiator returns. */
-			while (tlbf_vp_state_mode(tlbf__load(&vp->state, TLBF_ACQUIRE)) ==
-			       TLBF_VP_EXITING) {
-				if (be->ops->relax)
-					be->ops->relax(be->ctx);
-				else
-					TLBF_CPU_RELAX();
-			}
-		}
-	}
-	return rc;
-}
-
-/* Hyper-V CPUID leaf 0x40000004 (implementation recommendations), EAX. */
-#define TLBF_CPUID_HV_RECOMMENDATIONS 0x40000004u
-#define TLBF_HV_REC_LOCAL_FLUSH_ENTIRE (1u << 1)
-#define TLBF_HV_REC_REMOTE_FLUSH (1u << 2)
-#define TLBF_HV_REC_EX_PROCESSOR_MASKS (1u << 11)
-#define TLBF_HV_REC_FLUSH_BITS \
-	(TLBF_HV_REC_LOCAL_FLUSH_ENTIRE | TLBF_HV_REC_REMOTE_FLUSH | TLBF_HV_REC_EX_PROCESSOR_MASKS)
-
-/**
- * tlbf_cpuid_flush_recommendations - adjust leaf 0x40000004 EAX for flushes
- * @eax: the value otherwise reported
- * @vsm_active: whether guest VSM (VTL 1) is active
- *
- * The flush hypercalls (local flush-entire, remote flush, and the Ex
- * sparse-set forms) are recommended while guest VSM is active, where the
- * paravisor must see every flush to keep VTL 1's view coherent, and the
- * bits are cleared again when VSM is revoked so the guest falls back to
- * its own IPIs.
- * Returns: @eax with the three flush bits set or cleared.
- */
-static inline uint32_t tlbf_cpuid_flush_recommendations(uint32_t eax, bool vsm_active)
-{
-	return vsm_active ? (eax | TLBF_HV_REC_FLUSH_BITS) : (eax & ~(uint32_t)TLBF_HV_REC_FLUSH_BITS);
 }
 
 TLBF_EXTERN_C_END

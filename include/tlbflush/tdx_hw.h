@@ -27,10 +27,8 @@
 #error "tlbflush/tdx_hw.h needs x86-64 (TDCALL); use tlbflush/mock_backend.h elsewhere"
 #endif
 
-#include <stdbool.h>
-#include <stdint.h>
-
 #include "config.h"
+#include "backend.h"
 #include "tdx_backend.h"
 
 #if defined(__linux__) && defined(__STDC_HOSTED__) && __STDC_HOSTED__

@@ -1,24 +1,30 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tlbflush/tlbflush.h - umbrella header: everything a VMM needs.
+ * tlbflush/tlbflush.h - umbrella header: the whole portable core.
  *
  * tlbflush is a header-only C11 library of TLB-shootdown primitives for
- * virtual machine monitors and paravisors. Including this header gives the
- * whole portable part (it compiles freestanding); the backends that talk to
- * a real TDX module or to a mock are included separately (see
- * tlbflush/tdx_backend.h and tlbflush/mock_backend.h).
+ * virtual machine monitors and paravisors. This header gives everything
+ * that does not depend on a machine (it compiles freestanding): options,
+ * Hyper-V facts, the hypercall decoder and processor-set view, the flush
+ * ring, the VP entry/exit path, the initiator's wake and kick plan, and
+ * the flush handler. The TDX mapping and the backends are included
+ * separately: tlbflush/tdx_backend.h (encodings and the VP's TDX
+ * bookkeeping), tlbflush/tdx_hw.h (the real TDX module) and
+ * tlbflush/mock_backend.h (a software TLB for tests and simulation).
+ * docs/DESIGN.md has the map of the headers.
  */
 #ifndef TLBFLUSH_TLBFLUSH_H
 #define TLBFLUSH_TLBFLUSH_H
 
 #include "config.h"
-#include "atomic_pvt.h"
+#include "bits.h"
 #include "hv.h"
 #include "vpset.h"
 #include "hypercall.h"
 #include "ring.h"
+#include "vp.h"
+#include "backend.h"
 #include "wake.h"
-#include "tdx_backend.h"
 #include "flush.h"
 
 #endif /* TLBFLUSH_TLBFLUSH_H */

@@ -43,12 +43,8 @@
 #ifndef TLBFLUSH_VPSET_H
 #define TLBFLUSH_VPSET_H
 
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-
 #include "config.h"
-#include "atomic_pvt.h"
+#include "bits.h"
 #include "hv.h"
 
 TLBF_EXTERN_C_BEGIN
@@ -134,23 +130,6 @@ typedef bool (*tlbf_vpset_pred_fn)(void *ctx, uint32_t vp);
 
 /* Number of 64-bit words of a bitmap of @n VPs. */
 #define TLBF_VPSET_MASK_WORDS(n) (((n) + 63u) / 64u)
-
-/*
- * Rank of a bank: popcount through the instruction when the target has it;
- * on x86-64 without POPCNT, an inline SWAR count rather than the libgcc
- * call the builtin would become.
- */
-static inline unsigned tlbf__vpset_popcount(uint64_t x)
-{
-#if (defined(__x86_64__) || defined(__i386__)) && !defined(__POPCNT__)
-	x = x - ((x >> 1) & UINT64_C(0x5555555555555555));
-	x = (x & UINT64_C(0x3333333333333333)) + ((x >> 2) & UINT64_C(0x3333333333333333));
-	x = (x + (x >> 4)) & UINT64_C(0x0f0f0f0f0f0f0f0f);
-	return (unsigned)((x * UINT64_C(0x0101010101010101)) >> 56);
-#else
-	return tlbf_popcount64(x);
-#endif
-}
 
 /*
  * Stand-in bank words of ALL and MASK64: index 1..64 may be read (the
@@ -248,7 +227,7 @@ static inline enum tlbf_hv_status tlbf_vpset_parse(struct tlbf_vpset *s,
 	uint64_t mask = tlbf_guest_load_u64(&set[1]);
 	if (format != TLBF_HV_GENERIC_SET_SPARSE_4K && format != TLBF_HV_GENERIC_SET_ALL)
 		return TLBF_HV_STATUS_INVALID_PARAMETER;
-	unsigned nbanks = tlbf__vpset_popcount(mask);
+	unsigned nbanks = tlbf_popcount64(mask);
 	if (words - 2 < (size_t)nbanks)
 		return TLBF_HV_STATUS_INVALID_HYPERCALL_INPUT;
 	vp_count = tlbf__vpset_clamp(vp_count);
@@ -327,7 +306,7 @@ static inline bool tlbf_vpset_contains(const struct tlbf_vpset *s, uint32_t vp)
 	uint64_t up = s->valid << ((~vp >> 6) & 63u);
 	if (!(up >> 63))
 		return false;
-	uint64_t w = tlbf_guest_load_u64(&s->words[tlbf__vpset_popcount(up)]) & s->filter;
+	uint64_t w = tlbf_guest_load_u64(&s->words[tlbf_popcount64(up)]) & s->filter;
 	return (w >> (vp & 63u)) & 1u;
 }
 
@@ -413,7 +392,7 @@ static inline uint32_t tlbf_vpset_count(const struct tlbf_vpset *s)
 	uint32_t n = 0;
 	unsigned index = 1;
 	for (uint64_t todo = s->valid; todo; todo &= todo - 1u)
-		n += tlbf__vpset_popcount(tlbf__vpset_members(s, tlbf_ctz64(todo), index++));
+		n += tlbf_popcount64(tlbf__vpset_members(s, tlbf_ctz64(todo), index++));
 	return n;
 }
 
@@ -485,7 +464,7 @@ static inline bool tlbf_vpset_write_mask(const struct tlbf_vpset *s, tlbf_vpset_
 			}
 		}
 		mask[bank] = out;
-		n += tlbf__vpset_popcount(out);
+		n += tlbf_popcount64(out);
 	}
 	if (selected)
 		*selected = n;

@@ -1,274 +1,45 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tlbflush/wake.h - per-VP state, the VP entry/exit path, the wake-decision
- * predicate and the batched kick plan.
+ * tlbflush/wake.h - the initiator side: after recording a request, decide
+ * for each VP of its set whether to kick it, gather the decisions into a
+ * batched kick plan, send the plan and wait.
  *
- * Each VP has one shared word on its own cache line saying whether it is
- * outside the guest, running guest code of a VTL, or being kicked, plus an
- * entry epoch; the same line holds how far the VP has polled each ring.
- * Nobody else's store ever lands on that line except a kicker's CAS.
+ *   record (ring.h)   push or bump in the target VTL's ring
+ *   I1  full fence    tlbf_wake_fence(), once per request
+ *   I2  read the VP's state word                      \
+ *   I3  read its published cursor (if in the guest)   } tlbf_wake_decide()
+ *   I4  CAS IN_GUEST -> EXITING (elects one kicker)   /
+ *   kick the plan's VPs in one backend call, wait     tlbf_kick_plan_send()
+ *   K2  wait for VPs another initiator is kicking
  *
- * THE PROTOCOL (both sides; litmus sketch below)
- *
- *   VP entry:   V1 state = IN_GUEST(vtl, epoch+1)    initiator: record (push / bump)
- *               V2 full fence                                   I1 full fence
- *               poll the ring of vtl, apply                     I2 read the VP's state
- *               V3 publish the polled cursor                    I3 read its polled cursor
- *               enter guest code                                I4 CAS IN_GUEST -> EXITING
- *   VP exit:    V4 state = OUTSIDE (release)                    kick the mask, wait
- *
- * Store-buffering pair (V1/V2 against record/I1):
- *
- *     VP                               initiator
- *     state = IN_GUEST    (V1)         ring: seq = pub(k)   (P6, or G1)
- *     fence seq_cst       (V2)         fence seq_cst        (I1)
- *     poll: read seq      (C4)         read state           (I2)
- *
- *   The VP must see the initiator's publication, or the initiator must see
- *   IN_GUEST, or both. Without V2 or I1 both reads may return the old
- *   values (each store still sits in its CPU's store buffer): the VP enters
- *   without flushing and the initiator skips it as OUTSIDE (trap T1).
- *   With both fences, one fence is first in the single total order of
- *   seq_cst fences, and the other thread's read after its own fence sees
- *   the store made before the first one.
- *
- * SYNCHRONIZATION TABLE
- *   tlbf_vp_* entry/exit functions: only the VP's own thread, for its VP.
- *   tlbf_wake_decide / tlbf_kick_plan_*: any number of initiators, any time,
- *   concurrently with every VP's entry/exit path.
- *
- * STATE WORD
- *   bits 0-1 mode (NOT_STARTED 0, OUTSIDE 1, IN_GUEST 2, EXITING 3),
- *   bit 2 VTL, bits 8-63 entry epoch (incremented by each V1; 56 bits, so
- *   it cannot come back to the same value while one initiator looks).
- *   Only the VP writes it, except the IN_GUEST -> EXITING CAS of a kicker.
+ * The VP side (V1-V4) and the store-buffering pair I1/V2 are described in
+ * vp.h.
  *
  * LABELS
- *   V1 release          -> pairs with I2     V2 seq_cst fence -> pairs with I1
- *   V3 relaxed (see tlbf_vp_publish)        V4 release -> pairs with I2
- *   I1 seq_cst fence    -> pairs with V2     I2 acquire -> pairs with V1, V4
- *   I3 relaxed (see V3) I4 CAS acquire (for its failure case, as I2)
- *   The kick's wait ("left the guest") is the backend's: an IPI
+ *   I1 seq_cst fence    -> pairs with V2
+ *   I2 acquire          -> pairs with V1, V4
+ *   I3 relaxed (see V3 in vp.h)
+ *   I4 CAS acquire (success and failure: on failure it is a read like I2)
+ *   K2 acquire          -> pairs with V4, V1
+ *   The kick's own wait ("left the guest") is the backend's: an IPI
  *   acknowledgement on TDX, M1-M4 in mock_backend.h.
+ *
+ * SYNCHRONIZATION
+ *   tlbf_wake_decide / tlbf_kick_plan_*: any number of initiators, any time,
+ *   concurrently with every VP's entry/exit path. A plan belongs to one
+ *   initiator.
  */
 #ifndef TLBFLUSH_WAKE_H
 #define TLBFLUSH_WAKE_H
 
-#include <stdbool.h>
-#include <stdint.h>
-
-#include "atomic_pvt.h"
 #include "config.h"
+#include "atomic_pvt.h"
+#include "backend.h"
+#include "bits.h"
 #include "ring.h"
+#include "vp.h"
 
 TLBF_EXTERN_C_BEGIN
-
-/* VP modes (state word bits 0-1). */
-#define TLBF_VP_NOT_STARTED 0u
-#define TLBF_VP_OUTSIDE 1u
-#define TLBF_VP_IN_GUEST 2u
-#define TLBF_VP_EXITING 3u
-
-#define TLBF_VP_MODE_MASK UINT64_C(3)
-#define TLBF_VP_VTL_SHIFT 2
-#define TLBF_VP_EPOCH_SHIFT 8
-
-/**
- * struct tlbf_vp - the shared state of one VP, alone on its cache line
- * @state: mode, VTL and entry epoch (see STATE WORD above)
- * @polled: per VTL ring, the reader cursor the VP last published after a
- *	poll: [0] list ticket, [1] flush-entire generation, [2] non-global
- *	generation. Read by initiators to skip VPs that already polled past
- *	their request.
- */
-struct tlbf_vp {
-	TLBF_ALIGNAS(TLBF_CACHE_LINE) TLBF_ATOMIC(uint64_t) state;
-	TLBF_ATOMIC(uint64_t) polled[TLBF_VTL_COUNT][3];
-};
-
-TLBF_STATIC_ASSERT(sizeof(struct tlbf_vp) == TLBF_CACHE_LINE || TLBF_CACHE_LINE < 64,
-                   "struct tlbf_vp must fill exactly one cache line");
-
-/**
- * struct tlbf_vp_local - what only the VP's own thread touches
- * @cursor: its reader cursor in each VTL's ring
- * @epoch: entry epoch of the last V1
- */
-struct tlbf_vp_local {
-	struct tlbf_cursor cursor[TLBF_VTL_COUNT];
-	uint64_t epoch;
-};
-
-/**
- * tlbf_vp_state_mode - mode of a state word
- * @state: a value of struct tlbf_vp.state
- *
- * Returns: TLBF_VP_NOT_STARTED, _OUTSIDE, _IN_GUEST or _EXITING.
- */
-static inline unsigned tlbf_vp_state_mode(uint64_t state)
-{
-	return (unsigned)(state & TLBF_VP_MODE_MASK);
-}
-
-/**
- * tlbf_vp_state_vtl - VTL of an IN_GUEST or EXITING state word
- * @state: a state value
- *
- * Returns: 0 or 1.
- */
-static inline unsigned tlbf_vp_state_vtl(uint64_t state)
-{
-	return (unsigned)((state >> TLBF_VP_VTL_SHIFT) & 1);
-}
-
-static inline uint64_t tlbf__vp_word(unsigned mode, unsigned vtl, uint64_t epoch)
-{
-	return (epoch << TLBF_VP_EPOCH_SHIFT) | ((uint64_t)vtl << TLBF_VP_VTL_SHIFT) | mode;
-}
-
-/**
- * tlbf_vp_init - put a VP in the never-started state
- * @vp: shared state, caller storage (e.g. an array of TLBF_MAX_VPS)
- *
- * A never-started VP holds no translations, so initiators skip it.
- * All-zero storage is the same state. Concurrency: before publication.
- */
-static inline void tlbf_vp_init(struct tlbf_vp *vp)
-{
-	tlbf__init(&vp->state, 0);
-	for (unsigned v = 0; v < TLBF_VTL_COUNT; v++)
-		for (unsigned i = 0; i < 3; i++)
-			tlbf__init(&vp->polled[v][i], 0);
-}
-
-/**
- * tlbf_vp_publish - tell initiators how far this VP has polled a ring (V3)
- * @vp: the VP's shared state
- * @l: the VP's private state
- * @vtl: the ring (VTL) just polled and applied
- *
- * Call after the flush the poll asked for has been applied (or, on TDX,
- * made pending for the next entry), before running guest code.
- *
- * V3: relaxed. An initiator that reads a cursor past its request (I3) only
- * learns that this VP's poll consumed the request after it was published
- * (that poll's acquire loads synchronised with the publication) and that
- * the VP flushes before it runs guest code again; no other data travels
- * with the value. The cursor only grows, so an old value is merely
- * conservative (a spurious kick).
- * Concurrency: the VP's own thread.
- */
-static inline void tlbf_vp_publish(struct tlbf_vp *vp, const struct tlbf_vp_local *l, unsigned vtl)
-{
-	TLBF_STEP("V3");
-	tlbf__store(&vp->polled[vtl][0], l->cursor[vtl].list, TLBF_RELAXED);
-	tlbf__store(&vp->polled[vtl][1], l->cursor[vtl].entire, TLBF_RELAXED);
-	tlbf__store(&vp->polled[vtl][2], l->cursor[vtl].non_global, TLBF_RELAXED);
-}
-
-/**
- * tlbf_vp_start - first start of a VP: cursors at the rings' present
- * @vp: the VP's shared state (in the never-started state)
- * @l: the VP's private state
- * @rings: the ring of each VTL the VP can run (TLBF_VTL_COUNT pointers)
- *
- * A VP that never ran holds no translation, so it starts at "now"
- * (tlbf_cursor_init_now()) and becomes OUTSIDE. The release store pairs
- * with nothing in particular; it keeps the published cursors ordered
- * before the state change for readers that check both.
- * Concurrency: the VP's own thread, once.
- */
-static inline void tlbf_vp_start(struct tlbf_vp *vp, struct tlbf_vp_local *l,
-                                 struct tlbf_ring *const *rings)
-{
-	for (unsigned v = 0; v < TLBF_VTL_COUNT; v++) {
-		tlbf_cursor_init_now(rings[v], &l->cursor[v]);
-		tlbf_vp_publish(vp, l, v);
-	}
-	l->epoch = 0;
-	tlbf__store(&vp->state, tlbf__vp_word(TLBF_VP_OUTSIDE, 0, 0), TLBF_RELEASE);
-}
-
-/**
- * tlbf_vp_announce - the VP is about to run guest code of @vtl (V1, V2)
- * @vp: the VP's shared state
- * @l: the VP's private state
- * @vtl: the VTL it will enter
- *
- * After this returns, any request recorded by an initiator that then does
- * not see this VP in the guest is visible to the VP's next poll. Must be
- * followed by the poll (tlbf_vp_prepare_entry() does both).
- * Concurrency: the VP's own thread.
- */
-static inline void tlbf_vp_announce(struct tlbf_vp *vp, struct tlbf_vp_local *l, unsigned vtl)
-{
-	l->epoch++;
-	TLBF_STEP("V1");
-	/* V1: release, pairs with I2: an initiator that reads this word also
-	 * sees everything the VP did before (its last run of another VTL);
-	 * ordered before the poll's loads by V2, not by the release. */
-	tlbf__store(&vp->state, tlbf__vp_word(TLBF_VP_IN_GUEST, vtl, l->epoch), TLBF_RELEASE);
-	TLBF_STEP("V2");
-	/* V2: pairs with I1 (tlbf_wake_fence()): store-buffering pair, see the
-	 * litmus sketch at the top of this header. */
-	tlbf__fence(TLBF_SEQ_CST);
-}
-
-/**
- * tlbf_vp_prepare_entry - announce, then poll the VTL's ring
- * @vp: the VP's shared state
- * @l: the VP's private state
- * @ring: the ring of @vtl
- * @vtl: the VTL about to run
- * @out: caller storage for ranges (e.g. the INVGLA list page)
- * @cap: entries available at @out
- *
- * The caller then applies the answer, calls tlbf_vp_publish() and enters.
- * Concurrency: the VP's own thread.
- * Returns: the poll's answer.
- */
-static inline struct tlbf_poll tlbf_vp_prepare_entry(struct tlbf_vp *vp, struct tlbf_vp_local *l,
-                                                     const struct tlbf_ring *ring, unsigned vtl,
-                                                     uint64_t *out, uint32_t cap)
-{
-	if (TLBF_BREAK(LATE_ANNOUNCE)) {
-		struct tlbf_poll p = tlbf_ring_poll(ring, &l->cursor[vtl], out, cap);
-		tlbf_vp_announce(vp, l, vtl);
-		return p;
-	}
-	tlbf_vp_announce(vp, l, vtl);
-	return tlbf_ring_poll(ring, &l->cursor[vtl], out, cap);
-}
-
-/**
- * tlbf_vp_kicked - whether an initiator has asked this VP to leave the guest
- * @vp: the VP's shared state
- *
- * A VMM may check this just before entering to skip an entry that would be
- * cancelled anyway. Relaxed: a hint; the kick itself is the guarantee.
- * Returns: true if the state is EXITING.
- */
-static inline bool tlbf_vp_kicked(const struct tlbf_vp *vp)
-{
-	struct tlbf_vp *w = (struct tlbf_vp *)vp;
-	return tlbf_vp_state_mode(tlbf__load(&w->state, TLBF_RELAXED)) == TLBF_VP_EXITING;
-}
-
-/**
- * tlbf_vp_exit - the VP has left guest code (V4)
- * @vp: the VP's shared state
- * @l: the VP's private state
- *
- * V4: release, pairs with I2 (an initiator that finds the VP outside and
- * skips it): every access the VP made while in the guest happens before
- * that initiator's flush call returns.
- * Concurrency: the VP's own thread.
- */
-static inline void tlbf_vp_exit(struct tlbf_vp *vp, struct tlbf_vp_local *l)
-{
-	TLBF_STEP("V4");
-	tlbf__store(&vp->state, tlbf__vp_word(TLBF_VP_OUTSIDE, 0, l->epoch), TLBF_RELEASE);
-}
 
 /**
  * enum tlbf_wake - the wake decision for one VP, with its reason
@@ -355,7 +126,7 @@ static inline bool tlbf__vp_polled_past(struct tlbf_vp *vp, unsigned vtl, struct
  * @mark: what the request recorded (tlbf_ring_push() / _flush_*())
  *
  * The caller has executed tlbf_wake_fence() after recording the request.
- * One relaxed load of the state word decides most cases (I2, ordered after
+ * One acquire load of the state word decides most cases (I2, ordered after
  * I1 by the fence); a VP in the guest costs one more load on the same line
  * (I3) and, if it must be kicked, one CAS (I4) that makes sure a single
  * initiator sends the cancel signal. A VP found EXITING is another
@@ -461,16 +232,20 @@ static inline void tlbf_kick_plan_init(struct tlbf_kick_plan *pl, uint64_t *kick
 /**
  * tlbf_kick_plan_add - record one decision in the plan
  * @pl: the plan
- * @vp_index: the VP (must be below 64 * nwords)
+ * @vp_index: the VP
  * @w: tlbf_wake_decide()'s answer for it
  *
  * Sets the VP's bit in the kick mask (KICK) or the wait-only mask
- * (WAIT_ONLY) and counts the decision by reason.
+ * (WAIT_ONLY) and counts the decision by reason. A VP the masks cannot
+ * hold (@vp_index >= 64 * nwords) or a decision out of range changes
+ * nothing and is refused, in every build.
  * Concurrency: the plan's initiator only.
+ * Returns: true if recorded, false if refused.
  */
-static inline void tlbf_kick_plan_add(struct tlbf_kick_plan *pl, uint32_t vp_index, enum tlbf_wake w)
+static inline bool tlbf_kick_plan_add(struct tlbf_kick_plan *pl, uint32_t vp_index, enum tlbf_wake w)
 {
-	TLBF_ASSERT(vp_index / 64 < pl->nwords);
+	if (vp_index / 64 >= pl->nwords || (unsigned)w >= TLBF_WAKE__COUNT)
+		return false;
 	pl->reasons[w]++;
 	if (w == TLBF_WAKE_KICK) {
 		pl->kick[vp_index / 64] |= UINT64_C(1) << (vp_index % 64);
@@ -479,6 +254,58 @@ static inline void tlbf_kick_plan_add(struct tlbf_kick_plan *pl, uint32_t vp_ind
 		pl->wait[vp_index / 64] |= UINT64_C(1) << (vp_index % 64);
 		pl->nwait++;
 	}
+	return true;
+}
+
+/**
+ * tlbf_kick_plan_send - issue the batched kick of a plan and wait
+ * @be: the backend
+ * @pl: the plan (tlbf_kick_plan_add() results)
+ * @vps: the partition's VP states (the wait-only VPs are watched there)
+ * @nbits: bits in the masks (the partition's VP count)
+ *
+ * VPs this initiator moved to EXITING get the cancel signal in one backend
+ * call with TLBF_KICK_CANCEL | TLBF_KICK_WAIT. The backend's contract: it
+ * returns once each of them is out of the guest and cannot enter it again
+ * without seeing the cancel (the mshv_vtl driver's IPI with wait and
+ * cancel_run; the mock's M1-M4).
+ *
+ * VPs another initiator is kicking (wait only) get no second signal, and
+ * the backend's wait would not do: that initiator may not have sent its
+ * cancel yet, so the VP may still be about to enter with a poll that missed
+ * this request. They are waited for on the protocol's own state word
+ * instead, until they are no longer EXITING (K2): then they have left the
+ * guest (V4) or entered again after our I1 (V1), which polls our request.
+ * A kicking initiator always sends its cancels before it waits for anyone,
+ * so these waits cannot form a cycle.
+ *
+ * Concurrency: any number of initiators, each with its own plan,
+ * concurrently with every VP's entry/exit path.
+ * Returns: 0, or the backend's kick error.
+ */
+static inline int tlbf_kick_plan_send(const struct tlbf_backend *be, const struct tlbf_kick_plan *pl,
+                                      struct tlbf_vp *vps, uint32_t nbits)
+{
+	bool wait = !TLBF_BREAK(NO_WAIT);
+	int rc = 0;
+	if (pl->nkick)
+		rc = be->ops->kick(be->ctx, pl->kick, nbits,
+		                   TLBF_KICK_CANCEL | (wait ? TLBF_KICK_WAIT : 0u));
+	if (!pl->nwait || !wait)
+		return rc;
+	uint32_t words = (nbits + 63) / 64;
+	for (uint32_t w = 0; w < words && w < pl->nwords; w++) {
+		for (uint64_t bits = pl->wait[w]; bits; bits &= bits - 1) {
+			struct tlbf_vp *vp = &vps[w * 64 + tlbf_ctz64(bits)];
+			TLBF_STEP("K2");
+			/* K2: acquire, pairs with V4 (and V1): everything the VP did
+			 * in the guest happens before this initiator returns. */
+			while (tlbf_vp_state_mode(tlbf__load(&vp->state, TLBF_ACQUIRE)) ==
+			       TLBF_VP_EXITING)
+				tlbf_backend_relax(be);
+		}
+	}
+	return rc;
 }
 
 TLBF_EXTERN_C_END

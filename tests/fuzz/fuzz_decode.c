@@ -104,13 +104,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(req.ranges >= lo && req.ranges + req.range_count <= hi);
 		CHECK((size_t)((const uint8_t *)(req.ranges + req.range_count) - in) <=
 		      TLBF_HV_INPUT_PAGE_BYTES);
-		struct tlbf_range_verdict v =
-		        tlbf_range_policy(req.ranges, req.range_count, req.extended);
-		if (v.promote)
-			CHECK(v.first < req.range_count);
+		/* The one promotion rule: the push classifies each range as
+		 * it reads it. Listed means every range went in and a poll
+		 * returns them all, each flushable by list. */
+		static struct tlbf_ring ring;
+		tlbf_ring_init(&ring);
+		struct tlbf_cursor cur;
+		tlbf_cursor_init_now(&ring, &cur);
+		struct tlbf_push pu = tlbf_ring_push(&ring, req.ranges, req.range_count, req.extended);
+		CHECK(pu.result == TLBF_PUSH_LISTED || pu.result == TLBF_PUSH_PROMOTED);
+		CHECK(pu.result == TLBF_PUSH_PROMOTED || req.range_count <= TLBF_RING_CAPACITY);
+		uint64_t out[TLBF_RING_CAPACITY];
+		struct tlbf_poll pl = tlbf_ring_poll(&ring, &cur, out, TLBF_RING_CAPACITY);
+		if (pu.result == TLBF_PUSH_LISTED)
+			CHECK(pl.flags == TLBF_POLL_LIST && pl.count == req.range_count);
 		else
-			CHECK(v.first == req.range_count && v.reason == TLBF_RANGES_BY_LIST);
-		CHECK(v.promote == (v.reason != TLBF_RANGES_BY_LIST));
+			CHECK(pl.flags == TLBF_POLL_ENTIRE);
 	} else {
 		CHECK(req.kind != TLBF_FLUSH_LIST && !req.extended);
 		CHECK(req.ranges == NULL && req.range_count == 0);
