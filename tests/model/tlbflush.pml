@@ -17,7 +17,7 @@
  *   I1   initiator: changed page 1 and claimed ticket 0 before the model
  *        starts; pushes page 1 into ticket 0, fences, wakes, kicks, waits,
  *        returns (returned[1] = 1). Once it owns slot 0 it may instead stall
- *        for ever (a preempted producer: property P2 says it must block
+ *        for ever (a preempted producer: property S2 says it must block
  *        nobody; T5 shows what happens if it does).
  *   J    the push of ticket 1 (claimed before the start), a range that
  *        covers no tracked page. Ticket 2 then laps ticket 0 in slot 0.
