@@ -7,7 +7,9 @@
 #    backends) compiles freestanding (-ffreestanding);
 # 3. the same compiles kernel-style: __atomic builtins instead of
 #    <stdatomic.h>, -ffreestanding -fno-builtin -nostdinc, with only the
-#    compiler's own header directory.
+#    compiler's own header directory;
+# 4. the whole library at every option's extreme values, with all warnings;
+# 5. every nonsense option value is refused by its #error.
 set -u
 cc=$1
 inc=$2
@@ -51,6 +53,40 @@ check "$cc kernel-style library" $cc $flags -DTLBF_ATOMIC_GNU=1 -ffreestanding -
 # The kernel-style build must not have pulled in <stdatomic.h>.
 check "$cc kernel-style uses no stdatomic" sh -c \
 	"! $cc $flags -DTLBF_ATOMIC_GNU=1 -ffreestanding -nostdinc -isystem '$ccinc' -I'$inc' -M '$tmp/fs.c' | grep -q stdatomic"
+
+# Option extremes: each line one build of the whole library.
+while read -r opts; do
+	[ -n "$opts" ] || continue
+	check "$cc options: $opts" $cc $flags $opts -I"$inc" -c "$tmp/fs.c" -o "$tmp/opt.o"
+done <<'EOF'
+-DTLBF_RING_PUSH_SPIN=0 -DTLBF_RING_CAPACITY=2 -DTLBF_MAX_VPS=1 -DTLBF_VTL_COUNT=1 -DTLBF_MOCK_TLB_ENTRIES=1
+-DTLBF_RING_PUSH_SPIN=1 -DTLBF_RING_CAPACITY=4096 -DTLBF_MAX_VPS=64 -DTLBF_GVA_BITS=57 -DTLBF_CACHE_LINE=128
+-DTLBF_RING_PUSH_SPIN=65536 -DTLBF_RING_CAPACITY=4 -DTLBF_MAX_VPS=4096 -DTLBF_MOCK_TLB_ENTRIES=65536 -DTLBF_CACHE_LINE=16
+-DTLBF_RING_PUSH_SPIN=0 -DTLBF_ATOMIC_GNU=1 -DTLBF_VTL_COUNT=1 -DTLBF_MAX_VPS=64
+EOF
+
+# Nonsense values: each must stop the build with that option's #error.
+while read -r opt; do
+	[ -n "$opt" ] || continue
+	name=${opt%%=*}
+	name=${name#-D}
+	check "$cc refuses $opt" sh -c \
+		"! $cc $flags $opt -I'$inc' -c '$tmp/fs.c' -o '$tmp/bad.o' 2>'$tmp/err' && grep -q '#error.*$name' '$tmp/err'"
+done <<'EOF'
+-DTLBF_RING_PUSH_SPIN=-1
+-DTLBF_RING_PUSH_SPIN=65537
+-DTLBF_RING_CAPACITY=1
+-DTLBF_RING_CAPACITY=3
+-DTLBF_RING_CAPACITY=8192
+-DTLBF_MAX_VPS=0
+-DTLBF_MAX_VPS=4097
+-DTLBF_VTL_COUNT=0
+-DTLBF_VTL_COUNT=3
+-DTLBF_GVA_BITS=50
+-DTLBF_MOCK_TLB_ENTRIES=0
+-DTLBF_MOCK_TLB_ENTRIES=3
+-DTLBF_CACHE_LINE=8
+EOF
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
