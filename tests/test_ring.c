@@ -7,6 +7,16 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
+/* A hook at the labelled steps lets a test act between two steps of a
+ * push, as another thread would. */
+static void (*step_hook)(const char *label);
+static void test_step(const char *label)
+{
+	if (step_hook)
+		step_hook(label);
+}
+#define TLBF_STEP(label) test_step(label)
+
 #include "tlbflush/ring.h"
 
 #define N TLBF_RING_CAPACITY
@@ -23,6 +33,7 @@ static int setup(void **state)
 {
 	(void)state;
 	tlbf_ring_init(&ring);
+	step_hook = NULL;
 	return 0;
 }
 
@@ -266,9 +277,12 @@ static void ranges_that_need_promotion(void **state)
 	struct tlbf_cursor c;
 	tlbf_cursor_init_now(&ring, &c);
 	uint64_t ext[3] = {range(1, 0), TLBF_GVA_EXT_LARGE_PAGE | (UINT64_C(5) << 21), range(3, 0)};
+	uint64_t claim = tlbf__load(&ring.claim, TLBF_RELAXED);
 	struct tlbf_push r = tlbf_ring_push(&ring, ext, 3, true);
 	assert_int_equal(r.result, TLBF_PUSH_PROMOTED);
 	assert_int_equal(r.mark.kind, TLBF_MARK_ENTIRE);
+	/* Classified before reserving: no ticket left for readers to stop at. */
+	assert_true(tlbf__load(&ring.claim, TLBF_RELAXED) == claim);
 	assert_int_equal(tlbf_ring_poll(&ring, &c, out, N).flags, TLBF_POLL_ENTIRE);
 	/* Past the top of the address space. */
 	uint64_t top = range(TLBF_GVA_MAX_PAGE, 1);
@@ -284,6 +298,38 @@ static void ranges_that_need_promotion(void **state)
 	struct tlbf_poll p = tlbf_ring_poll(&ring, &c, out, N);
 	assert_int_equal(p.count, 1);
 	assert_true(out[0] == small);
+}
+
+/* While a promoted push is stalled before its flush-entire bump (G1),
+ * another producer lists two ranges and a reader polls twice. The promoted
+ * push reserved nothing, so the reader's cursor does not stop at an
+ * abandoned ticket: the second poll returns nothing instead of the same two
+ * ranges again (and later initiators need not kick VPs that consumed them). */
+static struct tlbf_cursor stall_cursor;
+static uint32_t stall_counts[2];
+static void stalled_before_bump(const char *label)
+{
+	if (label[0] != 'G')
+		return;
+	step_hook = NULL;
+	uint64_t two[2] = {range(0x10, 0), range(0x20, 0)};
+	assert_int_equal(tlbf_ring_push(&ring, two, 2, false).result, TLBF_PUSH_LISTED);
+	stall_counts[0] = tlbf_ring_poll(&ring, &stall_cursor, out, N).count;
+	stall_counts[1] = tlbf_ring_poll(&ring, &stall_cursor, out, N).count;
+}
+
+static void promoted_push_leaves_no_ticket(void **state)
+{
+	(void)state;
+	tlbf_cursor_init_now(&ring, &stall_cursor);
+	uint64_t bad[2] = {range(0x30, 0), tlbf_gva_make(UINT64_C(1) << 40, 0)};
+	step_hook = stalled_before_bump;
+	assert_int_equal(tlbf_ring_push(&ring, bad, 2, false).result, TLBF_PUSH_PROMOTED);
+	assert_int_equal(stall_counts[0], 2);
+	assert_int_equal(stall_counts[1], 0);
+	/* After the bump the reader flushes everything once. */
+	assert_int_equal(tlbf_ring_poll(&ring, &stall_cursor, out, N).flags, TLBF_POLL_ENTIRE);
+	assert_true(tlbf_ring_valid(&ring));
 }
 
 /* Counters start within 100 of 2^64 and cross the wrap. */
@@ -337,6 +383,7 @@ int main(void)
 		cmocka_unit_test_setup(pending_does_not_hide_later_entries, setup),
 		cmocka_unit_test_setup(degraded_and_lapped_pushes, setup),
 		cmocka_unit_test_setup(ranges_that_need_promotion, setup),
+		cmocka_unit_test_setup(promoted_push_leaves_no_ticket, setup),
 		cmocka_unit_test_setup(reader_crosses_the_wrap, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

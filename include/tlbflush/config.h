@@ -117,6 +117,11 @@
 #error "TLBF_RING_PUSH_SPIN must be from 0 to 65536"
 #endif
 
+/* Ranges a push reads and classifies before it reserves anything: the
+ * whole batch whenever the ring's capacity allows (256 bytes of stack at
+ * most). Derived, not an option. */
+#define TLBF_RING_PUSH_STAGE (TLBF_RING_CAPACITY < 32 ? TLBF_RING_CAPACITY : 32)
+
 #ifndef TLBF_GVA_BITS
 #define TLBF_GVA_BITS 48
 #endif

@@ -341,10 +341,14 @@ static inline enum tlbf_push_result tlbf__ring_put(struct tlbf_ring *r, uint64_t
  *
  * Each range is classified (tlbf_range_classify()) on the one value read;
  * one that cannot be flushed by list promotes the whole request to
- * flush-entire. A batch larger than TLBF_RING_CAPACITY is promoted without
- * reserving anything. Never blocks: a slot still held by an older producer
- * degrades the push to flush-entire after at most TLBF_RING_PUSH_SPIN
- * re-reads.
+ * flush-entire. A batch of up to TLBF_RING_PUSH_STAGE ranges is read and
+ * classified before anything is reserved, so a promoted request leaves no
+ * ticket behind; a larger one (possible only with TLBF_RING_CAPACITY above
+ * that) is classified as it is written. A batch larger than
+ * TLBF_RING_CAPACITY is promoted without reserving anything. Never blocks:
+ * a slot still held by an older producer degrades the push to
+ * flush-entire after at most TLBF_RING_PUSH_SPIN re-reads; only a degraded
+ * push leaves claimed tickets unpublished.
  *
  * Concurrency: any number of producers and readers.
  * Returns: how the request was recorded and its mark for the wake step.
@@ -353,14 +357,27 @@ static inline struct tlbf_push tlbf_ring_push(struct tlbf_ring *r, const uint64_
                                               uint32_t n, bool extended)
 {
 	struct tlbf_push out;
+	uint64_t stage[TLBF_RING_PUSH_STAGE];
+	const bool staged = n <= TLBF_RING_PUSH_STAGE;
+	out.result = TLBF_PUSH_LISTED;
 	if (n == 0) {
 		out.result = TLBF_PUSH_EMPTY;
 		out.mark.kind = TLBF_MARK_NONE;
 		out.mark.value = 0;
 		return out;
 	}
-	if (n > TLBF_RING_CAPACITY) {
+	if (n > TLBF_RING_CAPACITY)
 		out.result = TLBF_PUSH_PROMOTED;
+	for (uint32_t i = 0; staged && i < n; i++) {
+		/* Read once; what is classified is what is published. */
+		uint64_t v = tlbf_guest_load_u64(&ranges[i]);
+		if (tlbf_range_classify(v, extended) != TLBF_RANGE_LIST) {
+			out.result = TLBF_PUSH_PROMOTED;
+			break;
+		}
+		stage[i] = tlbf_range_to_gla(v, extended);
+	}
+	if (out.result == TLBF_PUSH_PROMOTED) {
 		out.mark = tlbf_ring_flush_entire(r);
 		return out;
 	}
@@ -370,16 +387,21 @@ static inline struct tlbf_push tlbf_ring_push(struct tlbf_ring *r, const uint64_
 	 * flush-entire) has also seen the page-table change made before this
 	 * request, so its flush-everything covers our push. */
 	uint64_t first = tlbf__fetch_add(&r->claim, (uint64_t)n, TLBF_RELEASE);
-	out.result = TLBF_PUSH_LISTED;
 	out.mark.kind = TLBF_MARK_LIST;
 	out.mark.value = first + n;
 	for (uint32_t i = 0; i < n; i++) {
-		uint64_t v = tlbf_guest_load_u64(&ranges[i]);
-		if (tlbf_range_classify(v, extended) != TLBF_RANGE_LIST) {
-			out.result = TLBF_PUSH_PROMOTED;
-			break;
+		uint64_t gla;
+		if (staged) {
+			gla = stage[i];
+		} else {
+			uint64_t v = tlbf_guest_load_u64(&ranges[i]);
+			if (tlbf_range_classify(v, extended) != TLBF_RANGE_LIST) {
+				out.result = TLBF_PUSH_PROMOTED;
+				break;
+			}
+			gla = tlbf_range_to_gla(v, extended);
 		}
-		enum tlbf_push_result res = tlbf__ring_put(r, first + i, tlbf_range_to_gla(v, extended));
+		enum tlbf_push_result res = tlbf__ring_put(r, first + i, gla);
 		if (res == TLBF_PUSH_DEGRADED) {
 			out.result = res;
 			break;

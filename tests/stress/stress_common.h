@@ -69,6 +69,7 @@ struct stress_opts {
 	double seconds;
 	bool chaos;
 	bool wrap;
+	bool promote; /* some requests carry a range that must be promoted */
 	uint64_t seed;
 };
 
@@ -77,6 +78,7 @@ static inline void stress_parse(int argc, char **argv, struct stress_opts *o)
 	o->seconds = 2;
 	o->chaos = false;
 	o->wrap = false;
+	o->promote = false;
 	o->seed = (uint64_t)time(NULL);
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
@@ -85,10 +87,12 @@ static inline void stress_parse(int argc, char **argv, struct stress_opts *o)
 			o->chaos = true;
 		else if (!strcmp(argv[i], "--wrap"))
 			o->wrap = true;
+		else if (!strcmp(argv[i], "--promote"))
+			o->promote = true;
 		else if (!strcmp(argv[i], "--seed") && i + 1 < argc)
 			o->seed = strtoull(argv[++i], NULL, 0);
 		else {
-			fprintf(stderr, "usage: %s [--seconds S] [--chaos] [--wrap] [--seed X]\n", argv[0]);
+			fprintf(stderr, "usage: %s [--seconds S] [--chaos] [--wrap] [--promote] [--seed X]\n", argv[0]);
 			exit(1);
 		}
 	}
