@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "tlbflush/mock_backend.h"
+#include "tlbflush/tlbflush.h"
 
 #define GUEST_NPAGES 64u
 #define GUEST_NGLOBAL 8u
