@@ -366,7 +366,7 @@ static void print_verdict(const struct sim_result *res, unsigned n)
 			continue;
 		const struct design_ops *ops = design_find(res[i].name);
 		printf("  %s (%s)\n", res[i].name, ops ? ops->summary : "baseline");
-		printf("    %-15s %9s    %-9s\n", "", "tlbflush", res[i].name);
+		printf("    %-15s %9s    %s\n", "", "tlbflush", res[i].name);
 		for (unsigned f = 0; f < FIG__COUNT; f++)
 			verdict_figure(lib, &res[i], (enum figure)f);
 	}
