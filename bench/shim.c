@@ -4,6 +4,12 @@
  *
  * Compiled as C only. The baselines are used through the common design
  * interface (bench/designs/design.h); nothing here re-implements them.
+ * The requests are real flush hypercalls: input pages written by the
+ * guest model's encoder (bench/guest/encode.h) and decoded by
+ * tlbf_hypercall_decode(), untimed, as the simulator does.
+ *
+ * Each scenario is one entry of the table at the end (struct scenario):
+ * its name, the designs it applies to, its setup and its timed loops.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "shim.h"
@@ -15,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "encode.h"
 #include "tlbflush/flush.h"
 #include "tlbflush/ring.h"
 #include "tlbflush/vpset.h"
@@ -33,34 +40,8 @@
 #define HIST_SUB_BITS 5u  /* 32 sub-buckets per power of two: 3% resolution */
 #define HIST_BUCKETS (64u << HIST_SUB_BITS)
 
-enum shim_op {
-	OP_POLL_IDLE,
-	OP_POLL_NEW8,
-	OP_PUSH1,
-	OP_PUSH8,
-	OP_FLUSH_ENTIRE,
-	OP_PUSH_P999,
-	OP_WAKE64,
-	OP_ENTRY_EXIT,
-	OP_FLOOR_LOAD,
-	OP_FLOOR_FETCH_ADD,
-	OP_VPSET_CONTAINS,
-	OP_VPSET_ITER_SPARSE64,
-	OP_VPSET_ITER_DENSE64,
-	OP_VPSET_ITER_SPARSE4096,
-	OP_VPSET_ITER_DENSE4096,
-	OP_VPSET_MASK_SPARSE4096,
-	OP_VPSET_MASK_DENSE4096,
-	OP__COUNT
-};
-
-static const char *const op_names[OP__COUNT] = {
-	"poll_idle", "poll_new8", "push1", "push8", "flush_entire", "push_p999", "wake64",
-	"entry_exit", "floor_load", "floor_fetch_add", "vpset_contains", "vpset_iter_sparse64",
-	"vpset_iter_dense64", "vpset_iter_sparse4096", "vpset_iter_dense4096",
-	"vpset_write_mask_sparse4096", "vpset_write_mask_dense4096",
-};
-
+/* What a scenario runs against: a design through design.h, the library
+ * called directly, or the floors. */
 enum shim_kind {
 	K_TLBFLUSH,
 	K_RWLOCK,
@@ -75,6 +56,9 @@ enum shim_kind {
 static const char *const kind_names[K__COUNT] = {
 	"tlbflush", "rwlock", "mutex-seqlock", "kvm-fifo", "tlbflush-inline", "materialize", "floor",
 };
+
+#define KB(k) (1u << (k))
+#define KB_DESIGNS (KB(K_TLBFLUSH) | KB(K_RWLOCK) | KB(K_MUTEX_SEQLOCK) | KB(K_KVM_FIFO))
 
 /* One thread's private state, on its own lines. */
 struct shim_thread {
@@ -94,8 +78,10 @@ struct padded_local {
 	_Alignas(64) struct tlbf_vp_local l;
 };
 
+struct scenario;
+
 struct shim {
-	enum shim_op op;
+	const struct scenario *sc;
 	enum shim_kind kind;
 	int threads;
 	uint32_t nvps;
@@ -104,8 +90,9 @@ struct shim {
 	struct tlbf_flush_request req[2];
 	struct design_token tok;
 	uint64_t ranges[8];
-	uint64_t set_words[2][2 + 64];
-	/* the library, used directly (tlbflush-inline) */
+	uint64_t input[2][GUEST_INPUT_WORDS]; /* the requests' hypercall input pages */
+	uint64_t set_words[2 + 64];           /* the VP-set scenarios' set */
+	/* the library, used directly (tlbflush-inline, materialize) */
 	struct tlbf_ring *rings;
 	struct tlbf_vp *vps;
 	struct padded_local *loc;
@@ -116,6 +103,32 @@ struct shim {
 	_Alignas(64) _Atomic uint64_t word; /* the floors' shared line */
 	_Alignas(64) struct shim_thread thr[MAX_THREADS];
 };
+
+/**
+ * struct scenario - one operation of the harness
+ * @name: the op name (shim.h)
+ * @kinds: KB() of the kinds it applies to
+ * @nvps: VPs of the partition
+ * @max_threads: most threads it can run with
+ * @setup: after the design or the library was set up (NULL: nothing);
+ *	false on failure
+ * @refill: untimed work after each batch (NULL: none)
+ * @run: the timed loop of @n operations as thread @t
+ */
+struct scenario {
+	const char *name;
+	unsigned kinds;
+	uint32_t nvps;
+	int max_threads;
+	bool (*setup)(struct shim *s);
+	void (*refill)(struct shim *s, int t);
+	void (*run)(struct shim *s, struct shim_thread *th, uint32_t t, uint32_t n);
+};
+
+static bool is_design(const struct shim *s)
+{
+	return s->kind <= K_KVM_FIFO;
+}
 
 /* ---- a backend whose kick only walks the mask ------------------------ */
 
@@ -228,97 +241,177 @@ static uint64_t hist_value(unsigned i)
 	return ((UINT64_C(1) << HIST_SUB_BITS | sub) + 1) << (msb - HIST_SUB_BITS);
 }
 
-/* ---- setup helpers --------------------------------------------------- */
+/* ---- requests and sets ---------------------------------------------- */
 
-static int find(const char *const *names, unsigned n, const char *name)
+/* A sparse-4K VP set in @w over the banks of @valid, every bank @bank. */
+static uint32_t make_set(uint64_t *w, uint64_t valid, uint64_t bank)
 {
-	for (unsigned i = 0; i < n; i++)
-		if (strcmp(names[i], name) == 0)
-			return (int)i;
-	return -1;
+	uint64_t banks[64];
+	for (unsigned b = 0; b < 64; b++)
+		banks[b] = bank;
+	return guest_set_sparse(w, valid, banks);
 }
 
-static bool applies(enum shim_op op, enum shim_kind k)
+/* Request @i: a List (@nranges of s->ranges) or Space call, Ex, to the VPs
+ * of @valid/@bank, from VTL @vtl, as input bytes decoded by the library. */
+static bool make_req(struct shim *s, unsigned i, bool list, unsigned vtl, uint32_t nranges,
+                     uint64_t valid, uint64_t bank)
 {
-	bool design = k <= K_KVM_FIFO;
-	switch (op) {
-	case OP_POLL_IDLE:
-	case OP_POLL_NEW8:
-	case OP_PUSH1:
-	case OP_PUSH8:
-	case OP_FLUSH_ENTIRE:
-	case OP_PUSH_P999:
-		return design || k == K_INLINE;
-	case OP_WAKE64:
-		/* kvm-fifo's wake moves every VP in the guest to EXITING and,
-		 * on the next call, waits for it to leave: not repeatable
-		 * without VP threads. */
-		return k == K_TLBFLUSH || k == K_RWLOCK || k == K_MUTEX_SEQLOCK || k == K_INLINE ||
-		       k == K_MATERIALIZE;
-	case OP_ENTRY_EXIT:
-		/* rwlock keeps no per-VP state: nothing to measure. */
-		return k == K_TLBFLUSH || k == K_MUTEX_SEQLOCK || k == K_KVM_FIFO || k == K_INLINE;
-	case OP_FLOOR_LOAD:
-	case OP_FLOOR_FETCH_ADD:
-		return k == K_FLOOR;
-	default:
-		return k == K_INLINE;
+	uint64_t set[2 + 64];
+	uint32_t set_words = make_set(set, valid, bank);
+	uint64_t control = guest_encode(s->input[i], guest_call_code(list, true), 0, 0, set,
+	                                set_words, list ? s->ranges : NULL, list ? nranges : 0);
+	enum tlbf_hypercall_rule rule;
+	return tlbf_hypercall_decode(control, s->input[i], TLBF_HV_INPUT_PAGE_BYTES, s->nvps, vtl,
+	                             &s->req[i], &rule) == TLBF_HV_STATUS_SUCCESS;
+}
+
+/* A request to VP 0 of @nranges ranges (0: a Space call). */
+static bool req_vp0(struct shim *s, uint32_t nranges)
+{
+	return make_req(s, 0, nranges > 0, 0, nranges, 1, 1);
+}
+
+/* The VP-set scenarios' set over a partition of @nvps. */
+static bool parse_set(struct shim *s, uint32_t words, uint32_t nvps)
+{
+	return tlbf_vpset_parse(&s->set, s->set_words, words, nvps) == TLBF_HV_STATUS_SUCCESS;
+}
+
+/* The push_p999 histograms. */
+static bool alloc_hists(struct shim *s)
+{
+	for (int t = 0; t < s->threads; t++) {
+		s->thr[t].hist = calloc(HIST_BUCKETS, sizeof(uint64_t));
+		if (!s->thr[t].hist)
+			return false;
+	}
+	ticks_per_ns();
+	return true;
+}
+
+/* Wait PAUSE_CYCLES after the last timed operation, then time @op into
+ * the thread's histogram. */
+#define TIMED_AFTER_PAUSE(th, op)                                     \
+	do {                                                          \
+		uint64_t now_;                                        \
+		do {                                                  \
+			TLBF_CPU_RELAX();                             \
+			now_ = ticks_begin();                         \
+		} while (now_ - (th)->last_tsc < PAUSE_CYCLES);       \
+		uint64_t t0_ = ticks_begin();                         \
+		(th)->acc += (uint64_t)(op);                          \
+		uint64_t t1_ = ticks_end();                           \
+		(th)->hist[hist_index(t1_ - t0_)]++;                  \
+		(th)->last_tsc = t1_;                                 \
+	} while (0)
+
+/* ---- the scenarios ---------------------------------------------------- */
+
+/* poll_idle: a poll that finds nothing new. */
+static void run_poll_idle(struct shim *s, struct shim_thread *th, uint32_t t, uint32_t n)
+{
+	uint64_t acc = 0;
+	if (is_design(s)) {
+		for (uint32_t i = 0; i < n; i++)
+			acc += design_vp_poll(s->d, t, 0, th->out, TLBF_RING_CAPACITY).flags;
+	} else {
+		for (uint32_t i = 0; i < n; i++)
+			acc += tlbf_ring_poll(&s->rings[0], &th->cursor, th->out, TLBF_RING_CAPACITY).flags;
+	}
+	th->acc += acc;
+}
+
+/* poll_new8: thread t owns 512 VPs and the ring of VTL t. */
+static void refill_new8(struct shim *s, int t)
+{
+	if (is_design(s))
+		design_record(s->d, s->nvps + (uint32_t)t, &s->req[t]);
+	else
+		tlbf_ring_push(&s->rings[t], s->ranges, 8, false);
+}
+
+static bool setup_new8(struct shim *s)
+{
+	for (unsigned t = 0; t < 2; t++)
+		if (!make_req(s, t, true, t, 8, UINT64_C(0xff) << (8 * t), UINT64_MAX))
+			return false;
+	for (int t = 0; t < s->threads; t++)
+		refill_new8(s, t);
+	return true;
+}
+
+static void run_poll_new8(struct shim *s, struct shim_thread *th, uint32_t t, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t vp = t * NEW8_VPS + i % NEW8_VPS;
+		struct tlbf_poll p =
+		    is_design(s) ? design_vp_poll(s->d, vp, t, th->out, TLBF_RING_CAPACITY)
+		                 : tlbf_ring_poll(&s->rings[t], &s->loc[vp].l.cursor[t], th->out,
+		                                  TLBF_RING_CAPACITY);
+		if (p.flags != TLBF_POLL_LIST || p.count != 8)
+			th->error = "poll_new8: a poll did not return 8 ranges";
 	}
 }
 
-int shim_applies(const char *op, const char *design)
+/* push1, push8, flush_entire: record the request for VP 0. */
+static bool setup_push1(struct shim *s)
 {
-	int o = find(op_names, OP__COUNT, op);
-	int k = find(kind_names, K__COUNT, design);
-	return o >= 0 && k >= 0 && applies((enum shim_op)o, (enum shim_kind)k);
+	return req_vp0(s, 1);
 }
 
-/* An HV_VP_SET in @w over the banks of @valid, each bank word @bank. */
-static size_t make_set(uint64_t *w, uint64_t valid, uint64_t bank)
+static bool setup_push8(struct shim *s)
 {
-	size_t n = 2;
-	w[0] = TLBF_HV_GENERIC_SET_SPARSE_4K;
-	w[1] = valid;
-	for (uint64_t b = valid; b; b &= b - 1)
-		w[n++] = bank;
-	return n;
+	return req_vp0(s, 8);
 }
 
-static bool make_req(struct shim *s, unsigned i, enum tlbf_flush_kind kind, unsigned vtl,
-                     uint32_t nranges, size_t set_len)
+static bool setup_flush_entire(struct shim *s)
 {
-	struct tlbf_flush_request *r = &s->req[i];
-	memset(r, 0, sizeof(*r));
-	r->call = kind == TLBF_FLUSH_LIST ? TLBF_HVCALL_FLUSH_VA_LIST_EX : TLBF_HVCALL_FLUSH_VA_SPACE_EX;
-	r->kind = (uint8_t)kind;
-	r->target_vtl = (uint8_t)vtl;
-	r->ranges = kind == TLBF_FLUSH_LIST ? s->ranges : NULL;
-	r->range_count = kind == TLBF_FLUSH_LIST ? nranges : 0;
-	return tlbf_vpset_parse(&r->vps, s->set_words[i], set_len, s->nvps) == TLBF_HV_STATUS_SUCCESS;
+	return req_vp0(s, 0);
 }
 
-static void inline_refill(struct shim *s, int t)
+static void run_record(struct shim *s, struct shim_thread *th, uint32_t t, uint32_t n)
 {
-	tlbf_ring_push(&s->rings[t], s->ranges, 8, false);
+	const uint32_t self = s->nvps + t;
+	uint64_t acc = 0;
+	if (is_design(s)) {
+		for (uint32_t i = 0; i < n; i++)
+			acc += design_record(s->d, self, &s->req[0]).how;
+	} else if (s->req[0].range_count) {
+		const uint32_t nr = s->req[0].range_count;
+		for (uint32_t i = 0; i < n; i++)
+			acc += tlbf_ring_push(&s->rings[0], s->ranges, nr, false).result;
+	} else {
+		for (uint32_t i = 0; i < n; i++)
+			acc += tlbf_ring_flush_entire(&s->rings[0]).value;
+	}
+	th->acc += acc;
 }
 
-void shim_refill(struct shim *s, int t)
+/* push_p999: push1, paced, each push timed. */
+static bool setup_push_p999(struct shim *s)
 {
-	if (s->op != OP_POLL_NEW8)
-		return;
-	if (s->kind == K_INLINE)
-		inline_refill(s, t);
-	else
-		design_record(s->d, s->nvps + (uint32_t)t, &s->req[t]);
+	return req_vp0(s, 1) && alloc_hists(s);
 }
 
-/* Put the VPs of the wake64 scenario in their states (see shim.h). */
+static void run_push_p999(struct shim *s, struct shim_thread *th, uint32_t t, uint32_t n)
+{
+	const uint32_t self = s->nvps + t;
+	for (uint32_t i = 0; i < n; i++) {
+		if (is_design(s))
+			TIMED_AFTER_PAUSE(th, design_record(s->d, self, &s->req[0]).how);
+		else
+			TIMED_AFTER_PAUSE(th, tlbf_ring_push(&s->rings[0], s->ranges, 1, false).result);
+	}
+}
+
+/* wake64: put the 64 VPs in their states (see shim.h). */
 static void wake64_states(struct shim *s)
 {
 	uint64_t *out = s->thr[0].out;
 	for (uint32_t v = 0; v < 64; v++) {
 		unsigned vtl = v >= 16 && v < 32 ? 1 : 0;
-		if (s->kind >= K_INLINE) {
+		if (!is_design(s)) {
 			tlbf_vp_announce(&s->vps[v], &s->loc[v].l, vtl);
 			tlbf_ring_poll(&s->rings[vtl], &s->loc[v].l.cursor[vtl], out, TLBF_RING_CAPACITY);
 			tlbf_vp_publish(&s->vps[v], &s->loc[v].l, vtl);
@@ -334,337 +427,32 @@ static void wake64_states(struct shim *s)
 	}
 }
 
-struct shim *shim_create(const char *op_name, const char *design, int threads)
+/* Set the VPs up and check the scenario: every VP skipped for its reason
+ * (the library), or the design's expected kicks. */
+static bool setup_wake64(struct shim *s)
 {
-	int o = find(op_names, OP__COUNT, op_name);
-	int k = find(kind_names, K__COUNT, design);
-	if (o < 0 || k < 0 || threads < 1 || threads > MAX_THREADS ||
-	    !applies((enum shim_op)o, (enum shim_kind)k))
-		return NULL;
-	if (o == OP_POLL_NEW8 && threads > 2)
-		return NULL; /* one VTL ring per thread */
-	struct shim *s = aligned_alloc(64, (sizeof(*s) + 63) & ~(size_t)63);
-	if (!s)
-		return NULL;
-	memset(s, 0, sizeof(*s));
-	s->op = (enum shim_op)o;
-	s->kind = (enum shim_kind)k;
-	s->threads = threads;
-	s->nvps = s->op == OP_POLL_NEW8 ? 2 * NEW8_VPS : 64;
-	s->be.ops = &null_ops;
-	s->be.ctx = s;
-	atomic_init(&s->word, 0);
-	for (unsigned i = 0; i < 8; i++)
-		s->ranges[i] = tlbf_gva_make(0x10000 + 16 * i, i % 4);
-
-	bool ok = true;
-	size_t len;
-	switch (s->op) {
-	case OP_POLL_NEW8:
-		for (unsigned t = 0; t < 2; t++) {
-			len = make_set(s->set_words[t], UINT64_C(0xff) << (8 * t), UINT64_MAX);
-			ok = ok && make_req(s, t, TLBF_FLUSH_LIST, t, 8, len);
-		}
-		break;
-	case OP_WAKE64:
-		len = make_set(s->set_words[0], 1, UINT64_MAX);
-		ok = make_req(s, 0, TLBF_FLUSH_LIST, 0, 1, len);
-		break;
-	case OP_FLUSH_ENTIRE:
-		len = make_set(s->set_words[0], 1, 1);
-		ok = make_req(s, 0, TLBF_FLUSH_ENTIRE, 0, 0, len);
-		break;
-	default:
-		len = make_set(s->set_words[0], 1, 1); /* VP 0 */
-		ok = make_req(s, 0, TLBF_FLUSH_LIST, 0, s->op == OP_PUSH8 ? 8 : 1, len);
-		break;
+	if (!make_req(s, 0, true, 0, 1, 1, UINT64_MAX))
+		return false;
+	if (!is_design(s)) {
+		s->mark = tlbf_ring_push(&s->rings[0], s->ranges, 1, false).mark;
+		wake64_states(s);
+		struct tlbf_kick_plan pl;
+		tlbf_kick_plan_init(&pl, s->thr[0].kick, s->thr[0].wait, 1);
+		tlbf_flush_plan(&s->pt, &s->req[0].vps, s->nvps, 0, s->mark, &pl);
+		if (pl.nkick || pl.nwait || pl.reasons[TLBF_WAKE_SKIP_OUTSIDE] != 16 ||
+		    pl.reasons[TLBF_WAKE_SKIP_OTHER_VTL] != 16 || pl.reasons[TLBF_WAKE_SKIP_POLLED] != 32)
+			s->error = "wake64: the VP states are not the intended ones";
+		return true;
 	}
-	if (!ok)
-		goto fail;
-
-	if (s->kind <= K_KVM_FIFO) {
-		struct design_config cfg;
-		memset(&cfg, 0, sizeof(cfg));
-		cfg.nvps = s->nvps;
-		cfg.nslots = s->nvps + MAX_THREADS;
-		cfg.backend = s->be;
-		s->d = design_create(design_find(kind_names[s->kind]), &cfg);
-		if (!s->d)
-			goto fail;
-		for (uint32_t v = 0; v < s->nvps; v++)
-			design_vp_start(s->d, v);
-	} else if (s->kind == K_INLINE || s->kind == K_MATERIALIZE) {
-		s->rings = aligned_alloc(64, sizeof(*s->rings) * TLBF_VTL_COUNT);
-		s->vps = aligned_alloc(64, sizeof(*s->vps) * s->nvps);
-		s->loc = aligned_alloc(64, sizeof(*s->loc) * s->nvps);
-		if (!s->rings || !s->vps || !s->loc)
-			goto fail;
-		for (unsigned v = 0; v < TLBF_VTL_COUNT; v++) {
-			tlbf_ring_init(&s->rings[v]);
-			s->pt.rings[v] = &s->rings[v];
-		}
-		s->pt.vps = s->vps;
-		s->pt.vp_count = s->nvps;
-		for (uint32_t v = 0; v < s->nvps; v++) {
-			tlbf_vp_init(&s->vps[v]);
-			tlbf_vp_start(&s->vps[v], &s->loc[v].l, s->pt.rings);
-		}
-		for (int t = 0; t < threads; t++)
-			tlbf_cursor_init_now(&s->rings[0], &s->thr[t].cursor);
-	}
-
-	switch (s->op) {
-	case OP_POLL_NEW8:
-		for (int t = 0; t < threads; t++)
-			shim_refill(s, t);
-		break;
-	case OP_PUSH_P999:
-		for (int t = 0; t < threads; t++) {
-			s->thr[t].hist = calloc(HIST_BUCKETS, sizeof(uint64_t));
-			if (!s->thr[t].hist)
-				goto fail;
-		}
-		ticks_per_ns();
-		break;
-	case OP_WAKE64:
-		if (s->kind == K_INLINE || s->kind == K_MATERIALIZE) {
-			s->mark = tlbf_ring_push(&s->rings[0], s->ranges, 1, false).mark;
-			wake64_states(s);
-			/* Check the scenario: every VP skipped, for its reason. */
-			struct tlbf_kick_plan pl;
-			tlbf_kick_plan_init(&pl, s->thr[0].kick, s->thr[0].wait, 1);
-			tlbf_flush_plan(&s->pt, &s->req[0].vps, s->nvps, 0, s->mark, &pl);
-			if (pl.nkick || pl.nwait || pl.reasons[TLBF_WAKE_SKIP_OUTSIDE] != 16 ||
-			    pl.reasons[TLBF_WAKE_SKIP_OTHER_VTL] != 16 ||
-			    pl.reasons[TLBF_WAKE_SKIP_POLLED] != 32)
-				s->error = "wake64: the VP states are not the intended ones";
-		} else {
-			s->tok = design_record(s->d, s->nvps, &s->req[0]);
-			wake64_states(s);
-			struct design_stats st;
-			design_wake(s->d, s->nvps, &s->req[0], s->tok);
-			design_get_stats(s->d, &st);
-			uint64_t want = s->kind == K_RWLOCK ? 64 : s->kind == K_MUTEX_SEQLOCK ? 32 : 0;
-			if (st.kicks != want)
-				s->error = "wake64: unexpected number of kicks";
-		}
-		break;
-	case OP_VPSET_CONTAINS:
-		len = make_set(s->set_words[0], UINT64_MAX, UINT64_C(0x8000000100010001));
-		ok = tlbf_vpset_parse(&s->set, s->set_words[0], len, 4096) == TLBF_HV_STATUS_SUCCESS;
-		break;
-	case OP_VPSET_ITER_SPARSE64:
-		len = make_set(s->set_words[0], 1, UINT64_C(0x0101010101010101));
-		ok = tlbf_vpset_parse(&s->set, s->set_words[0], len, 64) == TLBF_HV_STATUS_SUCCESS;
-		break;
-	case OP_VPSET_ITER_DENSE64:
-		len = make_set(s->set_words[0], 1, UINT64_MAX);
-		ok = tlbf_vpset_parse(&s->set, s->set_words[0], len, 64) == TLBF_HV_STATUS_SUCCESS;
-		break;
-	case OP_VPSET_ITER_SPARSE4096:
-	case OP_VPSET_MASK_SPARSE4096:
-		/* 64 members, one per bank, at varying positions. */
-		len = make_set(s->set_words[0], UINT64_MAX, 0);
-		for (unsigned b = 0; b < 64; b++)
-			s->set_words[0][2 + b] = UINT64_C(1) << ((b * 7) & 63);
-		ok = tlbf_vpset_parse(&s->set, s->set_words[0], len, 4096) == TLBF_HV_STATUS_SUCCESS;
-		break;
-	case OP_VPSET_ITER_DENSE4096:
-	case OP_VPSET_MASK_DENSE4096:
-		len = make_set(s->set_words[0], UINT64_MAX, UINT64_MAX);
-		ok = tlbf_vpset_parse(&s->set, s->set_words[0], len, 4096) == TLBF_HV_STATUS_SUCCESS;
-		break;
-	default:
-		break;
-	}
-	if (!ok)
-		goto fail;
-	return s;
-fail:
-	shim_destroy(s);
-	return NULL;
-}
-
-void shim_destroy(struct shim *s)
-{
-	if (!s)
-		return;
-	design_destroy(s->d);
-	free(s->rings);
-	free(s->vps);
-	free(s->loc);
-	for (int t = 0; t < MAX_THREADS; t++)
-		free(s->thr[t].hist);
-	free(s);
-}
-
-uint32_t shim_batch(const char *op)
-{
-	return shim_has_refill(op) ? NEW8_VPS : 64;
-}
-
-int shim_has_refill(const char *op)
-{
-	return find(op_names, OP__COUNT, op) == OP_POLL_NEW8;
-}
-
-const char *shim_error(const struct shim *s)
-{
-	if (s->error)
-		return s->error;
-	for (int t = 0; t < s->threads; t++)
-		if (s->thr[t].error)
-			return s->thr[t].error;
-	return NULL;
-}
-
-/* ---- the timed loops ------------------------------------------------- */
-
-static void loop_design(struct shim *s, struct shim_thread *th, uint32_t t, uint32_t n)
-{
-	struct design *d = s->d;
-	const uint32_t self = s->nvps + t;
-	const uint32_t T = (uint32_t)s->threads;
-	switch (s->op) {
-	case OP_POLL_IDLE:
-		for (uint32_t i = 0; i < n; i++)
-			th->acc += design_vp_poll(d, t, 0, th->out, TLBF_RING_CAPACITY).flags;
-		break;
-	case OP_POLL_NEW8:
-		for (uint32_t i = 0; i < n; i++) {
-			uint32_t vp = t * NEW8_VPS + i % NEW8_VPS;
-			struct tlbf_poll p = design_vp_poll(d, vp, t, th->out, TLBF_RING_CAPACITY);
-			if (p.flags != TLBF_POLL_LIST || p.count != 8)
-				th->error = "poll_new8: a poll did not return 8 ranges";
-		}
-		break;
-	case OP_PUSH1:
-	case OP_PUSH8:
-	case OP_FLUSH_ENTIRE:
-		for (uint32_t i = 0; i < n; i++)
-			th->acc += design_record(d, self, &s->req[0]).how;
-		break;
-	case OP_PUSH_P999:
-		for (uint32_t i = 0; i < n; i++) {
-			uint64_t now;
-			do {
-				TLBF_CPU_RELAX();
-				now = ticks_begin();
-			} while (now - th->last_tsc < PAUSE_CYCLES);
-			uint64_t t0 = ticks_begin();
-			th->acc += design_record(d, self, &s->req[0]).how;
-			uint64_t t1 = ticks_end();
-			th->hist[hist_index(t1 - t0)]++;
-			th->last_tsc = t1;
-		}
-		break;
-	case OP_WAKE64:
-		for (uint32_t i = 0; i < n; i++)
-			th->acc += (uint64_t)design_wake(d, self, &s->req[0], s->tok);
-		break;
-	case OP_ENTRY_EXIT:
-		for (uint32_t i = 0; i < n; i++) {
-			uint32_t vp = t + T * th->next;
-			th->next = (th->next + 1) % (64 / T);
-			design_vp_announce(d, vp, 0);
-			design_vp_exit(d, vp);
-		}
-		break;
-	default:
-		break;
-	}
-}
-
-static void loop_inline(struct shim *s, struct shim_thread *th, uint32_t t, uint32_t n)
-{
-	const uint32_t T = (uint32_t)s->threads;
-	struct tlbf_ring *r0 = s->rings ? &s->rings[0] : NULL;
-	uint64_t acc = 0;
-	uint32_t vp;
-	struct tlbf_vpset_iter it;
-	switch (s->op) {
-	case OP_POLL_IDLE:
-		for (uint32_t i = 0; i < n; i++)
-			acc += tlbf_ring_poll(r0, &th->cursor, th->out, TLBF_RING_CAPACITY).flags;
-		break;
-	case OP_POLL_NEW8:
-		for (uint32_t i = 0; i < n; i++) {
-			vp = t * NEW8_VPS + i % NEW8_VPS;
-			struct tlbf_poll p = tlbf_ring_poll(&s->rings[t], &s->loc[vp].l.cursor[t], th->out,
-			                                    TLBF_RING_CAPACITY);
-			if (p.flags != TLBF_POLL_LIST || p.count != 8)
-				th->error = "poll_new8: a poll did not return 8 ranges";
-		}
-		break;
-	case OP_PUSH1:
-	case OP_PUSH8: {
-		const uint32_t nr = s->req[0].range_count;
-		for (uint32_t i = 0; i < n; i++)
-			acc += tlbf_ring_push(r0, s->ranges, nr, false).result;
-		break;
-	}
-	case OP_FLUSH_ENTIRE:
-		for (uint32_t i = 0; i < n; i++)
-			acc += tlbf_ring_flush_entire(r0).value;
-		break;
-	case OP_PUSH_P999:
-		for (uint32_t i = 0; i < n; i++) {
-			uint64_t now;
-			do {
-				TLBF_CPU_RELAX();
-				now = ticks_begin();
-			} while (now - th->last_tsc < PAUSE_CYCLES);
-			uint64_t t0 = ticks_begin();
-			acc += tlbf_ring_push(r0, s->ranges, 1, false).result;
-			uint64_t t1 = ticks_end();
-			th->hist[hist_index(t1 - t0)]++;
-			th->last_tsc = t1;
-		}
-		break;
-	case OP_WAKE64:
-		for (uint32_t i = 0; i < n; i++) {
-			struct tlbf_kick_plan pl;
-			tlbf_kick_plan_init(&pl, th->kick, th->wait, 1);
-			tlbf_flush_plan(&s->pt, &s->req[0].vps, s->nvps, 0, s->mark, &pl);
-			acc += (uint64_t)tlbf_kick_plan_send(&s->be, &pl, s->vps, s->nvps) + pl.nkick;
-		}
-		break;
-	case OP_ENTRY_EXIT:
-		for (uint32_t i = 0; i < n; i++) {
-			vp = t + T * th->next;
-			th->next = (th->next + 1) % (64 / T);
-			tlbf_vp_announce(&s->vps[vp], &s->loc[vp].l, 0);
-			tlbf_vp_exit(&s->vps[vp], &s->loc[vp].l);
-		}
-		break;
-	case OP_VPSET_CONTAINS:
-		for (uint32_t i = 0; i < n; i++) {
-			th->next += 37;
-			acc += tlbf_vpset_contains(&s->set, th->next & 4095u);
-		}
-		break;
-	case OP_VPSET_ITER_SPARSE64:
-	case OP_VPSET_ITER_DENSE64:
-	case OP_VPSET_ITER_SPARSE4096:
-	case OP_VPSET_ITER_DENSE4096:
-		for (uint32_t i = 0; i < n; i++) {
-			tlbf_vpset_iter_init(&it, &s->set);
-			while (tlbf_vpset_iter_next(&it, &vp))
-				acc += vp;
-		}
-		break;
-	case OP_VPSET_MASK_SPARSE4096:
-	case OP_VPSET_MASK_DENSE4096:
-		for (uint32_t i = 0; i < n; i++) {
-			uint32_t sel = 0;
-			tlbf_vpset_write_mask(&s->set, NULL, NULL, th->mask, 64, &sel);
-			acc += sel;
-		}
-		break;
-	default:
-		break;
-	}
-	th->acc += acc;
+	s->tok = design_record(s->d, s->nvps, &s->req[0]);
+	wake64_states(s);
+	struct design_stats st;
+	design_wake(s->d, s->nvps, &s->req[0], s->tok);
+	design_get_stats(s->d, &st);
+	uint64_t want = s->kind == K_RWLOCK ? 64 : s->kind == K_MUTEX_SEQLOCK ? 32 : 0;
+	if (st.kicks != want)
+		s->error = "wake64: unexpected number of kicks";
+	return true;
 }
 
 /*
@@ -705,30 +493,288 @@ static void loop_materialize(struct shim *s, struct shim_thread *th, uint32_t n)
 	th->acc += acc;
 }
 
-static void loop_floor(struct shim *s, struct shim_thread *th, uint32_t n)
+static void run_wake64(struct shim *s, struct shim_thread *th, uint32_t t, uint32_t n)
 {
 	uint64_t acc = 0;
-	if (s->op == OP_FLOOR_LOAD) {
+	if (is_design(s)) {
 		for (uint32_t i = 0; i < n; i++)
-			acc += atomic_load_explicit(&s->word, memory_order_acquire);
+			acc += (uint64_t)design_wake(s->d, s->nvps + t, &s->req[0], s->tok);
+	} else if (s->kind == K_MATERIALIZE) {
+		loop_materialize(s, th, n);
 	} else {
-		for (uint32_t i = 0; i < n; i++)
-			acc += atomic_fetch_add_explicit(&s->word, 1, memory_order_release);
+		for (uint32_t i = 0; i < n; i++) {
+			struct tlbf_kick_plan pl;
+			tlbf_kick_plan_init(&pl, th->kick, th->wait, 1);
+			tlbf_flush_plan(&s->pt, &s->req[0].vps, s->nvps, 0, s->mark, &pl);
+			acc += (uint64_t)tlbf_kick_plan_send(&s->be, &pl, s->vps, s->nvps) + pl.nkick;
+		}
 	}
 	th->acc += acc;
 }
 
+/* entry_exit: thread t cycles over VPs t, t + T, ... of 64. */
+static void run_entry_exit(struct shim *s, struct shim_thread *th, uint32_t t, uint32_t n)
+{
+	const uint32_t T = (uint32_t)s->threads;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t vp = t + T * th->next;
+		th->next = (th->next + 1) % (64 / T);
+		if (is_design(s)) {
+			design_vp_announce(s->d, vp, 0);
+			design_vp_exit(s->d, vp);
+		} else {
+			tlbf_vp_announce(&s->vps[vp], &s->loc[vp].l, 0);
+			tlbf_vp_exit(&s->vps[vp], &s->loc[vp].l);
+		}
+	}
+}
+
+/* The floors: a bare load, a bare fetch_add, on one shared word. */
+static void run_floor_load(struct shim *s, struct shim_thread *th, uint32_t t, uint32_t n)
+{
+	uint64_t acc = 0;
+	(void)t;
+	for (uint32_t i = 0; i < n; i++)
+		acc += atomic_load_explicit(&s->word, memory_order_acquire);
+	th->acc += acc;
+}
+
+static void run_floor_fetch_add(struct shim *s, struct shim_thread *th, uint32_t t, uint32_t n)
+{
+	uint64_t acc = 0;
+	(void)t;
+	for (uint32_t i = 0; i < n; i++)
+		acc += atomic_fetch_add_explicit(&s->word, 1, memory_order_release);
+	th->acc += acc;
+}
+
+/* The VP-set view: membership, iteration, writing a mask. */
+static bool setup_set_contains(struct shim *s)
+{
+	return parse_set(s, make_set(s->set_words, UINT64_MAX, UINT64_C(0x8000000100010001)), 4096);
+}
+
+static bool setup_set_sparse64(struct shim *s)
+{
+	return parse_set(s, make_set(s->set_words, 1, UINT64_C(0x0101010101010101)), 64);
+}
+
+static bool setup_set_dense64(struct shim *s)
+{
+	return parse_set(s, make_set(s->set_words, 1, UINT64_MAX), 64);
+}
+
+/* 64 members, one per bank, at varying positions. */
+static bool setup_set_sparse4096(struct shim *s)
+{
+	uint64_t banks[64];
+	for (unsigned b = 0; b < 64; b++)
+		banks[b] = UINT64_C(1) << ((b * 7) & 63);
+	return parse_set(s, guest_set_sparse(s->set_words, UINT64_MAX, banks), 4096);
+}
+
+static bool setup_set_dense4096(struct shim *s)
+{
+	return parse_set(s, make_set(s->set_words, UINT64_MAX, UINT64_MAX), 4096);
+}
+
+static void run_set_contains(struct shim *s, struct shim_thread *th, uint32_t t, uint32_t n)
+{
+	uint64_t acc = 0;
+	(void)t;
+	for (uint32_t i = 0; i < n; i++) {
+		th->next += 37;
+		acc += tlbf_vpset_contains(&s->set, th->next & 4095u);
+	}
+	th->acc += acc;
+}
+
+static void run_set_iter(struct shim *s, struct shim_thread *th, uint32_t t, uint32_t n)
+{
+	uint64_t acc = 0;
+	uint32_t vp;
+	struct tlbf_vpset_iter it;
+	(void)t;
+	for (uint32_t i = 0; i < n; i++) {
+		tlbf_vpset_iter_init(&it, &s->set);
+		while (tlbf_vpset_iter_next(&it, &vp))
+			acc += vp;
+	}
+	th->acc += acc;
+}
+
+static void run_set_write_mask(struct shim *s, struct shim_thread *th, uint32_t t, uint32_t n)
+{
+	uint64_t acc = 0;
+	(void)t;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t sel = 0;
+		tlbf_vpset_write_mask(&s->set, NULL, NULL, th->mask, 64, &sel);
+		acc += sel;
+	}
+	th->acc += acc;
+}
+
+/* The table. kvm-fifo has no wake64: its wake moves every VP in the guest
+ * to EXITING and, on the next call, waits for it to leave (not repeatable
+ * without VP threads). rwlock has no entry_exit: it keeps no per-VP state. */
+#define K_LIB KB(K_INLINE)
+static const struct scenario scenarios[] = {
+	{"poll_idle", KB_DESIGNS | K_LIB, 64, MAX_THREADS, NULL, NULL, run_poll_idle},
+	{"poll_new8", KB_DESIGNS | K_LIB, 2 * NEW8_VPS, 2, setup_new8, refill_new8, run_poll_new8},
+	{"push1", KB_DESIGNS | K_LIB, 64, MAX_THREADS, setup_push1, NULL, run_record},
+	{"push8", KB_DESIGNS | K_LIB, 64, MAX_THREADS, setup_push8, NULL, run_record},
+	{"flush_entire", KB_DESIGNS | K_LIB, 64, MAX_THREADS, setup_flush_entire, NULL, run_record},
+	{"push_p999", KB_DESIGNS | K_LIB, 64, MAX_THREADS, setup_push_p999, NULL, run_push_p999},
+	{"wake64", (KB_DESIGNS & ~KB(K_KVM_FIFO)) | K_LIB | KB(K_MATERIALIZE), 64, MAX_THREADS,
+	 setup_wake64, NULL, run_wake64},
+	{"entry_exit", (KB_DESIGNS & ~KB(K_RWLOCK)) | K_LIB, 64, MAX_THREADS, NULL, NULL,
+	 run_entry_exit},
+	{"floor_load", KB(K_FLOOR), 64, MAX_THREADS, NULL, NULL, run_floor_load},
+	{"floor_fetch_add", KB(K_FLOOR), 64, MAX_THREADS, NULL, NULL, run_floor_fetch_add},
+	{"vpset_contains", K_LIB, 64, MAX_THREADS, setup_set_contains, NULL, run_set_contains},
+	{"vpset_iter_sparse64", K_LIB, 64, MAX_THREADS, setup_set_sparse64, NULL, run_set_iter},
+	{"vpset_iter_dense64", K_LIB, 64, MAX_THREADS, setup_set_dense64, NULL, run_set_iter},
+	{"vpset_iter_sparse4096", K_LIB, 64, MAX_THREADS, setup_set_sparse4096, NULL, run_set_iter},
+	{"vpset_iter_dense4096", K_LIB, 64, MAX_THREADS, setup_set_dense4096, NULL, run_set_iter},
+	{"vpset_write_mask_sparse4096", K_LIB, 64, MAX_THREADS, setup_set_sparse4096, NULL,
+	 run_set_write_mask},
+	{"vpset_write_mask_dense4096", K_LIB, 64, MAX_THREADS, setup_set_dense4096, NULL,
+	 run_set_write_mask},
+};
+
+/* ---- the interface (shim.h) ------------------------------------------ */
+
+static const struct scenario *find_scenario(const char *name)
+{
+	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
+		if (strcmp(scenarios[i].name, name) == 0)
+			return &scenarios[i];
+	return NULL;
+}
+
+static int find_kind(const char *name)
+{
+	for (unsigned i = 0; i < K__COUNT; i++)
+		if (strcmp(kind_names[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+int shim_applies(const char *op, const char *design)
+{
+	const struct scenario *sc = find_scenario(op);
+	int k = find_kind(design);
+	return sc && k >= 0 && (sc->kinds & KB(k));
+}
+
+/* The design, or the library's rings and VPs, for @s->nvps VPs. */
+static bool setup_kind(struct shim *s)
+{
+	if (is_design(s)) {
+		struct design_config cfg;
+		memset(&cfg, 0, sizeof(cfg));
+		cfg.nvps = s->nvps;
+		cfg.nslots = s->nvps + MAX_THREADS;
+		cfg.backend = s->be;
+		s->d = design_create(design_find(kind_names[s->kind]), &cfg);
+		if (!s->d)
+			return false;
+		for (uint32_t v = 0; v < s->nvps; v++)
+			design_vp_start(s->d, v);
+		return true;
+	}
+	if (s->kind == K_FLOOR)
+		return true;
+	s->rings = aligned_alloc(64, sizeof(*s->rings) * TLBF_VTL_COUNT);
+	s->vps = aligned_alloc(64, sizeof(*s->vps) * s->nvps);
+	s->loc = aligned_alloc(64, sizeof(*s->loc) * s->nvps);
+	if (!s->rings || !s->vps || !s->loc)
+		return false;
+	for (unsigned v = 0; v < TLBF_VTL_COUNT; v++) {
+		tlbf_ring_init(&s->rings[v]);
+		s->pt.rings[v] = &s->rings[v];
+	}
+	s->pt.vps = s->vps;
+	s->pt.vp_count = s->nvps;
+	for (uint32_t v = 0; v < s->nvps; v++) {
+		tlbf_vp_init(&s->vps[v]);
+		tlbf_vp_start(&s->vps[v], &s->loc[v].l, s->pt.rings);
+	}
+	for (int t = 0; t < s->threads; t++)
+		tlbf_cursor_init_now(&s->rings[0], &s->thr[t].cursor);
+	return true;
+}
+
+struct shim *shim_create(const char *op, const char *design, int threads)
+{
+	const struct scenario *sc = find_scenario(op);
+	int k = find_kind(design);
+	if (!shim_applies(op, design) || threads < 1 || threads > sc->max_threads)
+		return NULL;
+	struct shim *s = aligned_alloc(64, (sizeof(*s) + 63) & ~(size_t)63);
+	if (!s)
+		return NULL;
+	memset(s, 0, sizeof(*s));
+	s->sc = sc;
+	s->kind = (enum shim_kind)k;
+	s->threads = threads;
+	s->nvps = sc->nvps;
+	s->be.ops = &null_ops;
+	s->be.ctx = s;
+	atomic_init(&s->word, 0);
+	for (unsigned i = 0; i < 8; i++)
+		s->ranges[i] = tlbf_gva_make(0x10000 + 16 * i, i % 4);
+	if (!setup_kind(s) || (sc->setup && !sc->setup(s))) {
+		shim_destroy(s);
+		return NULL;
+	}
+	return s;
+}
+
+void shim_destroy(struct shim *s)
+{
+	if (!s)
+		return;
+	design_destroy(s->d);
+	free(s->rings);
+	free(s->vps);
+	free(s->loc);
+	for (int t = 0; t < MAX_THREADS; t++)
+		free(s->thr[t].hist);
+	free(s);
+}
+
+uint32_t shim_batch(const char *op)
+{
+	return shim_has_refill(op) ? NEW8_VPS : 64;
+}
+
+int shim_has_refill(const char *op)
+{
+	const struct scenario *sc = find_scenario(op);
+	return sc && sc->refill;
+}
+
+void shim_refill(struct shim *s, int t)
+{
+	if (s->sc->refill)
+		s->sc->refill(s, t);
+}
+
+const char *shim_error(const struct shim *s)
+{
+	if (s->error)
+		return s->error;
+	for (int t = 0; t < s->threads; t++)
+		if (s->thr[t].error)
+			return s->thr[t].error;
+	return NULL;
+}
+
 void shim_loop(struct shim *s, int thread, uint32_t n)
 {
-	struct shim_thread *th = &s->thr[thread];
-	if (s->kind == K_INLINE)
-		loop_inline(s, th, (uint32_t)thread, n);
-	else if (s->kind == K_MATERIALIZE)
-		loop_materialize(s, th, n);
-	else if (s->kind == K_FLOOR)
-		loop_floor(s, th, n);
-	else
-		loop_design(s, th, (uint32_t)thread, n);
+	s->sc->run(s, &s->thr[thread], (uint32_t)thread, n);
 }
 
 /* ---- latency percentiles --------------------------------------------- */

@@ -1,0 +1,435 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * examples/sim/report.c - what shootdown-sim prints: the comparison
+ * table (a row per design as it finishes), the detail tables, the legend
+ * and the verdict; or one JSON object per design; and the reports of
+ * stale translations on stderr.
+ */
+#define _GNU_SOURCE
+#include "sim.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+#define MAX_REPORTS 3u /* stale translations printed in full */
+#define NAME_W 24      /* the design column */
+
+/* ---- stale translations (stderr) ---- */
+
+static atomic_uint stale_reports;
+
+static const char *ev_name(uint32_t k)
+{
+	switch (k) {
+	case EV_PREPARE: return "prepare-entry";
+	case EV_ENTER: return "enter";
+	case EV_CANCELLED: return "enter-cancelled";
+	case EV_IDLE: return "idle";
+	case EV_KICKED: return "kicked";
+	case EV_LEAVE: return "leave";
+	case EV_CALL: return "flush-call";
+	case EV_CALL_DONE: return "flush-call-returned";
+	case EV_STALE: return "STALE-USE";
+	}
+	return "?";
+}
+
+static void print_event(const struct sim_event *e)
+{
+	fprintf(stderr, "    %12.3f us  %-20s", (double)e->t_ns / 1e3, ev_name(e->kind));
+	switch (e->kind) {
+	case EV_PREPARE:
+		fprintf(stderr, " vtl %" PRIu64 ":%s%s%s invd pending %" PRIu64, e->a,
+		        e->b & PREP_ENTIRE ? " flush-everything answer," : "",
+		        e->b & PREP_INVGLA ? " INVGLA of polled ranges," : "",
+		        e->b & PREP_SKIPPED ? " ranges left to the full flush," : "",
+		        e->b & PREP_INVD_MASK);
+		break;
+	case EV_IDLE:
+		fprintf(stderr, " %" PRIu64 " us outside the guest", e->a);
+		break;
+	case EV_ENTER:
+	case EV_CANCELLED:
+		fprintf(stderr, " vtl %" PRIu64, e->a);
+		break;
+	case EV_STALE:
+		fprintf(stderr, " GVA 0x%" PRIx64 " version %" PRIu64, guest_gva((unsigned)e->a), e->b);
+		break;
+	case EV_LEAVE:
+		fprintf(stderr, " after %" PRIu64 " uses", e->a);
+		break;
+	case EV_CALL:
+		fprintf(stderr, " call 0x%04" PRIx64 " target vtl %" PRIu64, e->a, e->b);
+		break;
+	case EV_CALL_DONE:
+		fprintf(stderr, " pages 0x%016" PRIx64, e->a);
+		break;
+	default:
+		break;
+	}
+	fputc('\n', stderr);
+}
+
+void report_stale(const struct sim_vp *c, const char *design, unsigned vtl, unsigned page,
+                  uint64_t version, uint64_t need, uint64_t now)
+{
+	unsigned n = atomic_fetch_add(&stale_reports, 1);
+	if (n >= MAX_REPORTS)
+		return;
+	flockfile(stderr);
+	fprintf(stderr,
+	        "STALE TRANSLATION #%u [%s]: VP %u VTL %u GVA 0x%" PRIx64 " used at version %" PRIu64
+	        ", a completed flush required >= %" PRIu64 " (page table now %" PRIu64 ")\n",
+	        n + 1, design, c->id, vtl, guest_gva(page), version, need, now);
+	fprintf(stderr, "  the translation was cached at %.3f us; recent events of VP %u:\n",
+	        (double)c->fill_t[vtl][page] / 1e3, c->id);
+	uint32_t start = c->ev_next > SIM_EVENTS ? c->ev_next - SIM_EVENTS : 0;
+	for (uint32_t i = start; i < c->ev_next; i++)
+		print_event(&c->ev[i % SIM_EVENTS]);
+	funlockfile(stderr);
+}
+
+/* ---- numbers ---- */
+
+static uint64_t rec_entire(const struct design_stats *s)
+{
+	return s->recorded[DESIGN_REC_ENTIRE] + s->recorded[DESIGN_REC_NON_GLOBAL] +
+	       s->recorded[DESIGN_REC_PROMOTED] + s->recorded[DESIGN_REC_DEGRADED];
+}
+
+static double per(uint64_t n, uint64_t d)
+{
+	return d ? (double)n / (double)d : 0;
+}
+
+/* The figures the verdict compares, for the whole run (@iv < 0) or one
+ * interval. */
+enum figure { FIG_KICKS, FIG_CANCELLED, FIG_P99, FIG_MAX, FIG_RATE, FIG__COUNT };
+
+static double figure(const struct sim_result *r, enum figure f, int iv)
+{
+	if (iv >= 0) {
+		const struct sim_interval *v = &r->iv[iv];
+		switch (f) {
+		case FIG_KICKS: return per(v->kicks, v->calls);
+		case FIG_CANCELLED: return per(v->cancelled, v->calls);
+		case FIG_P99: return v->p99_ns;
+		case FIG_MAX: return v->max_ns;
+		default: return v->seconds > 0 ? (double)v->calls / v->seconds : 0;
+		}
+	}
+	switch (f) {
+	case FIG_KICKS: return per(r->ds.kicks, r->calls);
+	case FIG_CANCELLED: return per(r->cancelled, r->calls);
+	case FIG_P99: return r->p99_ns;
+	case FIG_MAX: return r->max_ns;
+	default: return r->seconds > 0 ? (double)r->calls / r->seconds : 0;
+	}
+}
+
+/* The run-to-run noise of a figure: its spread (max - min) between the
+ * intervals of the run; negative when fewer than two were measured. */
+static double spread(const struct sim_result *r, enum figure f)
+{
+	if (r->nintervals < 2)
+		return -1;
+	double lo = INFINITY, hi = -INFINITY;
+	for (unsigned i = 0; i < r->nintervals; i++) {
+		double x = figure(r, f, (int)i);
+		lo = x < lo ? x : lo;
+		hi = x > hi ? x : hi;
+	}
+	return hi - lo;
+}
+
+static void fmt_count(char *buf, size_t len, double v)
+{
+	if (v >= 1e9)
+		snprintf(buf, len, "%.2fG", v / 1e9);
+	else if (v >= 1e6)
+		snprintf(buf, len, "%.2fM", v / 1e6);
+	else if (v >= 1e4)
+		snprintf(buf, len, "%.1fk", v / 1e3);
+	else
+		snprintf(buf, len, "%.0f", v);
+}
+
+static void fmt_us(char *buf, size_t len, double ns)
+{
+	if (ns >= 1e7)
+		snprintf(buf, len, "%.0f", ns / 1e3);
+	else
+		snprintf(buf, len, "%.1f", ns / 1e3);
+}
+
+/* A figure as the verdict prints it. */
+static void fmt_figure(char *buf, size_t len, enum figure f, double v)
+{
+	switch (f) {
+	case FIG_KICKS:
+	case FIG_CANCELLED:
+		snprintf(buf, len, "%.2f", v);
+		break;
+	case FIG_P99:
+	case FIG_MAX:
+		fmt_us(buf, len, v);
+		strncat(buf, " us", len - strlen(buf) - 1);
+		break;
+	default:
+		fmt_count(buf, len, v);
+		break;
+	}
+}
+
+/* "tlbflush (this library)", "rwlock (baseline)". */
+static const char *label(const char *name)
+{
+	static char buf[8][NAME_W + 8];
+	static unsigned next;
+	char *b = buf[next++ % 8];
+	snprintf(b, NAME_W + 8, "%s (%s)", name,
+	         strcmp(name, "tlbflush") == 0 ? "this library" : "baseline");
+	return b;
+}
+
+/* ---- the table ---- */
+
+#define ROW_FMT "%-24s %8s %5s %6s %7s %7s %7s %8s %8s %6s\n"
+
+void report_header(void)
+{
+	printf("shootdown-sim: %u VPs (%u initiating), %.1f s per design, seed %" PRIu64
+	       "%s%s%s, mock backend, kick cost %.1f us\n",
+	       sim_opt.nvps, sim_opt.ninit, sim_opt.seconds, sim_opt.seed,
+	       sim_opt.chaos ? ", chaos" : "", sim_opt.brk ? ", break " : "",
+	       sim_opt.brk ? design_break_name(sim_opt.brk) : "", sim_opt.kick_cost_us);
+	printf("tlbflush is this library; rwlock, mutex-seqlock and kvm-fifo are baselines\n"
+	       "re-implemented from OpenVMM (original and current) and KVM, driven by the same\n"
+	       "guest, flush calls and mock backend. A row appears as its design finishes.\n\n");
+	printf(ROW_FMT, "design", "calls/s", "noise", "kicks", "cancel", "p50", "p99", "max", "uses",
+	       "stale");
+	char units[160];
+	int len = snprintf(units, sizeof(units), ROW_FMT, "", "", "", "/call", "/call", "us", "us",
+	                   "us", "", "");
+	while (len > 0 && (units[len - 1] == ' ' || units[len - 1] == '\n'))
+		len--;
+	printf("%.*s\n", len, units);
+	printf("%.*s\n", 98, "--------------------------------------------------"
+	                     "--------------------------------------------------");
+	fflush(stdout);
+}
+
+void report_row(const struct sim_result *r)
+{
+	char c[9][24];
+	double rate = figure(r, FIG_RATE, -1), sp = spread(r, FIG_RATE);
+	fmt_count(c[0], 24, rate);
+	if (sp >= 0 && rate > 0)
+		snprintf(c[1], 24, "%.0f%%", 100.0 * sp / rate);
+	else
+		snprintf(c[1], 24, "-");
+	snprintf(c[2], 24, "%.2f", figure(r, FIG_KICKS, -1));
+	snprintf(c[3], 24, "%.2f", figure(r, FIG_CANCELLED, -1));
+	fmt_us(c[4], 24, r->p50_ns);
+	fmt_us(c[5], 24, r->p99_ns);
+	fmt_us(c[6], 24, r->max_ns);
+	fmt_count(c[7], 24, (double)r->uses);
+	snprintf(c[8], 24, "%" PRIu64, r->stale);
+	printf(ROW_FMT, label(r->name), c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8]);
+	fflush(stdout);
+}
+
+#define DETAIL_FMT "%-24s %7s %7s %6s | %7s %6s | %7s %6s %6s %6s %6s | %6s\n"
+
+static void print_details(const struct sim_result *res, unsigned n)
+{
+	printf("\n%-24s %-22s | %-14s | %-34s | %s\n", "how (whole run)", "    recorded as",
+	       "    kicks", "   kicks avoided, by reason", "ring");
+	printf(DETAIL_FMT, "design", "list", "entire", "degr", "sent", "wait", "outside", "o-vtl",
+	       "polled", "reent", "self", "ovfl");
+	for (unsigned i = 0; i < n; i++) {
+		const struct design_stats *s = &res[i].ds;
+		char c[11][16];
+		fmt_count(c[0], 16, (double)s->recorded[DESIGN_REC_LIST]);
+		fmt_count(c[1], 16, (double)rec_entire(s));
+		fmt_count(c[2], 16, (double)s->recorded[DESIGN_REC_DEGRADED]);
+		fmt_count(c[3], 16, (double)s->kicks);
+		fmt_count(c[4], 16, (double)s->waits);
+		fmt_count(c[5], 16, (double)(s->reasons[TLBF_WAKE_SKIP_OUTSIDE] +
+		                             s->reasons[TLBF_WAKE_SKIP_NOT_STARTED]));
+		fmt_count(c[6], 16, (double)s->reasons[TLBF_WAKE_SKIP_OTHER_VTL]);
+		fmt_count(c[7], 16, (double)s->reasons[TLBF_WAKE_SKIP_POLLED]);
+		fmt_count(c[8], 16, (double)s->reasons[TLBF_WAKE_SKIP_REENTERED]);
+		fmt_count(c[9], 16, (double)s->reasons[TLBF_WAKE_SKIP_INITIATOR]);
+		fmt_count(c[10], 16, (double)s->overflows);
+		printf(DETAIL_FMT, label(res[i].name), c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7],
+		       c[8], c[9], c[10]);
+	}
+	printf("\n%-24s %10s %10s %9s %10s %10s\n", "design", "entries", "cancelled", "kicked",
+	       "invgla", "vp-entire");
+	for (unsigned i = 0; i < n; i++) {
+		const struct sim_result *r = &res[i];
+		char e[16], cn[16], k[16], inv[16], ve[16];
+		fmt_count(e, 16, (double)r->entries);
+		fmt_count(cn, 16, (double)r->cancelled);
+		fmt_count(k, 16, (double)r->kicked_runs);
+		fmt_count(inv, 16, (double)(r->invgla_single + r->invgla_list));
+		fmt_count(ve, 16, (double)r->vp_entire);
+		printf("%-24s %10s %10s %9s %10s %10s\n", label(r->name), e, cn, k, inv, ve);
+	}
+}
+
+static void print_legend(void)
+{
+	printf(
+	    "\nfirst table, one row per design:\n"
+	    "  calls/s      flush hypercalls completed per second (decode, record, wake, kick\n"
+	    "               with wait): the initiators' throughput\n"
+	    "  noise        run-to-run noise of calls/s: its spread (max - min) between the\n"
+	    "               %u equal parts of the run, in %% of calls/s\n"
+	    "  kicks/call   cancel signals (IPIs) sent per flush call\n"
+	    "  cancel/call  guest entries a kick cancelled, per flush call (each costs the VP a\n"
+	    "               TD exit and re-entry and does no guest work)\n"
+	    "  p50/p99/max  flush-call latency, median, 99th percentile and worst (~12%% buckets)\n"
+	    "  uses         guest translations used: the guest's useful work in the run\n"
+	    "  stale        uses of a translation a returned flush call should have removed\n"
+	    "               (must be 0)\n"
+	    "how (whole run):\n"
+	    "  recorded as  list of ranges, or entire (Space calls, lists promoted or degraded);\n"
+	    "               degr: lists that fell back to flush-entire under contention (slot\n"
+	    "               held by a stalled writer; full FIFO)\n"
+	    "  kicks        sent: cancel signals; wait: VPs only waited for (another initiator\n"
+	    "               kicks them)\n"
+	    "  avoided      VP outside the guest (or not started), in the other VTL, already\n"
+	    "               polled past the request, re-entered after the fence, or the\n"
+	    "               initiator itself\n"
+	    "  ring ovfl    polls that lost entries and flushed everything (kvm-fifo: pushes\n"
+	    "               that found a full FIFO)\n"
+	    "  entries      guest entries; cancelled: entries a kick cancelled; kicked: guest\n"
+	    "               runs cut short by a kick\n"
+	    "  invgla       flushes the VPs carried out by INVGLA; vp-entire: by flushing\n"
+	    "               everything\n",
+	    SIM_INTERVALS);
+}
+
+/* One figure of the verdict: tlbflush (@a) against a baseline (@b). */
+static void verdict_figure(const struct sim_result *a, const struct sim_result *b, enum figure f)
+{
+	static const char *const names[FIG__COUNT] = {"kicks/call", "cancelled/call", "p99",
+	                                              "max", "calls/s"};
+	/* Which way is better: fewer kicks, lower latency, more calls. */
+	static const char *const better[FIG__COUNT] = {"fewer", "fewer", "lower", "lower", "more"};
+	static const char *const worse[FIG__COUNT] = {"more", "more", "higher", "higher", "fewer"};
+	double x = figure(a, f, -1), y = figure(b, f, -1);
+	double sa = spread(a, f), sb = spread(b, f), noise = sa > sb ? sa : sb;
+	char fx[24], fy[24], fn[24];
+	fmt_figure(fx, sizeof(fx), f, x);
+	fmt_figure(fy, sizeof(fy), f, y);
+	fmt_figure(fn, sizeof(fn), f, noise);
+	printf("    %-15s %9s vs %9s  ", names[f], fx, fy);
+	if (sa < 0 || sb < 0) {
+		printf("noise not measured (the run ended early)\n");
+		return;
+	}
+	if (fabs(x - y) <= noise) {
+		printf("same within noise (%s)\n", fn);
+		return;
+	}
+	bool lib_better = f == FIG_RATE ? x > y : x < y;
+	double hi = x > y ? x : y, lo = x > y ? y : x;
+	if (lo > 0)
+		printf("%.1fx %s", hi / lo, lib_better ? better[f] : worse[f]);
+	else
+		printf("%s", lib_better ? better[f] : worse[f]);
+	printf(" with tlbflush (noise %s)\n", fn);
+}
+
+static void print_verdict(const struct sim_result *res, unsigned n)
+{
+	const struct sim_result *lib = NULL;
+	for (unsigned i = 0; i < n; i++)
+		if (strcmp(res[i].name, "tlbflush") == 0)
+			lib = &res[i];
+	if (!lib || n < 2)
+		return;
+	printf("\nverdict: tlbflush against each baseline on the figures where the designs\n"
+	       "differ. The noise of a figure is its spread (max - min) between the %u equal\n"
+	       "parts of a design's run (each part 1/%u of the run, so this overstates the\n"
+	       "noise of the whole-run figure); a gap counts as a difference only when it\n"
+	       "exceeds the larger noise of the two designs.\n",
+	       SIM_INTERVALS, SIM_INTERVALS);
+	for (unsigned i = 0; i < n; i++) {
+		if (&res[i] == lib)
+			continue;
+		const struct design_ops *ops = design_find(res[i].name);
+		printf("  %s (%s)\n", res[i].name, ops ? ops->summary : "baseline");
+		printf("    %-15s %9s    %s\n", "", "tlbflush", res[i].name);
+		for (unsigned f = 0; f < FIG__COUNT; f++)
+			verdict_figure(lib, &res[i], (enum figure)f);
+	}
+}
+
+void report_footer(const struct sim_result *res, unsigned n)
+{
+	print_details(res, n);
+	print_legend();
+	print_verdict(res, n);
+	uint64_t stale = 0;
+	for (unsigned i = 0; i < n; i++)
+		stale += res[i].stale;
+	printf("\nstale translations: %" PRIu64 "%s\n", stale,
+	       stale ? " (see the reports on stderr)" : "");
+}
+
+/* ---- JSON ---- */
+
+void report_json(const struct sim_result *r)
+{
+	const struct design_stats *s = &r->ds;
+	printf("{\"design\":\"%s\",\"seed\":%" PRIu64 ",\"vps\":%u,\"initiators\":%u,"
+	       "\"seconds\":%.3f,\"chaos\":%s,\"break\":\"%s\",",
+	       r->name, sim_opt.seed, sim_opt.nvps, sim_opt.ninit, r->seconds,
+	       sim_opt.chaos ? "true" : "false", design_break_name(sim_opt.brk));
+	printf("\"flush_calls\":%" PRIu64 ",\"flush_calls_per_s\":%.1f,", r->calls,
+	       (double)r->calls / r->seconds);
+	printf("\"calls\":{\"space\":%" PRIu64 ",\"list\":%" PRIu64 ",\"space_ex\":%" PRIu64
+	       ",\"list_ex\":%" PRIu64 ",\"non_global\":%" PRIu64 ",\"target_vtl1\":%" PRIu64 "},",
+	       r->calls_by_code[0], r->calls_by_code[1], r->calls_by_code[2], r->calls_by_code[3],
+	       r->non_global_calls, r->vtl1_calls);
+	printf("\"sets\":{");
+	for (unsigned k = 0; k < GUEST_SHAPE__COUNT; k++)
+		printf("%s\"%s\":%" PRIu64, k ? "," : "", guest_shape_names[k], r->shapes[k]);
+	printf("},\"recorded\":{");
+	for (unsigned k = 0; k < DESIGN_REC__COUNT; k++)
+		printf("%s\"%s\":%" PRIu64, k ? "," : "", design_recorded_name((enum design_recorded)k),
+		       s->recorded[k]);
+	printf("},\"flushes_list\":%" PRIu64 ",\"flushes_entire\":%" PRIu64 ",",
+	       s->recorded[DESIGN_REC_LIST], rec_entire(s));
+	printf("\"kicks\":%" PRIu64 ",\"kick_calls\":%" PRIu64 ",\"wait_only\":%" PRIu64
+	       ",\"kicks_avoided\":{",
+	       s->kicks, s->kick_calls, s->waits);
+	bool first = true;
+	for (unsigned k = TLBF_WAKE_SKIP_NOT_IN_SET; k < TLBF_WAKE__COUNT; k++) {
+		printf("%s\"%s\":%" PRIu64, first ? "" : ",", design_reason_name((enum tlbf_wake)k),
+		       s->reasons[k]);
+		first = false;
+	}
+	printf("},\"overflows\":%" PRIu64 ",\"degraded\":%" PRIu64 ",", s->overflows,
+	       s->recorded[DESIGN_REC_DEGRADED]);
+	printf("\"latency_ns\":{\"p50\":%.0f,\"p99\":%.0f,\"max\":%.0f},", r->p50_ns, r->p99_ns,
+	       r->max_ns);
+	printf("\"guest_entries\":%" PRIu64 ",\"entries_cancelled\":%" PRIu64
+	       ",\"runs_kicked\":%" PRIu64 ",\"translations_used\":%" PRIu64 ",\"tlb_fills\":%" PRIu64
+	       ",",
+	       r->entries, r->cancelled, r->kicked_runs, r->uses, r->fills);
+	printf("\"vp_flushes\":{\"invgla_single\":%" PRIu64 ",\"invgla_list\":%" PRIu64
+	       ",\"invgla_skipped\":%" PRIu64 ",\"entire\":%" PRIu64 "},",
+	       r->invgla_single, r->invgla_list, r->invgla_skipped, r->vp_entire);
+	printf("\"backend\":{\"cancel_signals\":%" PRIu64 ",\"waits\":%" PRIu64 "},", r->mock_kicks,
+	       r->mock_waits);
+	printf("\"failures\":%" PRIu64 ",\"stale\":%" PRIu64 "}\n", r->failures, r->stale);
+	fflush(stdout);
+}

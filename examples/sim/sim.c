@@ -1,0 +1,430 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * examples/sim/sim.c - the VP threads of shootdown-sim, the flush call
+ * and one design's run.
+ *
+ * A VP thread runs the guest loop: prepare the entry through the design
+ * (announce, poll, apply the answer with INVGLA or the VP-enter flags),
+ * TDG.VP.ENTER on the mock, then guest code that uses translations of
+ * the guest's pages (bench/guest/oracle.h) until it is kicked or leaves
+ * by itself. The first sim_opt.ninit VPs also initiate, outside the
+ * guest: change pages, then issue a random flush hypercall
+ * (bench/guest/encode.h), which the VMM side decodes and hands to the
+ * design under test.
+ */
+#define _GNU_SOURCE
+#include "sim.h"
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* The run of one design. */
+static struct {
+	const struct design_ops *ops;
+	struct design *d;
+	struct tlbf_mock mock;
+	struct tlbf_mock_vp *mvps;
+	struct guest_mem mem;
+	struct sim_vp *vp;
+	atomic_bool stop;
+	atomic_uint interval; /* the part of the run the VPs count in */
+	uint64_t t0;
+} sim;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t rnd(void)
+{
+	return design_hook_rand();
+}
+
+static uint64_t rnd_below(uint64_t n)
+{
+	return n ? rnd() % n : 0;
+}
+
+static unsigned interval_now(void)
+{
+	return atomic_load_explicit(&sim.interval, memory_order_relaxed);
+}
+
+static void event(struct sim_vp *c, enum sim_ev_kind kind, uint64_t a, uint64_t b)
+{
+	struct sim_event *e = &c->ev[c->ev_next++ % SIM_EVENTS];
+	e->t_ns = now_ns() - sim.t0;
+	e->kind = kind;
+	e->a = a;
+	e->b = b;
+}
+
+/* ---- latency histogram: 8 sub-buckets per power of two (~12%) ---- */
+
+static unsigned hist_index(uint64_t ns)
+{
+	if (ns < 8)
+		return (unsigned)ns;
+	unsigned e = 63u - (unsigned)__builtin_clzll(ns);
+	return 8u * (e - 2u) + (unsigned)((ns >> (e - 3u)) & 7u);
+}
+
+static double hist_value(unsigned idx)
+{
+	if (idx < 8)
+		return idx;
+	unsigned e = idx / 8u + 2u, sub = idx % 8u;
+	double lo = (double)((8u + sub) * (UINT64_C(1) << (e - 3u)));
+	return lo + (double)(UINT64_C(1) << (e - 3u)) / 2.0;
+}
+
+static double hist_quantile(const uint64_t *h, double q)
+{
+	uint64_t total = 0;
+	for (unsigned i = 0; i < SIM_HIST_BUCKETS; i++)
+		total += h[i];
+	if (!total)
+		return 0;
+	double x = q * (double)total;
+	uint64_t want = (uint64_t)x, seen = 0;
+	if ((double)want < x)
+		want++;
+	for (unsigned i = 0; i < SIM_HIST_BUCKETS; i++) {
+		seen += h[i];
+		if (seen >= want && h[i])
+			return hist_value(i);
+	}
+	return 0;
+}
+
+/* ---- the guest's work ---- */
+
+/* One guest access: translate through the TLB, check against the oracle. */
+static void guest_use(struct sim_vp *c, unsigned vtl)
+{
+	unsigned page = (unsigned)rnd_below(GUEST_NPAGES);
+	struct guest_use u = guest_mem_use(&sim.mem, &sim.mock, c->id, vtl, page);
+	if (u.filled) {
+		c->fills++;
+		c->fill_t[vtl][page] = now_ns() - sim.t0;
+	}
+	c->uses++;
+	if (guest_use_stale(u)) {
+		event(c, EV_STALE, page, u.version);
+		atomic_fetch_add_explicit(&c->stale, 1, memory_order_relaxed);
+		report_stale(c, sim.ops->name, vtl, page, u.version, u.need,
+		             guest_mem_version(&sim.mem, vtl, page));
+	}
+}
+
+/* ---- the initiator: one flush hypercall, as a guest issues it and a VMM
+ * handles it ---- */
+
+static void flush_call(struct sim_vp *c)
+{
+	struct guest_call k;
+	guest_call_random(&k, c->input, sim_opt.nvps, rnd);
+
+	/* The guest's page-table change, before the hypercall. */
+	uint64_t newver[GUEST_NPAGES] = {0};
+	guest_mem_change(&sim.mem, k.target_vtl, k.pages, newver);
+	event(c, EV_CALL, k.code, k.target_vtl);
+
+	/* The VMM: decode, then the design's flush (record, fence, wake,
+	 * kick with wait). The latency is that of the whole handler. */
+	uint64_t t0 = now_ns();
+	struct tlbf_flush_request req;
+	enum tlbf_hypercall_rule rule;
+	enum tlbf_hv_status st = tlbf_hypercall_decode(k.control, c->input, TLBF_HV_INPUT_PAGE_BYTES,
+	                                               sim_opt.nvps, k.caller_vtl, &req, &rule);
+	if (st != TLBF_HV_STATUS_SUCCESS) {
+		c->failures++;
+		fprintf(stderr, "shootdown-sim: call 0x%04x (%s set) refused: %s (%s)\n", k.code,
+		        guest_shape_names[k.shape], tlbf_hv_status_name(st),
+		        tlbf_hypercall_rule_name(rule));
+		return;
+	}
+	if (design_flush(sim.d, c->id, &req) != 0)
+		c->failures++;
+	uint64_t dt = now_ns() - t0;
+	unsigned iv = interval_now();
+	c->hist[iv][hist_index(dt)]++;
+
+	/* The call returned: from now on the oracle holds for every VP the
+	 * guest named. */
+	guest_mem_require(&sim.mem, k.truth, k.target_vtl, k.pages, newver);
+	event(c, EV_CALL_DONE, k.pages, 0);
+	c->calls_by_code[(k.ex ? 2 : 0) + (k.list ? 1 : 0)]++;
+	c->shapes[k.shape]++;
+	c->non_global_calls += k.non_global;
+	c->vtl1_calls += k.target_vtl == 1;
+	c->calls_in[iv]++;
+	atomic_fetch_add_explicit(&c->calls, 1, memory_order_relaxed);
+}
+
+/* ---- the VP thread ---- */
+
+static void relax(void *arg)
+{
+	(void)arg;
+	sched_yield();
+}
+
+/* Burn @us microseconds of CPU: the cost of hardware work the mock does
+ * not do (an IPI, a TD exit and re-entry). */
+static void spend_us(double us)
+{
+	if (!(us > 0))
+		return;
+	uint64_t t0 = now_ns();
+	while ((double)(now_ns() - t0) * 1e-3 < us)
+		;
+}
+
+/* The kicker's share of a kick: sending the IPI and taking its answer. */
+static void on_kick(void *arg, uint32_t vp)
+{
+	(void)arg;
+	(void)vp;
+	spend_us(sim_opt.kick_cost_us);
+}
+
+/* Guest code of @vtl after an entry: uses until kicked or done. */
+static void guest_run(struct sim_vp *c, unsigned vtl)
+{
+	event(c, EV_ENTER, vtl, 0);
+	c->runs++;
+	unsigned n = 1 + (unsigned)rnd_below(64), i;
+	for (i = 0; i < n; i++) {
+		if (tlbf_mock_take_cancel(&sim.mock, c->id)) {
+			c->kicked++;
+			event(c, EV_KICKED, 0, 0);
+			spend_us(2 * sim_opt.kick_cost_us); /* the forced exit */
+			break;
+		}
+		guest_use(c, vtl);
+		if (design_hook_chaos && rnd_below(8) == 0)
+			sched_yield();
+	}
+	tlbf_mock_leave(&sim.mock, c->id);
+	event(c, EV_LEAVE, i, 0);
+}
+
+static void *vp_main(void *arg)
+{
+	struct sim_vp *c = arg;
+	design_hook_seed_thread(sim_opt.seed, c->id);
+	tlbf_tdx_vp_init(&c->tv, c->id, c->list_page, 0x100000 + c->id);
+	design_vp_start(sim.d, c->id);
+	while (!atomic_load_explicit(&sim.stop, memory_order_relaxed)) {
+		unsigned vtl = GUEST_VTLS > 1 && rnd_below(4) == 0 ? 1 : 0;
+		uint64_t inv0 = c->tv.invgla_single + c->tv.invgla_list;
+		uint64_t ent0 = c->tv.entire, skip0 = c->tv.invgla_skipped;
+		design_prepare_entry(sim.d, c->id, vtl, &c->tv);
+		event(c, EV_PREPARE, vtl,
+		      c->tv.pending[vtl] |
+		          (c->tv.invgla_single + c->tv.invgla_list != inv0 ? PREP_INVGLA : 0u) |
+		          (c->tv.entire != ent0 ? PREP_ENTIRE : 0u) |
+		          (c->tv.invgla_skipped != skip0 ? PREP_SKIPPED : 0u));
+		bool entered = tlbf_mock_enter(&sim.mock, c->id, vtl);
+		tlbf_tdx_entry_done(&c->tv, vtl, entered);
+		if (entered) {
+			guest_run(c, vtl);
+		} else {
+			event(c, EV_CANCELLED, vtl, 0);
+			c->cancelled_in[interval_now()]++;
+			spend_us(2 * sim_opt.kick_cost_us); /* the cancelled entry */
+		}
+		design_vp_exit(sim.d, c->id);
+		if (c->id < sim_opt.ninit && rnd_below(2) == 0)
+			flush_call(c);
+		if (rnd_below(16) == 0) {
+			/* The guest halts now and then: the VP waits outside. */
+			uint64_t us = 10 + rnd_below(90);
+			struct timespec ts = {0, (long)us * 1000};
+			event(c, EV_IDLE, us, 0);
+			nanosleep(&ts, NULL);
+		}
+	}
+	return NULL;
+}
+
+/* ---- one design's run ---- */
+
+static bool progress_enabled(void)
+{
+	return !sim_opt.json && isatty(STDERR_FILENO);
+}
+
+static uint64_t total_calls(uint64_t *stale)
+{
+	uint64_t calls = 0;
+	*stale = 0;
+	for (uint32_t i = 0; i < sim_opt.nvps; i++) {
+		calls += atomic_load_explicit(&sim.vp[i].calls, memory_order_relaxed);
+		*stale += atomic_load_explicit(&sim.vp[i].stale, memory_order_relaxed);
+	}
+	return calls;
+}
+
+/* Run the VP threads until the time is up (or, with --break, the oracle
+ * fired), moving them through the intervals; the interval lengths and
+ * cancel signals per interval go to @res. */
+static void supervise(const struct design_ops *ops, unsigned index, unsigned count,
+                      struct sim_result *res)
+{
+	const uint64_t start = sim.t0, len = (uint64_t)(sim_opt.seconds * 1e9);
+	const uint64_t end = start + len;
+	uint64_t iv_start = start, kicks0 = 0;
+	unsigned iv = 0;
+	for (;;) {
+		uint64_t now = now_ns();
+		uint64_t iv_end = start + len * (iv + 1) / SIM_INTERVALS;
+		if (now >= iv_end || now >= end) {
+			uint64_t kicks = atomic_load(&sim.mock.kicks);
+			res->iv[iv].seconds = (double)(now - iv_start) / 1e9;
+			res->iv[iv].kicks = kicks - kicks0;
+			kicks0 = kicks;
+			iv_start = now;
+			if (now >= end || iv + 1 == SIM_INTERVALS)
+				break;
+			atomic_store_explicit(&sim.interval, ++iv, memory_order_relaxed);
+			continue;
+		}
+		uint64_t left = iv_end - now;
+		struct timespec ts = {0, (long)(left < 100000000u ? left : 100000000u)};
+		nanosleep(&ts, NULL);
+		uint64_t stale, calls = total_calls(&stale);
+		/* With --break the point is made once the oracle fired. */
+		if (sim_opt.brk && stale) {
+			now = now_ns();
+			res->iv[iv].seconds = (double)(now - iv_start) / 1e9;
+			res->iv[iv].kicks = atomic_load(&sim.mock.kicks) - kicks0;
+			break;
+		}
+		if (progress_enabled()) {
+			fprintf(stderr, "\r  [%u/%u] %-14s %5.1f / %.1f s   flush calls %10" PRIu64
+			                "   stale %" PRIu64 " ",
+			        index + 1, count, ops->name, (double)(now_ns() - start) / 1e9,
+			        sim_opt.seconds, calls, stale);
+			fflush(stderr);
+		}
+	}
+	res->nintervals = iv + 1;
+	atomic_store(&sim.stop, true);
+}
+
+/* Sum the VPs' counters into @res (the threads have stopped). */
+static int collect(struct sim_result *res)
+{
+	uint64_t *hist = calloc(SIM_HIST_BUCKETS * (SIM_INTERVALS + 1), sizeof(uint64_t));
+	if (!hist)
+		return 1;
+	uint64_t *all = &hist[SIM_HIST_BUCKETS * SIM_INTERVALS];
+	for (uint32_t i = 0; i < sim_opt.nvps; i++) {
+		struct sim_vp *c = &sim.vp[i];
+		res->calls += atomic_load(&c->calls);
+		res->stale += atomic_load(&c->stale);
+		for (unsigned k = 0; k < 4; k++)
+			res->calls_by_code[k] += c->calls_by_code[k];
+		for (unsigned k = 0; k < GUEST_SHAPE__COUNT; k++)
+			res->shapes[k] += c->shapes[k];
+		res->non_global_calls += c->non_global_calls;
+		res->vtl1_calls += c->vtl1_calls;
+		res->failures += c->failures;
+		res->uses += c->uses;
+		res->fills += c->fills;
+		res->runs += c->runs;
+		res->kicked_runs += c->kicked;
+		res->invgla_single += c->tv.invgla_single;
+		res->invgla_list += c->tv.invgla_list;
+		res->invgla_skipped += c->tv.invgla_skipped;
+		res->vp_entire += c->tv.entire;
+		res->vp_errors += c->tv.errors;
+		res->entries += sim.mvps[i].entries;
+		res->cancelled += sim.mvps[i].cancelled;
+		for (unsigned v = 0; v < SIM_INTERVALS; v++) {
+			res->iv[v].calls += c->calls_in[v];
+			res->iv[v].cancelled += c->cancelled_in[v];
+			for (unsigned b = 0; b < SIM_HIST_BUCKETS; b++) {
+				hist[v * SIM_HIST_BUCKETS + b] += c->hist[v][b];
+				all[b] += c->hist[v][b];
+			}
+		}
+	}
+	for (unsigned v = 0; v < res->nintervals; v++) {
+		res->iv[v].p99_ns = hist_quantile(&hist[v * SIM_HIST_BUCKETS], 0.99);
+		res->iv[v].max_ns = hist_quantile(&hist[v * SIM_HIST_BUCKETS], 1.0);
+	}
+	res->p50_ns = hist_quantile(all, 0.50);
+	res->p99_ns = hist_quantile(all, 0.99);
+	res->max_ns = hist_quantile(all, 1.0);
+	free(hist);
+	res->mock_kicks = atomic_load(&sim.mock.kicks);
+	res->mock_waits = atomic_load(&sim.mock.waits);
+	design_get_stats(sim.d, &res->ds);
+	res->failures += res->ds.errors;
+	return 0;
+}
+
+int sim_run_design(const struct design_ops *ops, unsigned index, unsigned count,
+                   struct sim_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	res->name = ops->name;
+	const uint32_t n = sim_opt.nvps;
+	sim.ops = ops;
+	sim.mvps = design_alloc(sizeof(*sim.mvps) * n);
+	sim.vp = design_alloc(sizeof(*sim.vp) * n);
+	pthread_t *t = calloc(n, sizeof(*t));
+	if (!sim.mvps || !sim.vp || !t || guest_mem_init(&sim.mem, n) != 0) {
+		fprintf(stderr, "shootdown-sim: out of memory\n");
+		return 1;
+	}
+	tlbf_mock_init(&sim.mock, sim.mvps, n, NULL, 0);
+	sim.mock.relax = relax;
+	sim.mock.on_kick = on_kick;
+	struct design_config cfg = {n, n, tlbf_mock_backend(&sim.mock)};
+	sim.d = design_create(ops, &cfg);
+	if (!sim.d) {
+		fprintf(stderr, "shootdown-sim: cannot create design %s\n", ops->name);
+		return 1;
+	}
+	atomic_store(&sim.stop, false);
+	atomic_store(&sim.interval, 0);
+	sim.t0 = now_ns();
+	for (uint32_t i = 0; i < n; i++) {
+		sim.vp[i].id = i;
+		atomic_init(&sim.vp[i].calls, 0);
+		atomic_init(&sim.vp[i].stale, 0);
+		if (pthread_create(&t[i], NULL, vp_main, &sim.vp[i]) != 0) {
+			fprintf(stderr, "shootdown-sim: cannot start VP thread %u\n", i);
+			exit(1);
+		}
+	}
+	supervise(ops, index, count, res);
+	for (uint32_t i = 0; i < n; i++)
+		pthread_join(t[i], NULL);
+	res->seconds = (double)(now_ns() - sim.t0) / 1e9;
+	free(t);
+	if (progress_enabled())
+		fprintf(stderr, "\r\033[K");
+
+	int rc = collect(res);
+	design_destroy(sim.d);
+	sim.d = NULL;
+	guest_mem_fini(&sim.mem);
+	free(sim.mvps);
+	free(sim.vp);
+	return rc;
+}

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * examples/sim/sim.h - the parts of shootdown-sim (see main.c for what it
+ * does): the options, the VP threads' state, one design's results.
+ *
+ *   sim.c     the VP threads, the flush call, one design's run
+ *   report.c  the table, its legend and verdict, the JSON lines, the
+ *             stale-translation reports
+ *   main.c    the command line
+ *
+ * The guest model (page tables, oracle, hypercall input) is
+ * bench/guest, shared with the benchmark harness.
+ */
+#ifndef TLBF_SIM_H
+#define TLBF_SIM_H
+
+#include "design.h" /* first: the hooks precede the library headers */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "encode.h"
+#include "oracle.h"
+#include "tlbflush/mock_backend.h"
+
+#define SIM_EVENTS 32u        /* per-VP event ring */
+#define SIM_HIST_BUCKETS 496u /* latency histogram, 8 buckets per power of two */
+#define SIM_INTERVALS 4u      /* a run is measured in this many equal parts */
+#define SIM_EXIT_STALE 3
+
+/* What a VP records in its event ring (printed with a stale report). */
+enum sim_ev_kind {
+	EV_PREPARE = 1, /* a: vtl, b: what was applied (PREP_* bits | invd pending) */
+	EV_ENTER,       /* a: vtl */
+	EV_CANCELLED,   /* a: vtl: the entry was cancelled by a kick */
+	EV_KICKED,      /* the guest saw a cancel signal and left */
+	EV_LEAVE,       /* a: uses in this run */
+	EV_CALL,        /* a: call code, b: target vtl: the VP's own flush call */
+	EV_CALL_DONE,   /* a: pages covered (bitmap) */
+	EV_STALE,       /* a: page, b: version used */
+	EV_IDLE,        /* a: microseconds outside the guest (a halt) */
+};
+
+/* EV_PREPARE details: the poll's answer as the VP applied it. */
+#define PREP_INVD_MASK 3u       /* invd_translations pending for the entry */
+#define PREP_INVGLA (1u << 8)   /* ranges invalidated with INVGLA */
+#define PREP_ENTIRE (1u << 9)   /* flush-everything answer */
+#define PREP_SKIPPED (1u << 10) /* ranges left to the pending full flush */
+
+struct sim_event {
+	uint64_t t_ns;
+	uint32_t kind;
+	uint64_t a;
+	uint64_t b;
+};
+
+struct sim_options {
+	uint32_t nvps;
+	uint32_t ninit;
+	double seconds;
+	const char *design;
+	bool chaos;
+	uint64_t seed;
+	bool json;
+	enum design_break brk;
+	double kick_cost_us;
+};
+
+extern struct sim_options sim_opt;
+
+/* One VP thread's state: private except the few atomic progress words.
+ * The per-interval arrays are indexed by the interval the run is in. */
+struct sim_vp {
+	_Alignas(64) uint32_t id;
+	struct tlbf_tdx_vp tv;
+	_Alignas(64) uint64_t list_page[TLBF_TDX_LIST_MAX];
+	_Alignas(64) uint64_t input[GUEST_INPUT_WORDS]; /* hypercall input page */
+	struct sim_event ev[SIM_EVENTS];
+	uint32_t ev_next;
+	uint64_t fill_t[GUEST_VTLS][GUEST_NPAGES]; /* when each cached translation was filled */
+	uint64_t uses, fills, runs, kicked;
+	uint64_t calls_by_code[4]; /* space, list, space-ex, list-ex */
+	uint64_t shapes[GUEST_SHAPE__COUNT];
+	uint64_t non_global_calls, vtl1_calls, failures;
+	uint64_t calls_in[SIM_INTERVALS], cancelled_in[SIM_INTERVALS];
+	uint64_t hist[SIM_INTERVALS][SIM_HIST_BUCKETS];
+	_Atomic uint64_t calls; /* completed flush calls (progress line) */
+	_Atomic uint64_t stale;
+};
+
+/**
+ * struct sim_interval - one part of a design's run
+ * @seconds: its length
+ * @calls: flush calls completed
+ * @kicks: cancel signals sent
+ * @cancelled: guest entries a kick cancelled
+ * @p99_ns, @max_ns: flush-call latency
+ */
+struct sim_interval {
+	double seconds;
+	uint64_t calls, kicks, cancelled;
+	double p99_ns, max_ns;
+};
+
+/* One design's run. */
+struct sim_result {
+	const char *name;
+	double seconds;
+	uint64_t calls, calls_by_code[4], shapes[GUEST_SHAPE__COUNT], non_global_calls, vtl1_calls;
+	struct design_stats ds;
+	uint64_t entries, cancelled, runs, kicked_runs, uses, fills;
+	uint64_t invgla_single, invgla_list, invgla_skipped, vp_entire, vp_errors;
+	uint64_t mock_kicks, mock_waits;
+	double p50_ns, p99_ns, max_ns;
+	uint64_t failures, stale;
+	struct sim_interval iv[SIM_INTERVALS];
+	unsigned nintervals; /* the parts measured (fewer if the run ended early) */
+};
+
+/* sim.c: run one design for sim_opt.seconds; 0, or 1 if it failed. */
+int sim_run_design(const struct design_ops *ops, unsigned index, unsigned count,
+                   struct sim_result *res);
+
+/* report.c */
+void report_stale(const struct sim_vp *c, const char *design, unsigned vtl, unsigned page,
+                  uint64_t version, uint64_t need, uint64_t now);
+void report_header(void);
+void report_row(const struct sim_result *r);
+void report_footer(const struct sim_result *res, unsigned n);
+void report_json(const struct sim_result *r);
+
+#endif /* TLBF_SIM_H */
