@@ -691,12 +691,13 @@ static bool setup_kind(struct shim *s)
 	s->loc = aligned_alloc(64, sizeof(*s->loc) * s->nvps);
 	if (!s->rings || !s->vps || !s->loc)
 		return false;
+	struct tlbf_ring *rings[TLBF_VTL_COUNT];
 	for (unsigned v = 0; v < TLBF_VTL_COUNT; v++) {
 		tlbf_ring_init(&s->rings[v]);
-		s->pt.rings[v] = &s->rings[v];
+		rings[v] = &s->rings[v];
 	}
-	s->pt.vps = s->vps;
-	s->pt.vp_count = s->nvps;
+	if (tlbf_partition_init(&s->pt, rings, s->vps, s->nvps) != TLBF_PARTITION_OK)
+		return false;
 	for (uint32_t v = 0; v < s->nvps; v++) {
 		tlbf_vp_init(&s->vps[v]);
 		tlbf_vp_start(&s->vps[v], &s->loc[v].l, s->pt.rings);

@@ -258,14 +258,17 @@ int main(int argc, char **argv)
 	rng = seed;
 
 	/* The partition: a ring per VTL, a state line per VP, the mock. */
+	struct tlbf_ring *ring_ptrs[VTLS];
 	for (unsigned v = 0; v < VTLS; v++) {
 		tlbf_ring_init(&rings[v]);
-		part.rings[v] = &rings[v];
+		ring_ptrs[v] = &rings[v];
 	}
 	for (uint32_t i = 0; i < nvps; i++)
 		tlbf_vp_init(&vps[i]);
-	part.vps = vps;
-	part.vp_count = nvps;
+	if (tlbf_partition_init(&part, ring_ptrs, vps, nvps) != TLBF_PARTITION_OK) {
+		fprintf(stderr, "partition of %u VPs refused\n", nvps);
+		return 1;
+	}
 	tlbf_mock_init(&mock, mock_vps, nvps, NULL, 0);
 	mock.relax = yield; /* waiting initiators yield to the VP threads */
 	be = tlbf_mock_backend(&mock);

@@ -25,14 +25,14 @@ static uint64_t out[TLBF_RING_CAPACITY];
 static int setup(void **state)
 {
 	(void)state;
+	struct tlbf_ring *rp[TLBF_VTL_COUNT];
 	for (unsigned v = 0; v < TLBF_VTL_COUNT; v++) {
 		tlbf_ring_init(&rings[v]);
-		pt.rings[v] = &rings[v];
+		rp[v] = &rings[v];
 	}
 	for (unsigned i = 0; i < NVP; i++)
 		tlbf_vp_init(&vps[i]);
-	pt.vps = vps;
-	pt.vp_count = NVP;
+	assert_int_equal(tlbf_partition_init(&pt, rp, vps, NVP), TLBF_PARTITION_OK);
 	tlbf_mock_init(&mock, mvps, NVP, NULL, 0);
 	be = tlbf_mock_backend(&mock);
 	return 0;
@@ -156,6 +156,55 @@ static void short_masks_refused(void **state)
 	assert_true(tlbf__load(&rings[0].entire, TLBF_RELAXED) == 1);
 }
 
+/* A partition the build cannot serve is refused, never truncated: before,
+ * a TLBF_MAX_VPS build silently never woke the VPs past the limit. */
+static void partition_refused(void **state)
+{
+	(void)state;
+	struct tlbf_ring *rp[TLBF_VTL_COUNT];
+	for (unsigned v = 0; v < TLBF_VTL_COUNT; v++)
+		rp[v] = &rings[v];
+	struct tlbf_partition big;
+	assert_int_equal(tlbf_partition_init(&big, rp, vps, TLBF_MAX_VPS + 1), TLBF_PARTITION_VP_COUNT);
+	assert_int_equal(big.vp_count, 0);
+	assert_int_equal(tlbf_partition_init(&big, rp, vps, 0), TLBF_PARTITION_VP_COUNT);
+	assert_int_equal(tlbf_partition_init(&big, rp, NULL, 4), TLBF_PARTITION_NO_VPS);
+	struct tlbf_ring *none[TLBF_VTL_COUNT] = {NULL};
+	assert_int_equal(tlbf_partition_init(&big, none, vps, 4), TLBF_PARTITION_NO_RING);
+	/* A hand-made partition past the limit is refused by the handler. */
+	big = pt;
+	big.vp_count = TLBF_MAX_VPS + 1;
+	uint64_t input[3] = {0, TLBF_HV_FLUSH_ALL_PROCESSORS, 0};
+	uint64_t control = tlbf_hv_control_make(TLBF_HVCALL_FLUSH_VA_SPACE, false, 0, 0, 0);
+	struct tlbf_flush_request req;
+	memset(&req, 0, sizeof(req));
+	assert_int_equal(tlbf_hypercall_decode(control, input, sizeof(input), NVP, 0, &req, NULL),
+	                 TLBF_HV_STATUS_SUCCESS);
+	struct tlbf_flush_outcome o;
+	static uint64_t k[64], w[64];
+	assert_int_equal(tlbf_flush_handle(&big, &be, &req, 0, k, w, 64, &o), TLBF_FLUSH_BAD_PARTITION);
+	req.target_vtl = TLBF_VTL_COUNT;
+	assert_int_equal(tlbf_flush_handle(&pt, &be, &req, 0, k, w, 64, &o), TLBF_FLUSH_BAD_REQUEST);
+	assert_true(tlbf__load(&rings[0].entire, TLBF_RELAXED) == 0);
+}
+
+/* An Ex call whose set has no bank succeeds and records nothing. */
+static void empty_ex_set_is_a_no_op(void **state)
+{
+	(void)state;
+	uint64_t input[4] = {0, 0, TLBF_HV_GENERIC_SET_SPARSE_4K, 0};
+	uint64_t control = tlbf_hv_control_make(TLBF_HVCALL_FLUSH_VA_SPACE_EX, false, 0, 0, 0);
+	struct tlbf_flush_request req;
+	memset(&req, 0, sizeof(req));
+	assert_int_equal(tlbf_hypercall_decode(control, input, sizeof(input), NVP, 0, &req, NULL),
+	                 TLBF_HV_STATUS_SUCCESS);
+	struct tlbf_flush_outcome o;
+	assert_int_equal(tlbf_flush_handle(&pt, &be, &req, 0, kick, wait_, TLBF_VPSET_MASK_WORDS(NVP), &o),
+	                 TLBF_FLUSH_DONE);
+	assert_int_equal(o.push.result, TLBF_PUSH_EMPTY);
+	assert_true(tlbf__load(&rings[0].entire, TLBF_RELAXED) == 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -163,6 +212,8 @@ int main(void)
 		cmocka_unit_test_setup(space_non_global_all_vtl1, setup),
 		cmocka_unit_test_setup(list_promoted_by_policy, setup),
 		cmocka_unit_test_setup(short_masks_refused, setup),
+		cmocka_unit_test_setup(partition_refused, setup),
+		cmocka_unit_test_setup(empty_ex_set_is_a_no_op, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -113,7 +113,7 @@ static void rule_statuses(void **state)
 		{TLBF_HC_RULE_TARGET_VTL_HIGHER, TLBF_HV_STATUS_INVALID_PARAMETER},
 		{TLBF_HC_RULE_SET_FORMAT, TLBF_HV_STATUS_INVALID_PARAMETER},
 		{TLBF_HC_RULE_VARHDR_MISMATCH, TLBF_HV_STATUS_INVALID_HYPERCALL_INPUT},
-		{TLBF_HC_RULE_SET_EMPTY, TLBF_HV_STATUS_INVALID_PARAMETER},
+		{TLBF_HC_RULE_VP_COUNT, TLBF_HV_STATUS_INVALID_PARAMETER},
 	};
 	assert_int_equal(sizeof(table) / sizeof(table[0]), TLBF_HC_RULE_COUNT);
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
@@ -458,24 +458,47 @@ static void varhdr_mismatch(void **state)
 	assert_true(tlbf_vpset_contains(&req.vps, 4095));
 }
 
-static void set_empty(void **state)
+/* What deployed guests send: a legacy call with processor_mask 0 and no
+ * ALL_PROCESSORS flushes every VP (Windows Server 2012 expects it, KVM does
+ * it); an Ex call with no bank is a successful call with no target. */
+static void empty_sets_as_guests_send_them(void **state)
 {
 	(void)state;
 	const uint64_t in[] = {0, 0, 0, 0, 0x1000};
-	expect_rule(ctl(SPACE, 0, 0, 0), in, 3, 8, 0, TLBF_HC_RULE_SET_EMPTY);
-	expect_rule(ctl(LIST, 0, 1, 0), in, 4, 8, 0, TLBF_HC_RULE_SET_EMPTY);
-	expect_rule(ctl(SPACE_EX, 0, 0, 0), in, 4, 8, 0, TLBF_HC_RULE_SET_EMPTY);
-	expect_rule(ctl(LIST_EX, 0, 1, 0), in, 5, 8, 0, TLBF_HC_RULE_SET_EMPTY);
-	/* A bank mask with zero bank words, or VPs the partition does not
-	 * have, decodes: empty is judged on the header alone. */
 	struct tlbf_flush_request req;
 	memset(&req, 0, sizeof(req));
+	expect_ok(ctl(SPACE, 0, 0, 0), in, 3, 8, 0, &req);
+	assert_int_equal(tlbf_vpset_kind(&req.vps), TLBF_VPSET_ALL);
+	assert_int_equal(tlbf_vpset_count(&req.vps), 8);
+	expect_ok(ctl(LIST, 0, 1, 0), in, 4, 200, 0, &req);
+	assert_int_equal(tlbf_vpset_count(&req.vps), 200);
+	assert_int_equal(req.range_count, 1);
+	expect_ok(ctl(SPACE_EX, 0, 0, 0), in, 4, 8, 0, &req);
+	assert_false(tlbf_vpset_may_contain(&req.vps));
+	assert_true(tlbf_vpset_empty(&req.vps));
+	expect_ok(ctl(LIST_EX, 0, 1, 0), in, 5, 8, 0, &req);
+	assert_false(tlbf_vpset_may_contain(&req.vps));
+	/* A bank mask with zero bank words, or VPs the partition does not
+	 * have, decodes to a set with no member. */
 	const uint64_t zero_bank[] = {0, 0, 0, 0x1, 0};
 	expect_ok(ctl(SPACE_EX, 1, 0, 0), zero_bank, 5, 8, 0, &req);
 	assert_true(tlbf_vpset_empty(&req.vps));
 	const uint64_t absent[] = {0, 0, UINT64_C(1) << 40};
 	expect_ok(ctl(SPACE, 0, 0, 0), absent, 3, 8, 0, &req);
 	assert_true(tlbf_vpset_empty(&req.vps));
+}
+
+/* A VP count the build cannot represent is refused, never clamped. */
+static void vp_count_refused(void **state)
+{
+	(void)state;
+	const uint64_t in[] = {0, TLBF_HV_FLUSH_ALL_PROCESSORS, 0};
+	expect_rule(ctl(SPACE, 0, 0, 0), in, 3, 0, 0, TLBF_HC_RULE_VP_COUNT);
+	expect_rule(ctl(SPACE, 0, 0, 0), in, 3, TLBF_MAX_VPS + 1, 0, TLBF_HC_RULE_VP_COUNT);
+	struct tlbf_flush_request req;
+	memset(&req, 0, sizeof(req));
+	expect_ok(ctl(SPACE, 0, 0, 0), in, 3, TLBF_MAX_VPS, 0, &req);
+	assert_int_equal(tlbf_vpset_count(&req.vps), TLBF_MAX_VPS);
 }
 
 /* One input breaking many rules: fixing them one by one walks the order. */
@@ -502,11 +525,14 @@ static void rule_order(void **state)
 	in[3] = 0x3;
 	expect_rule(c, in, 8, 8, 0, TLBF_HC_RULE_VARHDR_MISMATCH);
 	in[3] = 0;
-	expect_rule(c, in, 8, 8, 0, TLBF_HC_RULE_SET_EMPTY);
-	in[1] = TLBF_HV_FLUSH_ALL_PROCESSORS;
 	struct tlbf_flush_request req;
 	memset(&req, 0, sizeof(req));
 	expect_ok(c, in, 8, 8, 0, &req);
+	assert_false(tlbf_vpset_may_contain(&req.vps));
+	in[1] = TLBF_HV_FLUSH_ALL_PROCESSORS;
+	expect_ok(c, in, 8, 8, 0, &req);
+	assert_true(tlbf_vpset_may_contain(&req.vps));
+	expect_rule(c, in, 8, 0, 0, TLBF_HC_RULE_VP_COUNT);
 }
 
 /* Push @n ranges into a fresh ring: how the one promotion rule (the push's
@@ -578,7 +604,8 @@ int main(void)
 		cmocka_unit_test_teardown(target_vtl, teardown),
 		cmocka_unit_test_teardown(set_format, teardown),
 		cmocka_unit_test_teardown(varhdr_mismatch, teardown),
-		cmocka_unit_test_teardown(set_empty, teardown),
+		cmocka_unit_test_teardown(empty_sets_as_guests_send_them, teardown),
+		cmocka_unit_test_teardown(vp_count_refused, teardown),
 		cmocka_unit_test_teardown(rule_order, teardown),
 		cmocka_unit_test_teardown(range_promotion, teardown),
 	};

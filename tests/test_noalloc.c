@@ -97,16 +97,16 @@ static uint64_t out[TLBF_RING_CAPACITY];
 static int setup(void **state)
 {
 	(void)state;
+	struct tlbf_ring *rp[TLBF_VTL_COUNT];
 	for (unsigned v = 0; v < TLBF_VTL_COUNT; v++) {
 		tlbf_ring_init(&rings[v]);
-		pt.rings[v] = &rings[v];
+		rp[v] = &rings[v];
 	}
 	for (unsigned i = 0; i < NVP; i++) {
 		tlbf_vp_init(&vps[i]);
 		tlbf_tdx_vp_init(&tv[i], i, list_page[i % 4], 0x5000 + i);
 	}
-	pt.vps = vps;
-	pt.vp_count = NVP;
+	assert_int_equal(tlbf_partition_init(&pt, rp, vps, NVP), TLBF_PARTITION_OK);
 	tlbf_mock_init(&mock, mvps, NVP, NULL, 0);
 	be = tlbf_mock_backend(&mock);
 	return 0;

@@ -66,10 +66,11 @@ static struct design *tlbflush_create(const struct design_config *cfg)
 		tlbf_ring_init(&t->ring[v]);
 	for (uint32_t i = 0; i < cfg->nvps; i++)
 		tlbf_vp_init(&t->vp[i]);
+	struct tlbf_ring *rings[TLBF_VTL_COUNT];
 	for (unsigned v = 0; v < TLBF_VTL_COUNT; v++)
-		t->pt.rings[v] = &t->ring[v];
-	t->pt.vps = t->vp;
-	t->pt.vp_count = cfg->nvps;
+		rings[v] = &t->ring[v];
+	if (tlbf_partition_init(&t->pt, rings, t->vp, cfg->nvps) != TLBF_PARTITION_OK)
+		return NULL;
 	return &t->base;
 }
 

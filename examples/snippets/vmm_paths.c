@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void vmm_fatal(const char *what);
+
 // readme:backend
 #include "tlbflush/tlbflush.h"
 #include "tlbflush/mock_backend.h" /* software TLB: tests, simulation */
@@ -44,14 +46,16 @@ static struct vmm {
 
 static void vmm_init(const char *backend)
 {
+	struct tlbf_ring *rings[TLBF_VTL_COUNT];
 	for (unsigned v = 0; v < TLBF_VTL_COUNT; v++) {
 		tlbf_ring_init(&vmm.rings[v]);
-		vmm.pt.rings[v] = &vmm.rings[v];
+		rings[v] = &vmm.rings[v];
 	}
 	for (unsigned i = 0; i < VMM_VPS; i++)
 		tlbf_vp_init(&vmm.vps[i]);
-	vmm.pt.vps = vmm.vps;
-	vmm.pt.vp_count = VMM_VPS;
+	/* Refuses a partition this build cannot serve (VMM_VPS > TLBF_MAX_VPS). */
+	if (tlbf_partition_init(&vmm.pt, rings, vmm.vps, VMM_VPS) != TLBF_PARTITION_OK)
+		vmm_fatal("partition");
 #if defined(__x86_64__)
 	if (strcmp(backend, "mshv") == 0) { /* user-mode paravisor */
 		vmm.be = tlbf_tdx_mshv_backend(&vmm.mshv);

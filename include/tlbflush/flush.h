@@ -52,6 +52,54 @@ struct tlbf_partition {
 };
 
 /**
+ * enum tlbf_partition_status - what tlbf_partition_init() found
+ * @TLBF_PARTITION_OK: the partition is usable
+ * @TLBF_PARTITION_VP_COUNT: @vp_count is 0 or above TLBF_MAX_VPS: this
+ *	build cannot serve it (rebuild with a larger TLBF_MAX_VPS)
+ * @TLBF_PARTITION_NO_VPS: no VP state array
+ * @TLBF_PARTITION_NO_RING: a VTL below TLBF_VTL_COUNT has no ring
+ */
+enum tlbf_partition_status {
+	TLBF_PARTITION_OK = 0,
+	TLBF_PARTITION_VP_COUNT,
+	TLBF_PARTITION_NO_VPS,
+	TLBF_PARTITION_NO_RING
+};
+
+/**
+ * tlbf_partition_init - set up a partition, refusing what the build cannot serve
+ * @pt: caller storage
+ * @rings: TLBF_VTL_COUNT ring pointers, one per VTL
+ * @vps: @vp_count VP states (caller storage)
+ * @vp_count: number of VPs, 1 to TLBF_MAX_VPS
+ *
+ * Never truncates: a partition larger than TLBF_MAX_VPS is refused, since
+ * the VPs past the limit could never be woken. On refusal @pt is left with
+ * no VP (vp_count 0), which tlbf_flush_handle() refuses too.
+ * Concurrency: before the partition is shared.
+ * Returns: TLBF_PARTITION_OK, or why the partition was refused.
+ */
+static inline enum tlbf_partition_status tlbf_partition_init(struct tlbf_partition *pt,
+                                                             struct tlbf_ring *const *rings,
+                                                             struct tlbf_vp *vps,
+                                                             uint32_t vp_count)
+{
+	enum tlbf_partition_status st = TLBF_PARTITION_OK;
+	if (vp_count == 0 || vp_count > (uint32_t)TLBF_MAX_VPS)
+		st = TLBF_PARTITION_VP_COUNT;
+	else if (vps == NULL)
+		st = TLBF_PARTITION_NO_VPS;
+	for (unsigned v = 0; v < TLBF_VTL_COUNT; v++) {
+		pt->rings[v] = rings ? rings[v] : NULL;
+		if (st == TLBF_PARTITION_OK && pt->rings[v] == NULL)
+			st = TLBF_PARTITION_NO_RING;
+	}
+	pt->vps = vps;
+	pt->vp_count = st == TLBF_PARTITION_OK ? vp_count : 0;
+	return st;
+}
+
+/**
  * tlbf_flush_record - record a decoded request in its target VTL's ring
  * @pt: the partition
  * @req: a request accepted by tlbf_hypercall_decode()
@@ -111,14 +159,23 @@ static inline void tlbf_flush_plan(const struct tlbf_partition *pt, const struct
 /**
  * enum tlbf_flush_status - what tlbf_flush_handle() returns
  * @TLBF_FLUSH_DONE: recorded, woken and waited for: the request is complete
+ *	(also a request whose set names no VP: nothing to do)
  * @TLBF_FLUSH_SHORT_MASKS: the caller's masks are shorter than
  *	TLBF_VPSET_MASK_WORDS(vp_count) words: nothing was recorded or sent
+ * @TLBF_FLUSH_BAD_PARTITION: the partition was not accepted by
+ *	tlbf_partition_init() (VP count 0 or above TLBF_MAX_VPS, no VPs, a
+ *	missing ring): nothing was recorded or sent
+ * @TLBF_FLUSH_BAD_REQUEST: the request's target VTL is not below
+ *	TLBF_VTL_COUNT (not one tlbf_hypercall_decode() accepted): nothing was
+ *	recorded or sent
  * @TLBF_FLUSH_KICK_FAILED: recorded, but the backend's kick failed
  *	(@kick_rc in the outcome): the request is not known to be complete
  */
 enum tlbf_flush_status {
 	TLBF_FLUSH_DONE = 0,
 	TLBF_FLUSH_SHORT_MASKS,
+	TLBF_FLUSH_BAD_PARTITION,
+	TLBF_FLUSH_BAD_REQUEST,
 	TLBF_FLUSH_KICK_FAILED
 };
 
@@ -163,13 +220,21 @@ static inline enum tlbf_flush_status tlbf_flush_handle(const struct tlbf_partiti
                                                        struct tlbf_flush_outcome *out)
 {
 	uint32_t nwords = (uint32_t)TLBF_VPSET_MASK_WORDS(pt->vp_count);
+	enum tlbf_flush_status st = TLBF_FLUSH_DONE;
 	out->push.result = TLBF_PUSH_EMPTY;
 	out->push.mark.kind = TLBF_MARK_NONE;
 	out->push.mark.value = 0;
 	out->kick_rc = 0;
-	if (mask_words < nwords) {
+	if (pt->vp_count == 0 || pt->vp_count > (uint32_t)TLBF_MAX_VPS || pt->vps == NULL)
+		st = TLBF_FLUSH_BAD_PARTITION;
+	else if (req->target_vtl >= TLBF_VTL_COUNT || pt->rings[req->target_vtl] == NULL)
+		st = TLBF_FLUSH_BAD_REQUEST;
+	else if (mask_words < nwords)
+		st = TLBF_FLUSH_SHORT_MASKS;
+	if (st != TLBF_FLUSH_DONE || !tlbf_vpset_may_contain(&req->vps)) {
+		/* Refused, or a set that names no VP: nothing to record. */
 		tlbf_kick_plan_init(&out->plan, kick_words, wait_words, 0);
-		return TLBF_FLUSH_SHORT_MASKS;
+		return st;
 	}
 	out->push = tlbf_flush_record(pt, req);
 	tlbf_kick_plan_init(&out->plan, kick_words, wait_words, nwords);

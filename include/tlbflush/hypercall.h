@@ -50,8 +50,6 @@
  *   SET_FORMAT           Ex: HV_VP_SET format neither SPARSE_4K nor ALL  5
  *   VARHDR_MISMATCH      Ex: variable header size !=
  *                        popcount(valid_bank_mask)                       3
- *   SET_EMPTY            no ALL_PROCESSORS and processor_mask == 0
- *                        (non-Ex) or a SPARSE_4K valid_bank_mask == 0    5
  *
  * Decisions (why, and what KVM and OpenVMM do, in docs/DECODE.md):
  *   - the fast bit changes nothing: the VMM hands us the input as bytes,
@@ -60,9 +58,12 @@
  *     does not fit;
  *   - HV_GENERIC_SET_ALL in an Ex call means every VP;
  *   - a VP set that names VPs at or above the partition's VP count is not
- *     an error: those VPs are ignored. "Empty" is decided on the header
- *     only (bank words are never walked during decoding), so a set whose
- *     bank words are zero decodes to a request with no target;
+ *     an error: those VPs are ignored;
+ *   - an empty set is not an error either (what deployed guests send and
+ *     KVM accepts): a non-Ex call with processor_mask 0 and no
+ *     ALL_PROCESSORS flushes every VP, an Ex call whose sparse set has no
+ *     bank (or names no VP of the partition) is a successful call with no
+ *     target, which tlbf_flush_handle() completes without recording;
  *   - a non-zero rep start is honoured: the ranges begin at rep start.
  *
  * GUEST MEMORY
@@ -110,7 +111,9 @@ TLBF_EXTERN_C_BEGIN
  * @TLBF_HC_RULE_SET_FORMAT: unknown HV_VP_SET format.
  * @TLBF_HC_RULE_VARHDR_MISMATCH: variable header size differs from
  *	popcount(valid_bank_mask).
- * @TLBF_HC_RULE_SET_EMPTY: empty processor set without ALL_PROCESSORS.
+ * @TLBF_HC_RULE_VP_COUNT: the VMM passed a VP count of 0 or above
+ *	TLBF_MAX_VPS: the build cannot serve this partition (never the
+ *	guest's fault; tlbf_partition_init() refuses such a partition first).
  * @TLBF_HC_RULE_COUNT: number of rules (not a rule).
  */
 enum tlbf_hypercall_rule {
@@ -130,7 +133,7 @@ enum tlbf_hypercall_rule {
 	TLBF_HC_RULE_TARGET_VTL_HIGHER,
 	TLBF_HC_RULE_SET_FORMAT,
 	TLBF_HC_RULE_VARHDR_MISMATCH,
-	TLBF_HC_RULE_SET_EMPTY,
+	TLBF_HC_RULE_VP_COUNT,
 	TLBF_HC_RULE_COUNT
 };
 
@@ -206,7 +209,7 @@ static inline enum tlbf_hv_status tlbf_hypercall_rule_status(enum tlbf_hypercall
 	case TLBF_HC_RULE_VTL_UNSUPPORTED:
 	case TLBF_HC_RULE_TARGET_VTL_HIGHER:
 	case TLBF_HC_RULE_SET_FORMAT:
-	case TLBF_HC_RULE_SET_EMPTY:
+	case TLBF_HC_RULE_VP_COUNT:
 		return TLBF_HV_STATUS_INVALID_PARAMETER;
 	}
 	return TLBF_HV_STATUS_INVALID_PARAMETER;
@@ -237,7 +240,7 @@ static inline const char *tlbf_hypercall_rule_name(enum tlbf_hypercall_rule rule
 	case TLBF_HC_RULE_TARGET_VTL_HIGHER: return "target_vtl_higher";
 	case TLBF_HC_RULE_SET_FORMAT: return "set_format";
 	case TLBF_HC_RULE_VARHDR_MISMATCH: return "varhdr_mismatch";
-	case TLBF_HC_RULE_SET_EMPTY: return "set_empty";
+	case TLBF_HC_RULE_VP_COUNT: return "vp_count";
 	case TLBF_HC_RULE_COUNT: break;
 	}
 	return "unknown";
@@ -274,8 +277,8 @@ static inline enum tlbf_hypercall_rule tlbf__hc_fail(enum tlbf_hypercall_rule *o
  *	@len is 0
  * @len: bytes readable at @input (for memory-passed input: from the input
  *	GPA to the end of its page)
- * @vp_count: number of VPs in the partition (1 .. TLBF_MAX_VPS; larger
- *	values are clamped)
+ * @vp_count: number of VPs in the partition (1 .. TLBF_MAX_VPS; any other
+ *	value is refused with rule VP_COUNT, never truncated)
  * @caller_vtl: the VTL the hypercall came from (below TLBF_VTL_COUNT)
  * @req: the request; written only on success
  * @rule: if not NULL, receives the rule that decided (TLBF_HC_RULE_OK on
@@ -296,6 +299,8 @@ static inline enum tlbf_hv_status tlbf_hypercall_decode(uint64_t control, const 
 {
 	enum tlbf_hypercall_rule r;
 	const uint64_t code = control & TLBF_HV_CONTROL_CODE_MASK;
+	if (vp_count == 0 || vp_count > (uint32_t)TLBF_MAX_VPS)
+		return tlbf_hypercall_rule_status(tlbf__hc_fail(rule, TLBF_HC_RULE_VP_COUNT));
 	if (!tlbf_hypercall_is_flush(code))
 		return tlbf_hypercall_rule_status(tlbf__hc_fail(rule, TLBF_HC_RULE_UNKNOWN_CALL));
 	const bool ex = code == TLBF_HVCALL_FLUSH_VA_SPACE_EX ||
@@ -361,11 +366,15 @@ static inline enum tlbf_hv_status tlbf_hypercall_decode(uint64_t control, const 
 		return tlbf_hypercall_rule_status(tlbf__hc_fail(rule, r));
 
 	struct tlbf_vpset vps;
-	bool empty;
+	bool all = (flags & TLBF_HV_FLUSH_ALL_PROCESSORS) != 0;
 	if (!ex) {
 		const uint64_t mask = tlbf_guest_load_u64(&in[2]);
 		tlbf_vpset_init_mask(&vps, mask, vp_count);
-		empty = mask == 0;
+		/* A zero mask without ALL_PROCESSORS: deployed guests (Windows
+		 * Server 2012) send it and expect a flush; like KVM, flush
+		 * every VP (flushing more is always safe). */
+		if (mask == 0)
+			all = true;
 	} else {
 		/* The set is the 2 header words plus exactly @varhdr banks. */
 		enum tlbf_hv_status st = tlbf_vpset_parse(&vps, &in[2], 2u + (size_t)varhdr,
@@ -376,12 +385,11 @@ static inline enum tlbf_hv_status tlbf_hypercall_decode(uint64_t control, const 
 			r = TLBF_HC_RULE_VARHDR_MISMATCH;
 		if (r != TLBF_HC_RULE_OK)
 			return tlbf_hypercall_rule_status(tlbf__hc_fail(rule, r));
-		empty = tlbf_vpset_kind(&vps) == TLBF_VPSET_SPARSE_4K && vps.nbanks == 0;
+		/* A sparse set with no banks names no VP: a successful call
+		 * that flushes nothing (KVM's answer); see tlbf_flush_handle(). */
 	}
-	if (flags & TLBF_HV_FLUSH_ALL_PROCESSORS)
+	if (all)
 		tlbf_vpset_init_all(&vps, vp_count);
-	else if (empty)
-		return tlbf_hypercall_rule_status(tlbf__hc_fail(rule, TLBF_HC_RULE_SET_EMPTY));
 
 	req->call = (uint16_t)code;
 	req->kind = (uint8_t)(list ? TLBF_FLUSH_LIST

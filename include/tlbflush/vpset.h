@@ -245,6 +245,21 @@ static inline enum tlbf_hv_status tlbf_vpset_parse(struct tlbf_vpset *s,
 }
 
 /**
+ * tlbf_vpset_may_contain - whether the view can have any member at all
+ * @s: the view
+ *
+ * O(1), reads no guest memory: false when no bank of the set holds a VP
+ * below the view's VP count (a sparse set with no banks, or only banks
+ * past the partition). A true answer can still yield no member (banks
+ * whose words are zero); walk the set to know.
+ * Returns: false if the set is certainly empty.
+ */
+static inline bool tlbf_vpset_may_contain(const struct tlbf_vpset *s)
+{
+	return s->valid != 0;
+}
+
+/**
  * tlbf_vpset_limit - intersect a view with the first @vp_count VPs
  * @s: the view
  * @vp_count: new bound; a bound above the current one changes nothing

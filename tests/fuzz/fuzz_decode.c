@@ -76,6 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(rule < TLBF_HC_RULE_COUNT);
 	CHECK(tlbf_hypercall_rule_status(rule) == st);
 	CHECK((st == TLBF_HV_STATUS_SUCCESS) == (rule == TLBF_HC_RULE_OK));
+	CHECK(vp_count != 0 || rule == TLBF_HC_RULE_VP_COUNT); /* never clamped */
 	if (((uintptr_t)in & 7u) != 0 && len && st == TLBF_HV_STATUS_SUCCESS)
 		abort(); /* misaligned input must never decode */
 
