@@ -12,8 +12,8 @@
 #include <linux/ioctl.h>
 #include <cmocka.h>
 
+#include "tlbflush/tlbflush.h"
 #include "tlbflush/mock_backend.h"
-#include "tlbflush/wake.h"
 #include "tlbflush/tdx_backend.h"
 #if defined(__x86_64__)
 #include "tlbflush/tdx_hw.h" /* x86-64 only (TDCALL) */
@@ -299,6 +299,140 @@ static void kick_waits_for_the_vp(void **state)
 	assert_true(tlbf__load(&mock.waits, TLBF_RELAXED) == 1);
 }
 
+/* Start VP 3 in the guest on its own thread and wait until it runs. */
+static pthread_t start_guest(void)
+{
+	tlbf_vp_start(&vps[3], &loc[3], rp);
+	pthread_t t;
+	pthread_create(&t, NULL, guest_until_kicked, NULL);
+	while (!(tlbf__load(&mvps[3].run, TLBF_ACQUIRE) & 1))
+		sched_yield();
+	return t;
+}
+
+/* A kicker that moved VP 3 to EXITING and then never sends its cancel (it
+ * was descheduled, or its kick failed) does not hold up another initiator:
+ * that one waits a bounded time, then cancels VP 3 itself. */
+static void wait_only_does_not_depend_on_the_kicker(void **state)
+{
+	(void)state;
+	pthread_t t = start_guest();
+	struct tlbf_mark m1 = tlbf_ring_flush_entire(&rings[0]);
+	tlbf_wake_fence();
+	assert_int_equal(tlbf_wake_decide(&vps[3], 3, 0, 0, m1), TLBF_WAKE_KICK); /* never sent */
+	struct tlbf_mark m2 = tlbf_ring_flush_entire(&rings[0]);
+	tlbf_wake_fence();
+	uint64_t kick[1], wait[1];
+	struct tlbf_kick_plan pl;
+	tlbf_kick_plan_init(&pl, kick, wait, 1);
+	tlbf_kick_plan_request(&pl, 0, m2);
+	tlbf_kick_plan_add(&pl, 3, tlbf_wake_decide(&vps[3], 3, 1, 0, m2));
+	assert_int_equal(pl.nwait, 1);
+	assert_int_equal(tlbf_kick_plan_send(&be, &pl, vps, NVP), 0);
+	assert_int_equal(pl.nlate, 1);
+	assert_true(wait[0] == UINT64_C(1) << 3); /* who got the duplicate cancel */
+	assert_false(tlbf__load(&mvps[3].run, TLBF_ACQUIRE) & 1);
+	pthread_join(t, NULL);
+	assert_true(tlbf__load(&mock.kicks, TLBF_RELAXED) == 1);
+}
+
+/* A wait ends as soon as the VP has published a cursor past the request,
+ * even while it is still EXITING in the same epoch: no duplicate cancel. */
+static void wait_ends_when_the_vp_polled_past(void **state)
+{
+	(void)state;
+	tlbf_vp_start(&vps[2], &loc[2], rp);
+	assert_true(tlbf_vp_announce(&vps[2], &loc[2], 0));          /* V1, V2 */
+	struct tlbf_mark m = tlbf_ring_flush_entire(&rings[0]);    /* B records */
+	tlbf_wake_fence();
+	assert_int_equal(tlbf_wake_decide(&vps[2], 2, 0, 0, m), TLBF_WAKE_KICK);      /* A */
+	uint64_t kick[1], wait[1];
+	struct tlbf_kick_plan pl;
+	tlbf_kick_plan_init(&pl, kick, wait, 1);
+	tlbf_kick_plan_request(&pl, 0, m);
+	tlbf_kick_plan_add(&pl, 2, tlbf_wake_decide(&vps[2], 2, 1, 0, m)); /* B */
+	assert_int_equal(pl.nwait, 1);
+	/* VP 2's poll (after its V2) sees B's request; it publishes. */
+	assert_int_equal(tlbf_ring_poll(&rings[0], &loc[2].cursor[0], list_page[2], TLBF_TDX_LIST_MAX).flags,
+	                 TLBF_POLL_ENTIRE);
+	tlbf_vp_publish(&vps[2], &loc[2], 0);
+	assert_int_equal(tlbf_kick_plan_send(&be, &pl, vps, NVP), 0);
+	assert_int_equal(pl.nlate, 0);
+	assert_true(wait[0] == 0);
+	assert_true(tlbf__load(&mock.kicks, TLBF_RELAXED) == 0);
+}
+
+/* A failed kick is sent again; a second failure is reported, and another
+ * initiator that then finds the VP EXITING cancels it itself. */
+static void failed_kick_retried_then_reported(void **state)
+{
+	(void)state;
+	struct tlbf_partition pt;
+	assert_int_equal(tlbf_partition_init(&pt, rp, vps, NVP), TLBF_PARTITION_OK);
+	pthread_t t = start_guest();
+	uint64_t input[3] = {0, TLBF_HV_FLUSH_ALL_PROCESSORS, 0};
+	uint64_t control = tlbf_hv_control_make(TLBF_HVCALL_FLUSH_VA_SPACE, false, 0, 0, 0);
+	struct tlbf_flush_request req;
+	memset(&req, 0, sizeof(req));
+	assert_int_equal(tlbf_hypercall_decode(control, input, sizeof(input), NVP, 0, &req, NULL),
+	                 TLBF_HV_STATUS_SUCCESS);
+	uint64_t kick[1], wait[1];
+	struct tlbf_flush_outcome o;
+	tlbf__store(&mock.fail_kicks, 2, TLBF_RELAXED);
+	assert_int_equal(tlbf_flush_handle(&pt, &be, &req, 0, kick, wait, 1, &o),
+	                 TLBF_FLUSH_KICK_FAILED);
+	assert_int_equal(o.kick_rc, -5);
+	assert_int_equal(o.plan.kick_retries, 1);
+	assert_true(tlbf_vp_kicked(&vps[3])); /* EXITING, never signalled */
+	/* The next initiator does not wait for a signal that never comes. */
+	assert_int_equal(tlbf_flush_handle(&pt, &be, &req, 1, kick, wait, 1, &o), TLBF_FLUSH_DONE);
+	assert_int_equal(o.plan.reasons[TLBF_WAKE_WAIT_ONLY], 1);
+	assert_int_equal(o.plan.nlate, 1);
+	pthread_join(t, NULL);
+	/* One failure only: the retry succeeds. */
+	t = start_guest();
+	tlbf__store(&mock.fail_kicks, 1, TLBF_RELAXED);
+	assert_int_equal(tlbf_flush_handle(&pt, &be, &req, 0, kick, wait, 1, &o), TLBF_FLUSH_DONE);
+	assert_int_equal(o.plan.kick_retries, 1);
+	pthread_join(t, NULL);
+}
+
+/* Indexes from callers and guests are checked in every build. */
+static void bad_indexes_refused(void **state)
+{
+	(void)state;
+	for (uint64_t vm = 0; vm < 4; vm++) {
+		uint64_t rcx = vm << TLBF_TDX_VM_INDEX_SHIFT;
+		int want = vm >= 1 && vm <= TLBF_VTL_COUNT ? 0 : -1;
+		assert_int_equal(be.ops->invgla_single(be.ctx, 0, rcx, tlbf_gva_make(5, 0)), want);
+		assert_int_equal(be.ops->invgla_list(be.ctx, 0, rcx | TLBF_TDX_INVGLA_LIST,
+		                                     tlbf_tdx_list_info(0, 0, 1), list_page[0]),
+		                 want);
+	}
+	assert_int_equal(be.ops->invgla_single(be.ctx, NVP, tlbf_tdx_invgla_rcx(0, false), 0), -1);
+	uint64_t version;
+	assert_false(tlbf_mock_tlb_lookup(&mock, NVP, 0, 5, &version));
+	assert_false(tlbf_mock_tlb_lookup(&mock, 0, TLBF_VTL_COUNT, 5, &version));
+	tlbf_mock_tlb_fill(&mock, NVP, 0, 5, 1, false);
+	tlbf_mock_tlb_fill(&mock, 0, TLBF_VTL_COUNT, 5, 1, false);
+	assert_false(tlbf_mock_enter(&mock, 0, TLBF_VTL_COUNT));
+	assert_false(tlbf_mock_take_cancel(&mock, NVP));
+	/* The VP side refuses a VTL the build does not have, changing nothing. */
+	tlbf_vp_start(&vps[0], &loc[0], rp);
+	uint64_t before = tlbf__load(&vps[0].state, TLBF_RELAXED);
+	assert_false(tlbf_tdx_prepare_entry(&be, &tv[0], &vps[0], &loc[0], &rings[0], TLBF_VTL_COUNT));
+	assert_int_equal(tlbf_vp_prepare_entry(&vps[0], &loc[0], &rings[0], TLBF_VTL_COUNT, list_page[0],
+	                                       TLBF_TDX_LIST_MAX).flags,
+	                 TLBF_POLL_REFUSED);
+	assert_false(tlbf_vp_announce(&vps[0], &loc[0], 7));
+	assert_true(tlbf__load(&vps[0].state, TLBF_RELAXED) == before);
+	/* The initiator side too. */
+	struct tlbf_mark m = tlbf_ring_flush_entire(&rings[0]);
+	assert_int_equal(tlbf_wake_decide(&vps[0], 0, 9, TLBF_VTL_COUNT, m), TLBF_WAKE_REFUSED);
+	m.kind = (enum tlbf_mark_kind)9;
+	assert_int_equal(tlbf_wake_decide(&vps[0], 0, 9, 0, m), TLBF_WAKE_REFUSED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -312,6 +446,10 @@ int main(void)
 		cmocka_unit_test_setup(non_global_keeps_global_and_list_still_runs, setup),
 		cmocka_unit_test_setup(keep_on_cancel_clear_on_entry, setup),
 		cmocka_unit_test_setup(kick_waits_for_the_vp, setup),
+		cmocka_unit_test_setup(wait_only_does_not_depend_on_the_kicker, setup),
+		cmocka_unit_test_setup(wait_ends_when_the_vp_polled_past, setup),
+		cmocka_unit_test_setup(failed_kick_retried_then_reported, setup),
+		cmocka_unit_test_setup(bad_indexes_refused, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

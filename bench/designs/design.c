@@ -127,6 +127,7 @@ const char *design_reason_name(enum tlbf_wake w)
 	case TLBF_WAKE_SKIP_OTHER_VTL: return "other_vtl";
 	case TLBF_WAKE_SKIP_POLLED: return "polled";
 	case TLBF_WAKE_SKIP_REENTERED: return "reentered";
+	case TLBF_WAKE_REFUSED: return "refused";
 	case TLBF_WAKE__COUNT: break;
 	}
 	return "?";

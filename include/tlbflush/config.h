@@ -30,6 +30,12 @@
  *   nanoseconds: covers a writer that is merely slow, not one that was
  *   preempted).
  *
+ * TLBF_WAKE_WAIT_SPIN
+ *   How many relax steps an initiator waits for a VP that another
+ *   initiator is kicking before it sends a cancel of its own (so that a
+ *   descheduled or failed kicker cannot hold it up). From 0 (cancel at
+ *   once, never depend on another initiator) to 16777216. Default 1024.
+ *
  * TLBF_GVA_BITS
  *   Width of a canonical guest virtual address: 48 (4-level paging,
  *   default) or 57 (5-level). A range that is not canonical at this width
@@ -115,6 +121,13 @@
 #endif
 #if TLBF_RING_PUSH_SPIN < 0 || TLBF_RING_PUSH_SPIN > 65536
 #error "TLBF_RING_PUSH_SPIN must be from 0 to 65536"
+#endif
+
+#ifndef TLBF_WAKE_WAIT_SPIN
+#define TLBF_WAKE_WAIT_SPIN 1024
+#endif
+#if TLBF_WAKE_WAIT_SPIN < 0 || TLBF_WAKE_WAIT_SPIN > 16777216
+#error "TLBF_WAKE_WAIT_SPIN must be from 0 to 16777216"
 #endif
 
 /* Ranges a push reads and classifies before it reserves anything: the

@@ -146,6 +146,7 @@ static inline void tlbf_flush_plan(const struct tlbf_partition *pt, const struct
                                    struct tlbf_kick_plan *pl)
 {
 	tlbf_wake_fence();
+	tlbf_kick_plan_request(pl, vtl, mark);
 	struct tlbf_vpset_iter it;
 	uint32_t vp;
 	tlbf_vpset_iter_init(&it, set);

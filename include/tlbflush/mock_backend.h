@@ -115,6 +115,9 @@ struct tlbf_mock_vp {
  * @on_kick: called for each cancel signal sent, after it is visible (a
  *	simulator charges the cost of an IPI here), or NULL
  * @on_kick_arg: its first argument
+ * @fail_kicks: kicks still to refuse: while it is non-zero a kick sends
+ *	nothing, decrements it and returns -5 (-EIO), like a kick ioctl that
+ *	failed; a test hook, 0 after tlbf_mock_init()
  * @kicks: statistics: cancel signals sent
  * @waits: statistics: VPs waited for
  */
@@ -128,6 +131,7 @@ struct tlbf_mock {
 	void *relax_arg;
 	void (*on_kick)(void *arg, uint32_t vp);
 	void *on_kick_arg;
+	TLBF_ATOMIC(uint64_t) fail_kicks;
 	TLBF_ATOMIC(uint64_t) kicks;
 	TLBF_ATOMIC(uint64_t) waits;
 };
@@ -148,10 +152,19 @@ static inline void tlbf__mock_log(struct tlbf_mock *m, enum tlbf_mock_op op, uin
 	tlbf__store(&m->log[i].b, b, TLBF_RELAXED);
 }
 
+/* The VTL a vm_index field names, or TLBF_VTL_COUNT when it names none
+ * (vm_index 0, or a VM this build does not have): the TDX module refuses
+ * such an operand, and so does the mock. */
 static inline unsigned tlbf__mock_vtl_of(uint64_t vm_field)
 {
 	unsigned idx = (unsigned)((vm_field >> TLBF_TDX_VM_INDEX_SHIFT) & 3);
-	return idx ? idx - 1 : 0;
+	return idx >= 1 && idx <= TLBF_VTL_COUNT ? idx - 1 : TLBF_VTL_COUNT;
+}
+
+/* A VP and VTL the mock has. */
+static inline bool tlbf__mock_ok(const struct tlbf_mock *m, uint32_t vp, unsigned vtl)
+{
+	return vp < m->nvps && vtl < TLBF_VTL_COUNT;
 }
 
 /**
@@ -162,11 +175,14 @@ static inline unsigned tlbf__mock_vtl_of(uint64_t vm_field)
  * @page: GVA page number
  * @version: set to the cached version on a hit
  *
- * Returns: true on a hit.
+ * Returns: true on a hit; false on a miss or a VP or VTL the mock does not
+ * have.
  */
 static inline bool tlbf_mock_tlb_lookup(struct tlbf_mock *m, uint32_t vp, unsigned vtl,
                                         uint64_t page, uint64_t *version)
 {
+	if (!tlbf__mock_ok(m, vp, vtl))
+		return false;
 	struct tlbf_mock_tlb_entry *e =
 	    &m->mvps[vp].tlb[vtl][page & (TLBF_MOCK_TLB_ENTRIES - 1)];
 	if (!e->valid || e->page != page)
@@ -183,10 +199,14 @@ static inline bool tlbf_mock_tlb_lookup(struct tlbf_mock *m, uint32_t vp, unsign
  * @page: GVA page number
  * @version: the page-table version read
  * @global: whether the mapping is global
+ *
+ * A VP or VTL the mock does not have caches nothing.
  */
 static inline void tlbf_mock_tlb_fill(struct tlbf_mock *m, uint32_t vp, unsigned vtl,
                                       uint64_t page, uint64_t version, bool global)
 {
+	if (!tlbf__mock_ok(m, vp, vtl))
+		return;
 	struct tlbf_mock_tlb_entry *e =
 	    &m->mvps[vp].tlb[vtl][page & (TLBF_MOCK_TLB_ENTRIES - 1)];
 	e->page = page;
@@ -212,10 +232,11 @@ static inline void tlbf__mock_invalidate_gla(struct tlbf_mock_vp *mv, unsigned v
 static inline int tlbf__mock_invgla_single(void *ctx, uint32_t vp, uint64_t rcx, uint64_t gla)
 {
 	struct tlbf_mock *m = (struct tlbf_mock *)ctx;
-	if (vp >= m->nvps || (rcx & TLBF_TDX_INVGLA_LIST))
+	unsigned vtl = tlbf__mock_vtl_of(rcx);
+	if (!tlbf__mock_ok(m, vp, vtl) || (rcx & TLBF_TDX_INVGLA_LIST))
 		return -1;
 	tlbf__mock_log(m, TLBF_MOCK_OP_INVGLA_SINGLE, vp, rcx, gla);
-	tlbf__mock_invalidate_gla(&m->mvps[vp], tlbf__mock_vtl_of(rcx), gla);
+	tlbf__mock_invalidate_gla(&m->mvps[vp], vtl, gla);
 	return 0;
 }
 
@@ -225,20 +246,32 @@ static inline int tlbf__mock_invgla_list(void *ctx, uint32_t vp, uint64_t rcx, u
 	struct tlbf_mock *m = (struct tlbf_mock *)ctx;
 	unsigned first = (unsigned)(info & 0x1ff);
 	unsigned count = (unsigned)((info >> 52) & 0x3ff);
-	if (vp >= m->nvps || !(rcx & TLBF_TDX_INVGLA_LIST) || count == 0 ||
+	unsigned vtl = tlbf__mock_vtl_of(rcx);
+	if (!tlbf__mock_ok(m, vp, vtl) || !(rcx & TLBF_TDX_INVGLA_LIST) || count == 0 ||
 	    first + count > TLBF_TDX_LIST_MAX)
 		return -1;
 	tlbf__mock_log(m, TLBF_MOCK_OP_INVGLA_LIST, vp, rcx, info);
 	for (unsigned i = 0; i < count; i++)
-		tlbf__mock_invalidate_gla(&m->mvps[vp], tlbf__mock_vtl_of(rcx), page[first + i]);
+		tlbf__mock_invalidate_gla(&m->mvps[vp], vtl, page[first + i]);
 	return 0;
 }
 
 static inline void tlbf__mock_set_enter_flags(void *ctx, uint32_t vp, uint64_t flags)
 {
 	struct tlbf_mock *m = (struct tlbf_mock *)ctx;
+	if (vp >= m->nvps)
+		return;
 	tlbf__mock_log(m, TLBF_MOCK_OP_ENTER_FLAGS, vp, flags, 0);
 	m->mvps[vp].enter_flags = flags;
+}
+
+static inline void tlbf__mock_relax(void *ctx)
+{
+	struct tlbf_mock *m = (struct tlbf_mock *)ctx;
+	if (m->relax)
+		m->relax(m->relax_arg);
+	else
+		TLBF_CPU_RELAX();
 }
 
 static inline int tlbf__mock_kick(void *ctx, const uint64_t *mask, uint32_t nbits, unsigned flags)
@@ -247,6 +280,12 @@ static inline int tlbf__mock_kick(void *ctx, const uint64_t *mask, uint32_t nbit
 	uint32_t words = (nbits + 63) / 64;
 	if (nbits > m->nvps)
 		return -1;
+	/* Relaxed: a test hook counted down by kickers; it orders nothing. */
+	uint64_t fail = tlbf__load(&m->fail_kicks, TLBF_RELAXED);
+	while (fail != 0 && !tlbf__cas(&m->fail_kicks, &fail, fail - 1, TLBF_RELAXED, TLBF_RELAXED))
+		;
+	if (fail != 0)
+		return -5;
 	for (uint32_t w = 0; w < words; w++) {
 		for (uint64_t bits = mask[w]; bits; bits &= bits - 1) {
 			uint32_t vp = w * 64 + tlbf_ctz64(bits);
@@ -279,24 +318,11 @@ static inline int tlbf__mock_kick(void *ctx, const uint64_t *mask, uint32_t nbit
 			uint64_t r0 = tlbf__load(&mv->run, TLBF_SEQ_CST);
 			if (!(r0 & 1))
 				continue;
-			while (tlbf__load(&mv->run, TLBF_ACQUIRE) == r0) {
-				if (m->relax)
-					m->relax(m->relax_arg);
-				else
-					TLBF_CPU_RELAX();
-			}
+			while (tlbf__load(&mv->run, TLBF_ACQUIRE) == r0)
+				tlbf__mock_relax(m);
 		}
 	}
 	return 0;
-}
-
-static inline void tlbf__mock_relax(void *ctx)
-{
-	struct tlbf_mock *m = (struct tlbf_mock *)ctx;
-	if (m->relax)
-		m->relax(m->relax_arg);
-	else
-		TLBF_CPU_RELAX();
 }
 
 /**
@@ -323,6 +349,7 @@ static inline void tlbf_mock_init(struct tlbf_mock *m, struct tlbf_mock_vp *mvps
 	m->relax_arg = 0;
 	m->on_kick = 0;
 	m->on_kick_arg = 0;
+	tlbf__init(&m->fail_kicks, 0);
 	tlbf__init(&m->kicks, 0);
 	tlbf__init(&m->waits, 0);
 	for (uint32_t i = 0; i < nvps; i++) {
@@ -363,10 +390,13 @@ static inline struct tlbf_backend tlbf_mock_backend(struct tlbf_mock *m)
  *
  * What a VP running guest code checks to know it was kicked (the real
  * system's IPI). Relaxed load first so the common case writes nothing.
- * Returns: true if a cancel signal was pending (now consumed).
+ * Returns: true if a cancel signal was pending (now consumed); false also
+ * for a VP the mock does not have.
  */
 static inline bool tlbf_mock_take_cancel(struct tlbf_mock *m, uint32_t vp)
 {
+	if (vp >= m->nvps)
+		return false;
 	TLBF_ATOMIC(uint64_t) *c = &m->mvps[vp].cancel;
 	/* Relaxed: a poll in the guest loop; the kicker waits for the VP to
 	 * leave (M4), which orders everything that matters. */
@@ -382,10 +412,12 @@ static inline bool tlbf_mock_take_cancel(struct tlbf_mock *m, uint32_t vp)
  *
  * M4: release store of "not running", pairs with the kicker's acquire
  * loads (M2): every guest access before it happens before the kick
- * returns.
+ * returns. A VP the mock does not have is ignored.
  */
 static inline void tlbf_mock_leave(struct tlbf_mock *m, uint32_t vp)
 {
+	if (vp >= m->nvps)
+		return;
 	struct tlbf_mock_vp *mv = &m->mvps[vp];
 	uint64_t run = tlbf__load(&mv->run, TLBF_RELAXED); /* only we write it */
 	TLBF_STEP("M4");
@@ -403,10 +435,16 @@ static inline void tlbf_mock_leave(struct tlbf_mock *m, uint32_t vp)
  * guest code until tlbf_mock_leave().
  * Otherwise carries out the invd_translations of the last
  * set_enter_flags on the VP's TLB and reports the entry as happened.
- * Returns: true if the entry happened, false if it was cancelled.
+ * An entry whose flags name no VM of the build, or another VTL than @vtl,
+ * or a VP the mock does not have, is refused like an invalid operand: it
+ * does not happen (and a pending flush stays pending).
+ * Returns: true if the entry happened, false if it was cancelled or
+ * refused.
  */
 static inline bool tlbf_mock_enter(struct tlbf_mock *m, uint32_t vp, unsigned vtl)
 {
+	if (!tlbf__mock_ok(m, vp, vtl) || tlbf__mock_vtl_of(m->mvps[vp].enter_flags) != vtl)
+		return false;
 	struct tlbf_mock_vp *mv = &m->mvps[vp];
 	uint64_t run = tlbf__load(&mv->run, TLBF_RELAXED); /* only we write it */
 	TLBF_STEP("M3");
@@ -420,9 +458,7 @@ static inline bool tlbf_mock_enter(struct tlbf_mock *m, uint32_t vp, unsigned vt
 		return false;
 	}
 	uint64_t f = mv->enter_flags;
-	unsigned fvtl = tlbf__mock_vtl_of(f);
-	TLBF_ASSERT(fvtl == vtl);
-	(void)vtl;
+	unsigned fvtl = vtl;
 	unsigned invd = (unsigned)(f & 3);
 	if (invd == TLBF_INVD_INVEPT || invd == TLBF_INVD_INVVPID) {
 		mv->flushes_entire++;

@@ -167,6 +167,9 @@ struct tlbf_push {
 #define TLBF_POLL_LIST 1u
 #define TLBF_POLL_NON_GLOBAL 2u
 #define TLBF_POLL_ENTIRE 4u
+/* Not an answer of the ring: the VP-side call refused its arguments (a VTL
+ * the build does not have) and polled nothing; the VP must not enter. */
+#define TLBF_POLL_REFUSED 8u
 
 /**
  * struct tlbf_poll - answer of tlbf_ring_poll()

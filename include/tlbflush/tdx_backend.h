@@ -188,12 +188,15 @@ static inline void tlbf_tdx_vp_init(struct tlbf_tdx_vp *tv, uint32_t vp_index, u
  * Flush-everything and non-global answers are merged into the pending
  * VP-enter value (they happen at the next entry); ranges are invalidated
  * now with INVGLA, unless a full flush is pending anyway. A failed INVGLA
- * is never ignored: it becomes a pending flush of everything.
+ * is never ignored: it becomes a pending flush of everything. A VTL the
+ * build does not have, or a refused poll, changes nothing.
  * Concurrency: the VP's own thread (INVGLA acts on the calling VP).
  */
 static inline void tlbf_tdx_apply(const struct tlbf_backend *be, struct tlbf_tdx_vp *tv,
                                   unsigned vtl, struct tlbf_poll p)
 {
+	if (vtl >= TLBF_VTL_COUNT || (p.flags & TLBF_POLL_REFUSED))
+		return;
 	if (p.flags & TLBF_POLL_ENTIRE) {
 		tv->entire++;
 		tv->pending[vtl] = (uint8_t)tlbf_invd_merge(tv->pending[vtl], TLBF_INVD_INVEPT);
@@ -237,16 +240,21 @@ static inline void tlbf_tdx_apply(const struct tlbf_backend *be, struct tlbf_tdx
  * (V3) and hand the VP-enter flags to the backend. The caller then enters
  * and reports the outcome with tlbf_tdx_entry_done().
  * Concurrency: the VP's own thread.
+ * Returns: true; false, having done nothing, if @vtl is not below
+ * TLBF_VTL_COUNT (the VP must not enter).
  */
-static inline void tlbf_tdx_prepare_entry(const struct tlbf_backend *be, struct tlbf_tdx_vp *tv,
+static inline bool tlbf_tdx_prepare_entry(const struct tlbf_backend *be, struct tlbf_tdx_vp *tv,
                                           struct tlbf_vp *vp, struct tlbf_vp_local *l,
                                           const struct tlbf_ring *ring, unsigned vtl)
 {
+	if (vtl >= TLBF_VTL_COUNT)
+		return false;
 	struct tlbf_poll p = tlbf_vp_prepare_entry(vp, l, ring, vtl, tv->list_page, TLBF_TDX_LIST_MAX);
 	tlbf_tdx_apply(be, tv, vtl, p);
 	tlbf_vp_publish(vp, l, vtl);
 	be->ops->set_enter_flags(be->ctx, tv->vp_index, tlbf_tdx_enter_flags(tv->pending[vtl], vtl));
 	TLBF_IF_BROKEN(EARLY_CLEAR, tv->pending[vtl] = TLBF_INVD_NONE);
+	return true;
 }
 
 /**
@@ -256,12 +264,13 @@ static inline void tlbf_tdx_prepare_entry(const struct tlbf_backend *be, struct 
  * @entered: true if the kernel/TDX module reports the L2 VM was entered
  *	(so the flags were carried out); false if it was cancelled first
  *
- * Only an entry that happened clears the pending flush (trap T6).
+ * Only an entry that happened clears the pending flush (trap T6). A VTL
+ * the build does not have changes nothing.
  * Concurrency: the VP's own thread.
  */
 static inline void tlbf_tdx_entry_done(struct tlbf_tdx_vp *tv, unsigned vtl, bool entered)
 {
-	if (entered)
+	if (entered && vtl < TLBF_VTL_COUNT)
 		tv->pending[vtl] = TLBF_INVD_NONE;
 }
 

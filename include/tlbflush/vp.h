@@ -153,6 +153,8 @@ static inline void tlbf_vp_init(struct tlbf_vp *vp)
  */
 static inline void tlbf_vp_publish(struct tlbf_vp *vp, const struct tlbf_vp_local *l, unsigned vtl)
 {
+	if (vtl >= TLBF_VTL_COUNT)
+		return; /* a VTL the build does not have: nothing was polled */
 	TLBF_STEP("V3");
 	tlbf__store(&vp->polled[vtl][0], l->cursor[vtl].list, TLBF_RELAXED);
 	tlbf__store(&vp->polled[vtl][1], l->cursor[vtl].entire, TLBF_RELAXED);
@@ -192,9 +194,13 @@ static inline void tlbf_vp_start(struct tlbf_vp *vp, struct tlbf_vp_local *l,
  * not see this VP in the guest is visible to the VP's next poll. Must be
  * followed by the poll (tlbf_vp_prepare_entry() does both).
  * Concurrency: the VP's own thread.
+ * Returns: false, changing nothing, if @vtl is not below TLBF_VTL_COUNT
+ * (the VP must not enter).
  */
-static inline void tlbf_vp_announce(struct tlbf_vp *vp, struct tlbf_vp_local *l, unsigned vtl)
+static inline bool tlbf_vp_announce(struct tlbf_vp *vp, struct tlbf_vp_local *l, unsigned vtl)
 {
+	if (vtl >= TLBF_VTL_COUNT)
+		return false;
 	l->epoch++;
 	TLBF_STEP("V1");
 	/* V1: release, pairs with I2: an initiator that reads this word also
@@ -205,6 +211,7 @@ static inline void tlbf_vp_announce(struct tlbf_vp *vp, struct tlbf_vp_local *l,
 	/* V2: pairs with I1 (tlbf_wake_fence()): store-buffering pair, see the
 	 * litmus sketch at the top of this header. */
 	tlbf__fence(TLBF_SEQ_CST);
+	return true;
 }
 
 /**
@@ -218,12 +225,19 @@ static inline void tlbf_vp_announce(struct tlbf_vp *vp, struct tlbf_vp_local *l,
  *
  * The caller then applies the answer, calls tlbf_vp_publish() and enters.
  * Concurrency: the VP's own thread.
- * Returns: the poll's answer.
+ * Returns: the poll's answer; TLBF_POLL_REFUSED (nothing announced or
+ * polled: do not enter) if @vtl is not below TLBF_VTL_COUNT.
  */
 static inline struct tlbf_poll tlbf_vp_prepare_entry(struct tlbf_vp *vp, struct tlbf_vp_local *l,
                                                      const struct tlbf_ring *ring, unsigned vtl,
                                                      uint64_t *out, uint32_t cap)
 {
+	if (vtl >= TLBF_VTL_COUNT) {
+		struct tlbf_poll refused;
+		refused.flags = TLBF_POLL_REFUSED;
+		refused.count = 0;
+		return refused;
+	}
 	TLBF_UNLESS_BROKEN(LATE_ANNOUNCE, tlbf_vp_announce(vp, l, vtl));
 	struct tlbf_poll p = tlbf_ring_poll(ring, &l->cursor[vtl], out, cap);
 	TLBF_IF_BROKEN(LATE_ANNOUNCE, tlbf_vp_announce(vp, l, vtl));

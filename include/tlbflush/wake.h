@@ -57,6 +57,9 @@ TLBF_EXTERN_C_BEGIN
  * @TLBF_WAKE_SKIP_POLLED: already polled past this request
  * @TLBF_WAKE_SKIP_REENTERED: entered the guest again after our I1 fence, so
  *	its poll sees the request (found when the kick CAS fails)
+ * @TLBF_WAKE_REFUSED: bad arguments (a VTL not below TLBF_VTL_COUNT, or a
+ *	mark of no known kind): nothing was read or decided. Never the answer
+ *	for a request tlbf_flush_handle() recorded.
  * @TLBF_WAKE__COUNT: number of reasons
  */
 enum tlbf_wake {
@@ -69,6 +72,7 @@ enum tlbf_wake {
 	TLBF_WAKE_SKIP_OTHER_VTL,
 	TLBF_WAKE_SKIP_POLLED,
 	TLBF_WAKE_SKIP_REENTERED,
+	TLBF_WAKE_REFUSED,
 	TLBF_WAKE__COUNT
 };
 
@@ -90,6 +94,7 @@ static inline const char *tlbf_wake_name(enum tlbf_wake w)
 	case TLBF_WAKE_SKIP_OTHER_VTL: return "skip-other-vtl";
 	case TLBF_WAKE_SKIP_POLLED: return "skip-polled";
 	case TLBF_WAKE_SKIP_REENTERED: return "skip-reentered";
+	case TLBF_WAKE_REFUSED: return "refused";
 	case TLBF_WAKE__COUNT: break;
 	}
 	return "?";
@@ -140,6 +145,8 @@ static inline enum tlbf_wake tlbf_wake_decide(struct tlbf_vp *vp, uint32_t vp_in
                                               uint32_t initiator, unsigned vtl,
                                               struct tlbf_mark mark)
 {
+	if (vtl >= TLBF_VTL_COUNT || (unsigned)mark.kind > TLBF_MARK_NON_GLOBAL)
+		return TLBF_WAKE_REFUSED;
 	if (vp_index == initiator)
 		return TLBF_WAKE_SKIP_INITIATOR;
 	TLBF_STEP("I2");
@@ -188,10 +195,17 @@ static inline enum tlbf_wake tlbf_wake_decide(struct tlbf_vp *vp, uint32_t vp_in
  * struct tlbf_kick_plan - dense CPU masks for one batched kick, in caller
  *	storage
  * @kick: bit v set: VP v gets the cancel signal and is waited for
- * @wait: bit v set: VP v is only waited for (another initiator signals it)
+ * @wait: bit v set: VP v is only waited for (another initiator signals
+ *	it); after tlbf_kick_plan_send(), the VPs that got a duplicate cancel
  * @nwords: 64-bit words at @kick and at @wait
  * @nkick: bits set in @kick
  * @nwait: bits set in @wait
+ * @nlate: wait-only VPs that had not left the epoch in which they were
+ *	found within TLBF_WAKE_WAIT_SPIN relax steps and got a duplicate cancel
+ * @kick_retries: kicks that failed and were sent again
+ * @vtl: the target VTL of the request (set by tlbf_kick_plan_request())
+ * @mark: the request's mark (likewise); lets a wait end as soon as the VP
+ *	has published a cursor past it
  * @reasons: count of each decision, for statistics
  */
 struct tlbf_kick_plan {
@@ -200,6 +214,10 @@ struct tlbf_kick_plan {
 	uint32_t nwords;
 	uint32_t nkick;
 	uint32_t nwait;
+	uint32_t nlate;
+	uint32_t kick_retries;
+	unsigned vtl;
+	struct tlbf_mark mark;
 	uint32_t reasons[TLBF_WAKE__COUNT];
 };
 
@@ -210,7 +228,9 @@ struct tlbf_kick_plan {
  * @wait: nwords words for the wait-only mask
  * @nwords: enough words for the partition's VPs ((vp_count + 63) / 64)
  *
- * Clears both masks and the counts.
+ * Clears both masks and the counts. The plan names no request yet (its
+ * waits then end only when the VP leaves the epoch it was found in): see
+ * tlbf_kick_plan_request().
  * Concurrency: a plan belongs to one initiator (one flush request).
  */
 static inline void tlbf_kick_plan_init(struct tlbf_kick_plan *pl, uint64_t *kick, uint64_t *wait,
@@ -221,12 +241,38 @@ static inline void tlbf_kick_plan_init(struct tlbf_kick_plan *pl, uint64_t *kick
 	pl->nwords = nwords;
 	pl->nkick = 0;
 	pl->nwait = 0;
+	pl->nlate = 0;
+	pl->kick_retries = 0;
+	pl->vtl = 0;
+	pl->mark.kind = TLBF_MARK_NONE;
+	pl->mark.value = 0;
 	for (uint32_t i = 0; i < nwords; i++) {
 		kick[i] = 0;
 		wait[i] = 0;
 	}
 	for (unsigned i = 0; i < TLBF_WAKE__COUNT; i++)
 		pl->reasons[i] = 0;
+}
+
+/**
+ * tlbf_kick_plan_request - name the request a plan is for
+ * @pl: the plan
+ * @vtl: the target VTL (below TLBF_VTL_COUNT)
+ * @mark: what the request recorded
+ *
+ * With it, a wait for a VP another initiator is kicking also ends once the
+ * VP has published a cursor past @mark (its poll consumed the request).
+ * tlbf_flush_plan() calls it. A bad VTL or mark is ignored (the waits
+ * then use the epoch alone, which is always sufficient).
+ * Concurrency: the plan's initiator only.
+ */
+static inline void tlbf_kick_plan_request(struct tlbf_kick_plan *pl, unsigned vtl,
+                                          struct tlbf_mark mark)
+{
+	if (vtl >= TLBF_VTL_COUNT || (unsigned)mark.kind > TLBF_MARK_NON_GLOBAL)
+		return;
+	pl->vtl = vtl;
+	pl->mark = mark;
 }
 
 /**
@@ -257,53 +303,104 @@ static inline bool tlbf_kick_plan_add(struct tlbf_kick_plan *pl, uint32_t vp_ind
 	return true;
 }
 
+/* One cancel-and-wait kick of @mask, sent again once if it fails. */
+static inline int tlbf__kick(const struct tlbf_backend *be, struct tlbf_kick_plan *pl,
+                             const uint64_t *mask, uint32_t nbits, unsigned flags)
+{
+	TLBF_STEP("K1");
+	int rc = be->ops->kick(be->ctx, mask, nbits, flags);
+	if (rc != 0) {
+		pl->kick_retries++;
+		rc = be->ops->kick(be->ctx, mask, nbits, flags);
+	}
+	return rc;
+}
+
+/*
+ * K2: wait until the wait-only VP @vp has provably left the epoch it was
+ * found in: its state word changed (it exited, V4, or entered again after
+ * our I1, V1, whose poll sees our request), or it published a cursor past
+ * the plan's mark (I3's rule). Acquire, pairs with V4 and V1: what the VP
+ * did in the guest happens before this initiator returns. Returns false
+ * if it is still in that epoch after TLBF_WAKE_WAIT_SPIN relax steps.
+ */
+static inline bool tlbf__wait_left_epoch(const struct tlbf_backend *be,
+                                         const struct tlbf_kick_plan *pl, struct tlbf_vp *vp)
+{
+	uint32_t budget = TLBF_WAKE_WAIT_SPIN;
+	TLBF_STEP("K2");
+	const uint64_t seen = tlbf__load(&vp->state, TLBF_ACQUIRE);
+	for (;;) {
+		if (tlbf_vp_state_mode(seen) != TLBF_VP_EXITING)
+			return true;
+		if (pl->mark.kind != TLBF_MARK_NONE && tlbf__vp_polled_past(vp, pl->vtl, pl->mark))
+			return true;
+		if (budget == 0)
+			return false;
+		budget--;
+		tlbf_backend_relax(be);
+		/* K2 again: acquire, as the first load. */
+		if (tlbf__load(&vp->state, TLBF_ACQUIRE) != seen)
+			return true;
+	}
+}
+
 /**
  * tlbf_kick_plan_send - issue the batched kick of a plan and wait
  * @be: the backend
- * @pl: the plan (tlbf_kick_plan_add() results)
+ * @pl: the plan (tlbf_kick_plan_add() results); its wait mask is rewritten
  * @vps: the partition's VP states (the wait-only VPs are watched there)
  * @nbits: bits in the masks (the partition's VP count)
  *
  * VPs this initiator moved to EXITING get the cancel signal in one backend
- * call with TLBF_KICK_CANCEL | TLBF_KICK_WAIT. The backend's contract: it
- * returns once each of them is out of the guest and cannot enter it again
- * without seeing the cancel (the mshv_vtl driver's IPI with wait and
- * cancel_run; the mock's M1-M4).
+ * call with TLBF_KICK_CANCEL | TLBF_KICK_WAIT (K1). The backend's contract:
+ * it returns once each of them is out of the guest and cannot enter it
+ * again without seeing the cancel (the mshv_vtl driver's IPI with wait and
+ * cancel_run; the mock's M1-M4). A kick that fails is sent once more.
  *
- * VPs another initiator is kicking (wait only) get no second signal, and
- * the backend's wait would not do: that initiator may not have sent its
- * cancel yet, so the VP may still be about to enter with a poll that missed
- * this request. They are waited for on the protocol's own state word
- * instead, until they are no longer EXITING (K2): then they have left the
- * guest (V4) or entered again after our I1 (V1), which polls our request.
- * A kicking initiator always sends its cancels before it waits for anyone,
- * so these waits cannot form a cycle.
+ * VPs another initiator is kicking (wait only) get no second signal at
+ * first, and the backend's wait alone would not do: that initiator may not
+ * have sent its cancel yet, so the VP may still be about to enter with a
+ * poll that missed this request. They are waited for on the protocol's own
+ * words (K2) until they have left the epoch they were found in or have
+ * published a cursor past the request. That wait is bounded: a VP still in
+ * the same epoch after TLBF_WAKE_WAIT_SPIN relax steps gets a duplicate
+ * cancel from this initiator, with the backend's wait, so a descheduled or
+ * failed kicker never holds this one up. On return the wait mask holds the
+ * VPs that got the duplicate cancel (@pl->nlate of them).
+ *
+ * Every spin goes through the backend's relax hook. A kicking initiator
+ * sends its cancels before it waits for anyone, and a late wait ends in a
+ * kick of its own, so waits cannot form a cycle.
  *
  * Concurrency: any number of initiators, each with its own plan,
  * concurrently with every VP's entry/exit path.
- * Returns: 0, or the backend's kick error.
+ * Returns: 0, or the backend's kick error (after one retry).
  */
-static inline int tlbf_kick_plan_send(const struct tlbf_backend *be, const struct tlbf_kick_plan *pl,
+static inline int tlbf_kick_plan_send(const struct tlbf_backend *be, struct tlbf_kick_plan *pl,
                                       struct tlbf_vp *vps, uint32_t nbits)
 {
-	bool wait = !TLBF_BREAK(NO_WAIT);
+	const bool wait = !TLBF_BREAK(NO_WAIT);
+	const unsigned flags = TLBF_KICK_CANCEL | (wait ? TLBF_KICK_WAIT : 0u);
 	int rc = 0;
 	if (pl->nkick)
-		rc = be->ops->kick(be->ctx, pl->kick, nbits,
-		                   TLBF_KICK_CANCEL | (wait ? TLBF_KICK_WAIT : 0u));
+		rc = tlbf__kick(be, pl, pl->kick, nbits, flags);
 	if (!pl->nwait || !wait)
 		return rc;
 	uint32_t words = (nbits + 63) / 64;
 	for (uint32_t w = 0; w < words && w < pl->nwords; w++) {
 		for (uint64_t bits = pl->wait[w]; bits; bits &= bits - 1) {
-			struct tlbf_vp *vp = &vps[w * 64 + tlbf_ctz64(bits)];
-			TLBF_STEP("K2");
-			/* K2: acquire, pairs with V4 (and V1): everything the VP did
-			 * in the guest happens before this initiator returns. */
-			while (tlbf_vp_state_mode(tlbf__load(&vp->state, TLBF_ACQUIRE)) ==
-			       TLBF_VP_EXITING)
-				tlbf_backend_relax(be);
+			uint64_t bit = bits & (~bits + 1);
+			if (tlbf__wait_left_epoch(be, pl, &vps[w * 64 + tlbf_ctz64(bits)]))
+				pl->wait[w] &= ~bit;
+			else
+				pl->nlate++;
 		}
+	}
+	if (pl->nlate) {
+		int late_rc = tlbf__kick(be, pl, pl->wait, nbits, flags);
+		if (rc == 0)
+			rc = late_rc;
 	}
 	return rc;
 }

@@ -82,7 +82,10 @@
  *   K1     cancel[vp] = 1 for every VP this initiator       fence_wake_wait
  *          moved to EXITING (one kick call with a mask)
  *   K2     wait until each kicked or EXITING VP is no       fence_wake_wait
- *          longer IN_GUEST/EXITING of the epoch seen; the
+ *          longer IN_GUEST/EXITING of the epoch seen, or has
+ *          published a cursor past the request; at any time
+ *          (the wait's bound) send a cancel of our own to
+ *          the VPs still waited for and go on waiting; the
  *          flush call returns: returned[me] = 1
  *
  * Broken variants (one -D each; each must give a counterexample):
@@ -324,10 +327,20 @@ kick:
 		kk = 0
 	};
 waitall:
-	atomic { /* K2, then the flush call returns */
-		LEFT(0) && LEFT(1) ->
+	if
+	:: atomic { /* K2 (left the epoch, or published past the request),
+		     * then the flush call returns */
+		(LEFT(0) || COVERED(0)) && (LEFT(1) || COVERED(1)) ->
 		returned[me] = 1; w[0] = 0; w[1] = 0; vp = 0; kind = 0; endt = 0; k = 0
-	}
+	   }
+	:: atomic { /* K2's bound ran out: a cancel of our own (K1 again) to
+		     * every VP still waited for, then wait as before */
+		(!LEFT(0) && !COVERED(0)) || (!LEFT(1) && !COVERED(1)) ->
+		if :: !LEFT(0) && !COVERED(0) -> cancel[0] = 1 :: else -> skip fi;
+		if :: !LEFT(1) && !COVERED(1) -> cancel[1] = 1 :: else -> skip fi
+	   };
+	   goto waitall
+	fi
 }
 
 /* I0: changes page 0, then one request of a nondeterministic kind. */

@@ -70,6 +70,7 @@ struct stress_opts {
 	bool chaos;
 	bool wrap;
 	bool promote; /* some requests carry a range that must be promoted */
+	double stall_ms; /* a kicker now and then stalls this long before it kicks */
 	uint64_t seed;
 };
 
@@ -79,6 +80,7 @@ static inline void stress_parse(int argc, char **argv, struct stress_opts *o)
 	o->chaos = false;
 	o->wrap = false;
 	o->promote = false;
+	o->stall_ms = 0;
 	o->seed = (uint64_t)time(NULL);
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
@@ -89,10 +91,12 @@ static inline void stress_parse(int argc, char **argv, struct stress_opts *o)
 			o->wrap = true;
 		else if (!strcmp(argv[i], "--promote"))
 			o->promote = true;
+		else if (!strcmp(argv[i], "--stall") && i + 1 < argc)
+			o->stall_ms = atof(argv[++i]);
 		else if (!strcmp(argv[i], "--seed") && i + 1 < argc)
 			o->seed = strtoull(argv[++i], NULL, 0);
 		else {
-			fprintf(stderr, "usage: %s [--seconds S] [--chaos] [--wrap] [--promote] [--seed X]\n", argv[0]);
+			fprintf(stderr, "usage: %s [--seconds S] [--chaos] [--wrap] [--promote] [--stall MS] [--seed X]\n", argv[0]);
 			exit(1);
 		}
 	}

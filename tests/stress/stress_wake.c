@@ -44,6 +44,7 @@ static atomic_bool stop;
 static struct stress_opts opts;
 static _Atomic uint64_t stale, uses, requests, reasons[TLBF_WAKE__COUNT];
 static _Atomic uint64_t req_kind[3];
+static _Atomic uint64_t stalls, longest_ns; /* --stall: kickers stalled, longest other call */
 
 static void relax(void *arg)
 {
@@ -117,17 +118,31 @@ static void initiate(uint32_t self)
 		mark = tlbf_ring_flush_entire(&rings[vtl]);
 	atomic_fetch_add_explicit(&req_kind[kind], 1, memory_order_relaxed);
 
+	double t0 = stress_now();
 	tlbf_wake_fence();
 	uint64_t kick[1], wait[1];
 	struct tlbf_kick_plan plan;
 	tlbf_kick_plan_init(&plan, kick, wait, 1);
+	tlbf_kick_plan_request(&plan, vtl, mark);
 	for (uint32_t v = 0; v < NVP; v++) {
 		enum tlbf_wake w = (set >> v) & 1 ? tlbf_wake_decide(&vps[v], v, self, vtl, mark)
 		                                  : TLBF_WAKE_SKIP_NOT_IN_SET;
 		tlbf_kick_plan_add(&plan, v, w);
 	}
+	/* --stall: a kicker descheduled between its kick CAS (I4) and its
+	 * kick; other initiators that find its VPs EXITING must not wait for
+	 * it. */
+	bool stalled = false;
+	if (opts.stall_ms > 0 && plan.nkick && (stress_rand() & 15) == 0) {
+		struct timespec ts = {0, (long)(opts.stall_ms * 1e6)};
+		nanosleep(&ts, NULL);
+		atomic_fetch_add_explicit(&stalls, 1, memory_order_relaxed);
+		stalled = true;
+	}
 	if (tlbf_kick_plan_send(&be, &plan, vps, NVP) != 0)
 		stress_fail("kick failed");
+	if (!stalled)
+		atomic_max(&longest_ns, (uint64_t)((stress_now() - t0) * 1e9));
 	for (unsigned i = 0; i < TLBF_WAKE__COUNT; i++)
 		atomic_fetch_add_explicit(&reasons[i], plan.reasons[i], memory_order_relaxed);
 	atomic_fetch_add_explicit(&requests, 1, memory_order_relaxed);
@@ -218,6 +233,10 @@ int main(int argc, char **argv)
 		printf(" %s %llu", tlbf_wake_name((enum tlbf_wake)i), (unsigned long long)reasons[i]);
 	printf("\n  cancel signals sent %llu, VPs waited for %llu\n",
 	       (unsigned long long)atomic_load(&mock.kicks), (unsigned long long)atomic_load(&mock.waits));
+	if (opts.stall_ms > 0)
+		printf("  kickers stalled %llu times for %.0f ms; longest flush call of the others %.1f ms\n",
+		       (unsigned long long)atomic_load(&stalls), opts.stall_ms,
+		       (double)atomic_load(&longest_ns) / 1e6);
 	if (requests == 0 || uses == 0)
 		stress_fail("nothing was exercised");
 	if (stale)
