@@ -10,7 +10,8 @@ then a closing line. Exit status 1 if a client did not pass, 77 (meson's
 "skipped") when GenMC cannot be found.
 
 GenMC is looked up in this order: --genmc, the GENMC environment
-variable, `genmc` on PATH. Its own include directory (pthread.h,
+variable, --default-genmc (the build passes what it found when it was
+configured), `genmc` on PATH. Its own include directory (pthread.h,
 stdatomic.h, assert.h for the interpreter) is the `include` directory next
 to its `bin`, or GENMC_INCLUDE.
 
@@ -83,9 +84,10 @@ VIOLATIONS = ("Safety violation", "Non-atomic race", "Liveness violation", "Dead
               "deadlock", "Assertion violation")
 
 
-def find_genmc(explicit=None):
-    """Path of the genmc binary, or None."""
-    for cand in (explicit, os.environ.get("GENMC")):
+def find_genmc(explicit=None, default=None):
+    """Path of the genmc binary, or None: --genmc, $GENMC, --default-genmc
+    (what the build found when it was configured), then PATH."""
+    for cand in (explicit, os.environ.get("GENMC"), default):
         if cand:
             cand = os.path.abspath(os.path.expanduser(cand))
             return cand if os.access(cand, os.X_OK) and os.path.isfile(cand) else None
@@ -162,11 +164,14 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--genmc", help="the genmc binary (default: $GENMC, then PATH)")
+    ap.add_argument("--default-genmc", help="genmc to use when neither --genmc nor $GENMC is set")
     ap.add_argument("--include", default=os.path.join(ROOT, "include"),
                     help="directory holding tlbflush/ (default: the repository's)")
     ap.add_argument("--only", help="comma-separated client names")
     ap.add_argument("--timeout", type=float, default=120, help="seconds per client")
     ap.add_argument("--list", action="store_true", help="list the clients")
+    ap.add_argument("--configured-without", action="store_true",
+                    help="the build found no GenMC when it was configured: skip either way")
     ap.add_argument("--names", action="store_true", help="print the client names, one a line")
     ap.add_argument("--where", action="store_true", help="print the GenMC found")
     ap.add_argument("--verbose", action="store_true", help="print GenMC's output of failures")
@@ -179,7 +184,7 @@ def main():
         for name, (src, defines, what) in CLIENTS.items():
             print(f"{name:16} {src} {' '.join(defines)}\n{'':16} {what}")
         return 0
-    genmc = find_genmc(args.genmc)
+    genmc = find_genmc(args.genmc, args.default_genmc)
     if args.where:
         if genmc:
             print(genmc)
@@ -188,6 +193,10 @@ def main():
         return 1
     if not genmc:
         print(MISSING)
+        return SKIP
+    if args.configured_without:
+        print(f"GenMC is at {genmc}, but the build was configured without it: "
+              f"run meson setup --reconfigure on the build directory")
         return SKIP
 
     names = args.only.split(",") if args.only else list(CLIENTS)
