@@ -147,6 +147,22 @@ def take(calls, text, spans, pos, count, what):
     return out
 
 
+def unlabelled(include_dir, found):
+    """Non-relaxed atomic calls that carry no label (listed, not mutated)."""
+    seen = {(a.path, a.start) for accs in found.values() for a in accs}
+    out = []
+    for path in sorted(glob.glob(os.path.join(include_dir, "tlbflush", "*.h"))):
+        with open(path) as f:
+            text = f.read()
+        spans = comment_spans(text)
+        for acc in calls_of(path, text, spans):
+            if (path, acc.start) in seen or all(o == "RELAXED" for _, o in acc.orders):
+                continue
+            func = re.findall(r"^static inline [^(]*?\b(\w+)\(", text[:acc.start], re.M)
+            out.append((acc, func[-1] if func else "?"))
+    return out
+
+
 def locate(include_dir):
     """label -> list of Access, from every header of include_dir/tlbflush."""
     steps, comments = {}, {}
@@ -361,6 +377,8 @@ def main():
             for i, acc in enumerate(found[lab]):
                 name = lab if len(found[lab]) == 1 else f"{lab}.{i + 1}"
                 print(f"{name:5} {acc.where():24} {acc.op:9} {acc.order_str()}")
+        for acc, func in unlabelled(include_dir, found):
+            print(f"{'-':5} {acc.where():24} {acc.op:9} {acc.order_str():15} unlabelled, in {func}()")
         return 0
 
     genmc = run_c11.find_genmc(args.genmc, args.default_genmc)
@@ -424,7 +442,7 @@ def main():
         print("| label | access | op | order | weakened to | caught by | executions | time (s) |")
         print("| --- | --- | --- | --- | --- | --- | --- | --- |")
         for r in rows:
-            print("| " + " | ".join(r) + " |")
+            print("| " + " | ".join(c.replace("|", "\\|") for c in r) + " |")
         for name, acc in relaxed:
             print(f"| {name} | {acc.where()} | {acc.op} | {acc.order_str()} | "
                   f"relaxed (nothing to weaken) | | | |")
@@ -432,6 +450,13 @@ def main():
         for name, acc in relaxed:
             print(f"{name:5} {acc.where():24} {acc.op:9} {acc.order_str():15}    "
                   f"relaxed (nothing to weaken)")
+    for acc, func in unlabelled(include_dir, found):
+        if args.markdown:
+            print(f"| - | {acc.where()} | {acc.op} | {acc.order_str()} | "
+                  f"not mutated: no label ({func}) | | | |")
+        else:
+            print(f"{'-':5} {acc.where():24} {acc.op:9} {acc.order_str():15}    "
+                  f"not mutated: no label, in {func}()")
     print(f"{len(rows) - failed} of {len(rows)} mutants caught or justified, "
           f"{len(relaxed)} relaxed accesses, {total:.1f} s")
     return 1 if failed else 0
