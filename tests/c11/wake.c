@@ -30,6 +30,7 @@
  *   WAKE_REENTER  one initiator (a list push), two entries of the VP: the
  *                 kick CAS fails on a newer epoch (the REENTERED skip), the
  *                 published cursor (POLLED), exit and re-entry.
+ *   with LISTS_ONLY, every initiator pushes a list (two tickets in flight);
  *   with FIRST_PUBLISH_ONLY, the VP publishes its cursor on its first entry
  *                 only (publishing is an optimisation: a VP that does not
  *                 only costs kicks), so a POLLED skip never rests on a
@@ -108,7 +109,11 @@ static void *initiator(void *arg)
 	unsigned j = (unsigned)(uintptr_t)arg;
 	struct tlbf_mark m;
 	atomic_store_explicit(&pt[j], 1, memory_order_relaxed);
+#ifdef LISTS_ONLY
+	if (1) {
+#else
 	if (j == 0) {
+#endif
 		uint64_t r = page_range(j);
 		m = tlbf_ring_push(&ring, &r, 1, false).mark;
 	} else {
