@@ -9,8 +9,10 @@
  *   - spin hints are no-ops (GenMC cannot interpret `pause`);
  *   - results read in main() after pthread_join() are atomics (relaxed is
  *     enough: the join orders them), never plain variables;
- *   - loops in the clients have constant bounds (a loop up to a variable
- *     count becomes an llvm.umax intrinsic that GenMC cannot run).
+ *   - loops in the clients have constant bounds where they can (a loop
+ *     up to a variable count may become an llvm.umax intrinsic that
+ *     GenMC cannot run; the runner's -mllvm -disable-lftr covers the
+ *     library's own loops).
  * Include this before any tlbflush header.
  */
 #ifndef TLBF_C11_COMMON_H
