@@ -200,7 +200,10 @@ def locate(include_dir):
                 comments.setdefault(x, []).append(got[i:i + n])
                 i += n
     result, problems = {}, []
-    for lab in LABELS:
+    # A label that a re-cut adds (a TLBF_STEP the table does not know yet)
+    # gets its rows too.
+    extra = sorted(set(steps) - set(LABELS))
+    for lab in LABELS + extra:
         cands = steps.get(lab) or [c for c in comments.get(lab, []) if c]
         if not cands:
             problems.append(f"{lab}: not found (no TLBF_STEP(\"{lab}\") and no '{lab}:' comment "
@@ -355,7 +358,7 @@ def main():
     except LocateError as e:
         print(f"mutate.py: {e}")
         return 1
-    labels = args.only.split(",") if args.only else LABELS
+    labels = args.only.split(",") if args.only else list(found)
     for lab in labels:
         if lab not in found:
             print(f"mutate.py: unknown label {lab}")
