@@ -14,6 +14,8 @@ DEB_PACKAGES := meson ninja-build pkg-config python3 gcc g++ clang \
 	libcmocka-dev:arm64
 
 MESON ?= meson
+# GenMC for suite c11 (docs/C11.md): make GENMC=... or the environment.
+export GENMC
 B := build
 SEED ?=
 # The matrix of builds "make test" runs: directory -> meson options.
@@ -78,7 +80,7 @@ test: deps
 	$(call configure,$(B)/fuzz,$(FUZZ_OPTS),CC=clang)
 	$(call configure,$(B)/arm64,$(ARM64_OPTS))
 	@rc=0; \
-	for run in "plain:unit stress compile model" "gcc-tsan:unit stress" "gcc-asan:unit stress" \
+	for run in "plain:unit stress compile model c11" "gcc-tsan:unit stress" "gcc-asan:unit stress" \
 	           "clang-tsan:unit stress" "clang-asan:unit stress" "fuzz:fuzz" "arm64:unit stress"; do \
 		dir=$${run%%:*}; suites=$${run#*:}; args=""; \
 		for s in $$suites; do args="$$args --suite $$s"; done; \

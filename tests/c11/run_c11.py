@@ -1,0 +1,239 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Model-check the GenMC clients of tests/c11 under RC11 (suite c11).
+
+Each client is a small pthread program over the real headers of
+include/tlbflush; GenMC explores every execution the C11 memory model
+allows and reports a failed assert(), a data race on a non-atomic object
+or a deadlock. One line per client (result, executions explored, time),
+then a closing line. Exit status 1 if a client did not pass, 77 (meson's
+"skipped") when GenMC cannot be found.
+
+GenMC is looked up in this order: --genmc, the GENMC environment
+variable, --default-genmc (the build passes what it found when it was
+configured), `genmc` on PATH. Its own include directory (pthread.h,
+stdatomic.h, assert.h for the interpreter) is the `include` directory next
+to its `bin`, or GENMC_INCLUDE.
+
+  run_c11.py                    every client
+  run_c11.py --only ring-gen    some of them (comma-separated)
+  run_c11.py --list             the clients and what they check
+  run_c11.py --where            print the GenMC found (status 1 if none)
+
+A client listed in known_failures.txt is expected to fail (a reported
+finding in the library, with the reason in that file): its failure is
+shown as XFAIL and passes; if it passes, that is an XPASS and fails, so
+that the entry is removed once the library is fixed.
+"""
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+SKIP = 77
+MISSING = "GenMC not found: set GENMC=/path/to/genmc/bin/genmc (see README)"
+
+# Flags every client is built with (reasons in docs/C11.md): GenMC's own
+# options, then the compiler's. -O1 (at -O0 a small struct returned by
+# value is a mixed-size access); no memset/memcpy formation and no loop
+# exit rewriting (GenMC cannot interpret llvm.memset into a struct field
+# or llvm.umax); -disable-ipr, because in-place revisiting turns the
+# benign unordered writes to a VP's state word (an exit store against a
+# kicker's failed CAS window) into a hard error.
+GENMC_OPTS = ["--disable-estimation", "--disable-ipr"]
+CFLAGS = ["-O1", "-fno-builtin-memset", "-fno-builtin-memcpy", "-mllvm", "-disable-lftr",
+          "-DTLBF_RING_CAPACITY=2", "-DTLBF_VTL_COUNT=1", "-DTLBF_MOCK_TLB_ENTRIES=1"]
+
+# name -> (source, extra defines, what it checks). The order is the order
+# they run in (and the order the mutation run tries them).
+CLIENTS = {
+    "sb-list": ("sb.c", ["-DKIND_LIST"],
+                "store-buffering pair, list push: VP's entry poll sees it or the initiator kicks/waits"),
+    "sb-entire": ("sb.c", ["-DKIND_ENTIRE"],
+                  "store-buffering pair, flush-entire"),
+    "sb-non-global": ("sb.c", ["-DKIND_NON_GLOBAL"],
+                      "store-buffering pair, flush-non-global"),
+    "mock-kick": ("mock_kick.c", [],
+                  "mock kick-with-wait vs entry (M1-M4): no guest access after the kick returns"),
+    "ring-gen": ("ring.c", ["-DRING_GEN", "-DTLBF_RING_PUSH_SPIN=1"],
+                 "list push + flush-entire + non-global, one poll: freshness, delivery, values"),
+    "ring-lap-spin0": ("ring.c", ["-DRING_LAP", "-DTLBF_RING_PUSH_SPIN=0"],
+                       "pushes of 1 and 2 ranges lap a 2-slot ring, degrade at once"),
+    "ring-lap-spin1": ("ring.c", ["-DRING_LAP", "-DTLBF_RING_PUSH_SPIN=1"],
+                       "the same with one re-read before degrading"),
+    "ring-lap3": ("ring.c", ["-DRING_LAP3", "-DTLBF_RING_PUSH_SPIN=0"],
+                  "three producers of one range on a 2-slot ring"),
+    "ring-lap3-spin1": ("ring.c", ["-DRING_LAP3", "-DTLBF_RING_PUSH_SPIN=1"],
+                        "the same with one re-read before degrading"),
+    "ring-pending": ("ring.c", ["-DRING_PENDING", "-DTLBF_RING_PUSH_SPIN=1"],
+                     "two pushes, two polls: a reader behind a pending ticket comes back for it"),
+    "wake-two": ("wake.c", ["-DWAKE_TWO"],
+                 "two initiators, one VP entry on the mock: one signaller, wait-only, no stale use"),
+    "wake-two-lists": ("wake.c", ["-DWAKE_TWO", "-DLISTS_ONLY"],
+                       "the same with two list pushes (two tickets in flight)"),
+    "wake-reenter1": ("wake.c", ["-DWAKE_REENTER", "-DFIRST_PUBLISH_ONLY"],
+                      "one initiator, two VP entries, cursor published on the first: REENTERED skip"),
+    "wake-reenter": ("wake.c", ["-DWAKE_REENTER"],
+                     "one initiator, two VP entries: REENTERED and POLLED skips, no stale use"),
+}
+
+# GenMC's verdicts that are a property violation of the client (a catch),
+# as opposed to a tool problem (compilation, an instruction it cannot run).
+VIOLATIONS = ("Safety violation", "Non-atomic race", "Liveness violation", "Deadlock",
+              "deadlock", "Assertion violation")
+
+
+def find_genmc(explicit=None, default=None):
+    """Path of the genmc binary, or None: --genmc, $GENMC, --default-genmc
+    (what the build found when it was configured), then PATH."""
+    for cand in (explicit, os.environ.get("GENMC"), default):
+        if cand:
+            cand = os.path.abspath(os.path.expanduser(cand))
+            return cand if os.access(cand, os.X_OK) and os.path.isfile(cand) else None
+    return shutil.which("genmc")
+
+
+def genmc_include(genmc):
+    inc = os.environ.get("GENMC_INCLUDE")
+    if inc:
+        return inc
+    return os.path.join(os.path.dirname(os.path.dirname(genmc)), "include")
+
+
+def known_failures():
+    """client name -> reason, from known_failures.txt."""
+    out = {}
+    path = os.path.join(HERE, "known_failures.txt")
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                line = line.strip()
+                if line and not line.startswith("#"):
+                    name, _, reason = line.partition(" ")
+                    out[name] = reason.strip()
+    return out
+
+
+class Result:
+    """Outcome of one GenMC run: status is 'ok', 'violation', 'timeout' or 'tool-error'."""
+
+    def __init__(self, status, kind, execs, secs, output):
+        self.status, self.kind, self.execs, self.secs, self.output = status, kind, execs, secs, output
+
+    def short(self):
+        if self.status == "ok":
+            return "no errors"
+        if self.status == "violation":
+            return self.kind
+        return self.status + (": " + self.kind if self.kind else "")
+
+
+def run_client(genmc, name, include_dir, timeout):
+    """Run GenMC on client @name against the headers under @include_dir."""
+    src, defines, _ = CLIENTS[name]
+    cmd = ([genmc] + GENMC_OPTS + ["--"] + CFLAGS + defines +
+           ["-I" + include_dir, "-I" + HERE, "-I" + genmc_include(genmc), os.path.join(HERE, src)])
+    t0 = time.monotonic()
+    try:
+        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           timeout=timeout)
+        out = r.stdout
+    except subprocess.TimeoutExpired as e:
+        out = e.stdout or ""
+        if isinstance(out, bytes):
+            out = out.decode(errors="replace")
+        return Result("timeout", f"over {timeout:g} s", None, time.monotonic() - t0, out)
+    secs = time.monotonic() - t0
+    m = re.search(r"Number of complete executions explored: (\d+)", out)
+    execs = int(m.group(1)) if m else None
+    errors = re.findall(r"^Error: (.*)$", out, re.M)
+    asserts = re.findall(r"^(Assertion violation: .*)$", out, re.M)
+    if "No errors were detected" in out and r.returncode == 0 and not errors:
+        return Result("ok", "", execs, secs, out)
+    kind = errors[0].rstrip("!") if errors else ""
+    if asserts:
+        kind = asserts[0]
+    if kind and any(v in kind for v in VIOLATIONS):
+        return Result("violation", kind, execs, secs, out)
+    tail = "\n".join(out.strip().splitlines()[-3:])
+    return Result("tool-error", kind or tail, execs, secs, out)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--genmc", help="the genmc binary (default: $GENMC, then PATH)")
+    ap.add_argument("--default-genmc", help="genmc to use when neither --genmc nor $GENMC is set")
+    ap.add_argument("--include", default=os.path.join(ROOT, "include"),
+                    help="directory holding tlbflush/ (default: the repository's)")
+    ap.add_argument("--only", help="comma-separated client names")
+    ap.add_argument("--timeout", type=float, default=120, help="seconds per client")
+    ap.add_argument("--list", action="store_true", help="list the clients")
+    ap.add_argument("--configured-without", action="store_true",
+                    help="the build found no GenMC when it was configured: skip either way")
+    ap.add_argument("--names", action="store_true", help="print the client names, one a line")
+    ap.add_argument("--where", action="store_true", help="print the GenMC found")
+    ap.add_argument("--verbose", action="store_true", help="print GenMC's output of failures")
+    args = ap.parse_args()
+
+    if args.names:
+        print("\n".join(CLIENTS))
+        return 0
+    if args.list:
+        for name, (src, defines, what) in CLIENTS.items():
+            print(f"{name:16} {src} {' '.join(defines)}\n{'':16} {what}")
+        return 0
+    genmc = find_genmc(args.genmc, args.default_genmc)
+    if args.where:
+        if genmc:
+            print(genmc)
+            return 0
+        print(MISSING)
+        return 1
+    if not genmc:
+        print(MISSING)
+        return SKIP
+    if args.configured_without:
+        print(f"GenMC is at {genmc}, but the build was configured without it: "
+              f"run meson setup --reconfigure on the build directory")
+        return SKIP
+
+    names = args.only.split(",") if args.only else list(CLIENTS)
+    for n in names:
+        if n not in CLIENTS:
+            print(f"unknown client {n} (see --list)")
+            return 2
+    known = known_failures()
+    failed = 0
+    total = time.monotonic()
+    for n in names:
+        res = run_client(genmc, n, args.include, args.timeout)
+        execs = "?" if res.execs is None else res.execs
+        stats = f"{execs} executions, {res.secs:.1f} s"
+        if n in known:
+            if res.status == "violation":
+                print(f"{n}: XFAIL ({res.short()}), {stats}; known: {known[n]}")
+                continue
+            if res.status == "ok":
+                print(f"{n}: XPASS, {stats}: the library no longer fails it; "
+                      f"remove it from known_failures.txt")
+                failed += 1
+                continue
+        if res.status == "ok":
+            print(f"{n}: ok, {stats}")
+            continue
+        failed += 1
+        print(f"{n}: FAILED: {res.short()}, {stats}")
+        if args.verbose or res.status != "violation":
+            print(res.output[-6000:])
+    print(f"{len(names) - failed} passed, {failed} failed, {time.monotonic() - total:.1f} s")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * GenMC client of the store-buffering pair between a VP's entry and an
+ * initiator's wake decision, for one request kind (-DKIND_LIST,
+ * -DKIND_ENTIRE or -DKIND_NON_GLOBAL).
+ *
+ *   VP (started, outside)               initiator
+ *   V1 V2  tlbf_vp_announce              pt := 1 (its page-table change)
+ *   C1..C7 tlbf_ring_poll                record: push / flush-entire /
+ *   V3     tlbf_vp_publish                       flush-non-global
+ *                                        I1     tlbf_wake_fence
+ *                                        I2-I4  tlbf_wake_decide
+ *
+ * Asserted: the VP's poll returned the request (its range, or a
+ * flush-everything answer, or for a non-global request the non-global
+ * flag) or the initiator's decision is kick or wait-only; never both
+ * missed. A poll that returned it sees pt = 1 (freshness).
+ */
+#include "c11_common.h"
+
+#if defined(KIND_LIST)
+#define COVERS(a, out) (((a).flags & TLBF_POLL_ENTIRE) || \
+                        (((a).flags & TLBF_POLL_LIST) && (out)[0] == c11_range(7)))
+#elif defined(KIND_ENTIRE)
+#define COVERS(a, out) (((a).flags & TLBF_POLL_ENTIRE) != 0)
+#elif defined(KIND_NON_GLOBAL)
+#define COVERS(a, out) (((a).flags & (TLBF_POLL_ENTIRE | TLBF_POLL_NON_GLOBAL)) != 0)
+#else
+#error "define KIND_LIST, KIND_ENTIRE or KIND_NON_GLOBAL"
+#endif
+
+static struct tlbf_ring ring;
+static struct tlbf_vp vp;
+static struct tlbf_vp_local local;
+static _Atomic uint64_t pt;
+static result_t covered, decision;
+
+static void *vp_thread(void *arg)
+{
+	(void)arg;
+	uint64_t out[TLBF_RING_CAPACITY] = {0};
+	tlbf_vp_announce(&vp, &local, 0);
+	struct tlbf_poll a = tlbf_ring_poll(&ring, &local.cursor[0], out, TLBF_RING_CAPACITY);
+	bool c = COVERS(a, out);
+	if (c)
+		assert(atomic_load_explicit(&pt, memory_order_relaxed) == 1);
+	ST(covered, c);
+	tlbf_vp_publish(&vp, &local, 0);
+	return NULL;
+}
+
+static void *initiator(void *arg)
+{
+	(void)arg;
+	struct tlbf_mark m;
+	atomic_store_explicit(&pt, 1, memory_order_relaxed);
+#if defined(KIND_LIST)
+	uint64_t r = c11_range(7);
+	m = tlbf_ring_push(&ring, &r, 1, false).mark;
+#elif defined(KIND_ENTIRE)
+	m = tlbf_ring_flush_entire(&ring);
+#else
+	m = tlbf_ring_flush_non_global(&ring);
+#endif
+	tlbf_wake_fence();
+	ST(decision, tlbf_wake_decide(&vp, 0, 1, 0, m));
+	return NULL;
+}
+
+int main(void)
+{
+	struct tlbf_ring *rings[TLBF_VTL_COUNT];
+	for (unsigned v = 0; v < TLBF_VTL_COUNT; v++)
+		rings[v] = &ring;
+	tlbf_ring_init(&ring);
+	tlbf_vp_init(&vp);
+	tlbf_vp_start(&vp, &local, rings);
+	pthread_t a = c11_spawn(vp_thread, 0);
+	pthread_t b = c11_spawn(initiator, 0);
+	pthread_join(a, NULL);
+	pthread_join(b, NULL);
+	uint64_t w = LD(decision);
+	if (!LD(covered)) /* (not one ||: clang would emit a freeze) */
+		assert(w == TLBF_WAKE_KICK || w == TLBF_WAKE_WAIT_ONLY);
+	return 0;
+}

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * GenMC client of the whole shootdown path on the mock backend: initiators
+ * record a request, fence, decide, kick or wait, and return, while one VP
+ * enters, polls, runs guest code through its TLB and exits.
+ *
+ * The VP's TLB holds a translation of every page, cached before the run
+ * (version 0). Initiator j changes page j's page table (pt[j] := 1), then
+ * records its request, runs tlbf_wake_fence, tlbf_wake_decide for VP 0
+ * and a kick plan sent through the mock (tlbf_kick_plan_send), and then
+ * reuses the old page: old[j] := 1, a plain write. The VP's entry path is
+ * tlbf_vp_prepare_entry (announce, poll), the flush of what the poll
+ * returned, tlbf_vp_publish, tlbf_mock_enter; in the guest it reads every
+ * page through its TLB (a refill reads pt[j]), and a translation still at
+ * version 0 reads old[j], a plain read; then tlbf_mock_leave and
+ * tlbf_vp_exit.
+ *
+ * Asserted: a use of the old translation of page j (cached before the
+ * run, or refilled from pt[j] before the change was visible) happens
+ * before initiator j returns - GenMC reports a data race on old[j] otherwise, and the
+ * assert catches a use ordered after the return. That is P1 of the
+ * design: no initiator returns while a VP of its set can still use a
+ * translation its request removed. Also: per entry, at most one initiator
+ * is elected by the kick CAS.
+ *
+ * Scenarios (-D):
+ *   WAKE_TWO      two initiators (a list push and a flush-entire), one
+ *                 entry of the VP: one signaller, the other waits
+ *                 (wait-only, K2), or skips it as outside / polled;
+ *   WAKE_REENTER  one initiator (a list push), two entries of the VP: the
+ *                 kick CAS fails on a newer epoch (the REENTERED skip), the
+ *                 published cursor (POLLED), exit and re-entry.
+ *   with LISTS_ONLY, every initiator pushes a list (two tickets in flight);
+ *   with FIRST_PUBLISH_ONLY, the VP publishes its cursor on its first entry
+ *                 only (publishing is an optimisation: a VP that does not
+ *                 only costs kicks), so a POLLED skip never rests on a
+ *                 cursor of a later entry than the state word read.
+ */
+#include "c11_common.h"
+
+#include "tlbflush/mock_backend.h"
+
+#if defined(WAKE_TWO)
+#define NI 2
+#define ENTRIES 1
+#elif defined(WAKE_REENTER)
+#define NI 1
+#define ENTRIES 2
+#else
+#error "define WAKE_TWO or WAKE_REENTER"
+#endif
+
+static struct tlbf_ring ring;
+static struct tlbf_vp vps[1];
+static struct tlbf_vp_local local;
+static struct tlbf_mock mock;
+static struct tlbf_mock_vp mvps[1];
+static _Atomic uint64_t pt[NI]; /* page tables */
+/* Plain: the old pages, reused after return. Accessed as volatile only so
+ * that the compiler does not hoist the guest's conditional read. */
+static volatile uint64_t old[NI];
+static result_t decision[NI];
+
+/* The VP's TLB (its own thread only). */
+static uint64_t tlb_valid[NI], tlb_ver[NI];
+
+static uint64_t page_range(unsigned j)
+{
+	return c11_range(32 + j);
+}
+
+static void *vp_thread(void *arg)
+{
+	(void)arg;
+	uint64_t out[TLBF_RING_CAPACITY];
+	for (unsigned e = 0; e < ENTRIES; e++) {
+		struct tlbf_poll a = tlbf_vp_prepare_entry(&vps[0], &local, &ring, 0, out,
+		                                           TLBF_RING_CAPACITY);
+		for (unsigned j = 0; j < NI; j++) {
+			bool hit = (a.flags & (TLBF_POLL_ENTIRE | TLBF_POLL_NON_GLOBAL)) != 0;
+			for (unsigned k = 0; k < TLBF_RING_CAPACITY; k++)
+				if (k < a.count && out[k] == page_range(j))
+					hit = true;
+			if (hit)
+				tlb_valid[j] = 0;
+		}
+#ifdef FIRST_PUBLISH_ONLY
+		if (e == 0)
+#endif
+			tlbf_vp_publish(&vps[0], &local, 0);
+		if (tlbf_mock_enter(&mock, 0, 0)) {
+			for (unsigned j = 0; j < NI; j++) {
+				if (!tlb_valid[j]) {
+					tlb_ver[j] = atomic_load_explicit(&pt[j], memory_order_relaxed);
+					tlb_valid[j] = 1;
+				}
+				if (tlb_ver[j] == 0)
+					assert(old[j] == 0); /* the old page, not yet reused */
+			}
+			tlbf_mock_leave(&mock, 0);
+		}
+		tlbf_vp_exit(&vps[0], &local);
+	}
+	return NULL;
+}
+
+static void *initiator(void *arg)
+{
+	unsigned j = (unsigned)(uintptr_t)arg;
+	struct tlbf_mark m;
+	atomic_store_explicit(&pt[j], 1, memory_order_relaxed);
+#ifdef LISTS_ONLY
+	if (1) {
+#else
+	if (j == 0) {
+#endif
+		uint64_t r = page_range(j);
+		m = tlbf_ring_push(&ring, &r, 1, false).mark;
+	} else {
+		m = tlbf_ring_flush_entire(&ring);
+	}
+	tlbf_wake_fence();
+	enum tlbf_wake w = tlbf_wake_decide(&vps[0], 0, 1 + j, 0, m);
+	struct tlbf_backend be = tlbf_mock_backend(&mock);
+	struct tlbf_kick_plan pl;
+	uint64_t kick[1], wait[1];
+	tlbf_kick_plan_init(&pl, kick, wait, 1);
+	tlbf_kick_plan_add(&pl, 0, w);
+	tlbf_kick_plan_send(&be, &pl, vps, 1);
+	ST(decision[j], w);
+	old[j] = 1; /* the flush returned: the old page is reused */
+	return NULL;
+}
+
+int main(void)
+{
+	struct tlbf_ring *rings[TLBF_VTL_COUNT];
+	for (unsigned v = 0; v < TLBF_VTL_COUNT; v++)
+		rings[v] = &ring;
+	tlbf_ring_init(&ring);
+	tlbf_vp_init(&vps[0]);
+	tlbf_mock_init(&mock, mvps, 1, NULL, 0);
+	tlbf_vp_start(&vps[0], &local, rings);
+	for (unsigned j = 0; j < NI; j++)
+		tlb_valid[j] = 1; /* cached at version 0 before the run */
+	pthread_t t[NI + 1];
+	t[0] = c11_spawn(vp_thread, 0);
+	for (unsigned j = 0; j < NI; j++)
+		t[1 + j] = c11_spawn(initiator, j);
+	for (unsigned i = 0; i <= NI; i++)
+		pthread_join(t[i], NULL);
+	if (ENTRIES == 1 && NI == 2 && LD(decision[0]) == TLBF_WAKE_KICK)
+		assert(LD(decision[1]) != TLBF_WAKE_KICK); /* one signaller */
+	return 0;
+}
