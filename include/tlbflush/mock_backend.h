@@ -435,15 +435,19 @@ static inline void tlbf_mock_leave(struct tlbf_mock *m, uint32_t vp)
  * guest code until tlbf_mock_leave().
  * Otherwise carries out the invd_translations of the last
  * set_enter_flags on the VP's TLB and reports the entry as happened.
- * An entry whose flags name no VM of the build, or another VTL than @vtl,
- * or a VP the mock does not have, is refused like an invalid operand: it
- * does not happen (and a pending flush stays pending).
+ * An entry whose flags name a VM the build does not have, or another VTL
+ * than @vtl, or a VP the mock does not have, is refused like an invalid
+ * operand: it does not happen (and a pending flush stays pending). Flags
+ * never set (vm_index 0) enter @vtl with nothing to flush.
  * Returns: true if the entry happened, false if it was cancelled or
  * refused.
  */
 static inline bool tlbf_mock_enter(struct tlbf_mock *m, uint32_t vp, unsigned vtl)
 {
-	if (!tlbf__mock_ok(m, vp, vtl) || tlbf__mock_vtl_of(m->mvps[vp].enter_flags) != vtl)
+	if (!tlbf__mock_ok(m, vp, vtl))
+		return false;
+	const uint64_t vm = (m->mvps[vp].enter_flags >> TLBF_TDX_VM_INDEX_SHIFT) & 3;
+	if (vm != 0 && tlbf__mock_vtl_of(m->mvps[vp].enter_flags) != vtl)
 		return false;
 	struct tlbf_mock_vp *mv = &m->mvps[vp];
 	uint64_t run = tlbf__load(&mv->run, TLBF_RELAXED); /* only we write it */

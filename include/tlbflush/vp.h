@@ -40,7 +40,7 @@
  *
  * LABELS (VP side; the initiator's I1-I4 and K2 are in wake.h)
  *   V1 release          -> pairs with I2, K2    V2 seq_cst fence -> pairs with I1
- *   V3 relaxed (see tlbf_vp_publish)           V4 release -> pairs with I2, K2
+ *   V3 relaxed, released by V2 (tlbf_vp_publish)  V4 release -> pairs with I2, K2
  *
  * SYNCHRONIZATION
  *   Every function here runs on the VP's own thread, for its own VP, except
@@ -143,12 +143,15 @@ static inline void tlbf_vp_init(struct tlbf_vp *vp)
  * Call after the flush the poll asked for has been applied (or, on TDX,
  * made pending for the next entry), before running guest code.
  *
- * V3: relaxed. An initiator that reads a cursor past its request (I3) only
+ * V3: relaxed. An initiator that reads a cursor past its request (I3)
  * learns that this VP's poll consumed the request after it was published
  * (that poll's acquire loads synchronised with the publication) and that
- * the VP flushes before it runs guest code again; no other data travels
- * with the value. The cursor only grows, so an old value is merely
- * conservative (a spurious kick).
+ * the VP flushes before it runs guest code again. When the cursor comes
+ * from a later entry than the run the initiator saw in the state word, it
+ * must also learn that the earlier run is over: the V2 fence of the entry
+ * that publishes sits between that run's exit and this store and acts as
+ * its release, with I3's acquire. The cursor only grows, so an old value
+ * is merely conservative (a spurious kick).
  * Concurrency: the VP's own thread.
  */
 static inline void tlbf_vp_publish(struct tlbf_vp *vp, const struct tlbf_vp_local *l, unsigned vtl)

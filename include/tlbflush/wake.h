@@ -18,7 +18,7 @@
  * LABELS
  *   I1 seq_cst fence    -> pairs with V2
  *   I2 acquire          -> pairs with V1, V4
- *   I3 relaxed (see V3 in vp.h)
+ *   I3 acquire          -> pairs with V2 (the fence before the V3 store)
  *   I4 CAS acquire (success and failure: on failure it is a read like I2)
  *   K2 acquire          -> pairs with V4, V1
  *   The kick's own wait ("left the guest") is the backend's: an IPI
@@ -116,8 +116,12 @@ static inline void tlbf_wake_fence(void)
 /* I3: has the VP published a cursor at or past @mark in ring @vtl? */
 static inline bool tlbf__vp_polled_past(struct tlbf_vp *vp, unsigned vtl, struct tlbf_mark mark)
 {
-	/* I3: relaxed; see V3 in tlbf_vp_publish(). */
-	uint64_t c = tlbf__load(&vp->polled[vtl][(unsigned)mark.kind - 1], TLBF_RELAXED);
+	/* I3: acquire, pairs with the V2 fence that precedes V3 (relaxed) in
+	 * the entry that published this cursor: a cursor published by a later
+	 * entry than the state word I2 read also tells that the VP exited
+	 * the run I2 saw, and everything it did in that run must happen
+	 * before this initiator returns. */
+	uint64_t c = tlbf__load(&vp->polled[vtl][(unsigned)mark.kind - 1], TLBF_ACQUIRE);
 	return tlbf_u64_reached(c, mark.value);
 }
 
@@ -327,21 +331,19 @@ static inline int tlbf__kick(const struct tlbf_backend *be, struct tlbf_kick_pla
 static inline bool tlbf__wait_left_epoch(const struct tlbf_backend *be,
                                          const struct tlbf_kick_plan *pl, struct tlbf_vp *vp)
 {
-	uint32_t budget = TLBF_WAKE_WAIT_SPIN;
-	TLBF_STEP("K2");
-	const uint64_t seen = tlbf__load(&vp->state, TLBF_ACQUIRE);
-	for (;;) {
-		if (tlbf_vp_state_mode(seen) != TLBF_VP_EXITING)
+	uint64_t seen = 0;
+	for (uint32_t spins = 0;; spins++) {
+		TLBF_STEP("K2");
+		uint64_t s = tlbf__load(&vp->state, TLBF_ACQUIRE);
+		if (spins == 0)
+			seen = s;
+		if (s != seen || tlbf_vp_state_mode(s) != TLBF_VP_EXITING)
 			return true;
 		if (pl->mark.kind != TLBF_MARK_NONE && tlbf__vp_polled_past(vp, pl->vtl, pl->mark))
 			return true;
-		if (budget == 0)
+		if (spins == (uint32_t)TLBF_WAKE_WAIT_SPIN)
 			return false;
-		budget--;
 		tlbf_backend_relax(be);
-		/* K2 again: acquire, as the first load. */
-		if (tlbf__load(&vp->state, TLBF_ACQUIRE) != seen)
-			return true;
 	}
 }
 

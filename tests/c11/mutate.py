@@ -59,6 +59,8 @@ import run_c11  # noqa: E402
 LABELS = (["P%d" % i for i in range(1, 7)] + ["G1"] + ["C%d" % i for i in range(1, 8)] +
           ["V%d" % i for i in range(1, 5)] + ["I%d" % i for i in range(1, 5)] + ["K2"] +
           ["M%d" % i for i in range(1, 5)])
+# Step labels that mark a backend call, not an atomic access (K1: the kick).
+CALL_LABELS = {"K1"}
 # Labels that name several consecutive atomic calls after their marker.
 MULTI = {"M2": 2, "M3": 2, "V3": 3}
 
@@ -178,6 +180,8 @@ def locate(include_dir):
             if in_spans(m.start(), spans):
                 continue
             lab = m.group(1)
+            if lab in CALL_LABELS:
+                continue
             where = f"TLBF_STEP(\"{lab}\") at {os.path.basename(path)}:{text.count(chr(10), 0, m.start()) + 1}"
             steps.setdefault(lab, []).append(
                 take(calls, text, spans, m.end(), MULTI.get(lab, 1), where))

@@ -47,7 +47,10 @@ MISSING = "GenMC not found: set GENMC=/path/to/genmc/bin/genmc (see README)"
 # kicker's failed CAS window) into a hard error.
 GENMC_OPTS = ["--disable-estimation", "--disable-ipr"]
 CFLAGS = ["-O1", "-fno-builtin-memset", "-fno-builtin-memcpy", "-mllvm", "-disable-lftr",
-          "-DTLBF_RING_CAPACITY=2", "-DTLBF_VTL_COUNT=1", "-DTLBF_MOCK_TLB_ENTRIES=1"]
+          "-DTLBF_RING_CAPACITY=2", "-DTLBF_VTL_COUNT=1", "-DTLBF_MOCK_TLB_ENTRIES=1",
+          # One relax step before a wait-only initiator cancels the VP itself:
+          # both ends of the bounded K2 wait are explored.
+          "-DTLBF_WAKE_WAIT_SPIN=1"]
 
 # name -> (source, extra defines, what it checks). The order is the order
 # they run in (and the order the mutation run tries them).
