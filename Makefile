@@ -119,12 +119,14 @@ test-arm64: deps
 bench: deps
 	@mkdir -p $(B)
 	$(call configure,$(B)/bench,-Dbuildtype=release -Dbenchmarks=enabled)
+	@echo "building the benchmark harness in $(B)/bench" >&2
 	@$(MESON) compile -C $(B)/bench >/dev/null
 	@bench/run.sh $(B)/bench full
 
 bench-quick: deps
 	@mkdir -p $(B)
 	$(call configure,$(B)/bench,-Dbuildtype=release -Dbenchmarks=enabled)
+	@echo "building the benchmark harness in $(B)/bench" >&2
 	@$(MESON) compile -C $(B)/bench >/dev/null
 	@bench/run.sh $(B)/bench quick
 
