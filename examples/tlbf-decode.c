@@ -332,7 +332,7 @@ static void indent(unsigned depth)
 }
 
 /* Print the compact JSON of @s indented by two spaces per level; arrays of
- * numbers only (VP lists) stay on one line. */
+ * scalars (VP lists, flag names) stay on one line. */
 static void print_pretty(const char *s)
 {
 	unsigned depth = 0;
@@ -361,7 +361,7 @@ static void print_pretty(const char *s)
 				break;
 			}
 			depth++;
-			if (c == '[' && !flat && (isdigit((unsigned char)p[1]) || p[1] == '-')) {
+			if (c == '[' && !flat && p[1] != '{' && p[1] != '[') {
 				flat = (int)depth;
 				break;
 			}
