@@ -12,6 +12,9 @@ per design). Outputs on stdout:
   quick  only the ratio and instr lines
 
 and, in --outdir, one data file per plotted operation and plots.gp.
+With --plots-from-summary SUMMARY it only writes those, from the tables of
+a full run's summary.txt (the committed plots can be redrawn in a new
+style without a new run: then run gnuplot plots.gp in --outdir).
 
 ns/op is wall-clock time over the operations of all threads (inverse
 throughput); with repetitions, the median. Ratios are baseline cost over
@@ -140,6 +143,27 @@ def load_bench(path):
     return res
 
 
+def load_summary(path):
+    """(op, design, threads) -> {"ns": ...} from the tables of a summary.txt
+    (the printed report of a full run), to redraw its plots."""
+    res = {}
+    section = None
+    with open(path) as f:
+        for line in f:
+            if line.startswith("== "):
+                section = line[3:].strip()
+                continue
+            parts = line.split()
+            if section in (None, "push_p999", "targets") or section.startswith("shootdown-sim"):
+                continue
+            if len(parts) >= 4 and parts[2].isdigit() and parts[1] in DESIGNS:
+                try:
+                    res[(parts[0], parts[1], int(parts[2]))] = {"ns": float(parts[3])}
+                except ValueError:
+                    pass
+    return res
+
+
 def load_sim(path):
     sim = {}
     if not os.path.exists(path):
@@ -172,14 +196,90 @@ def fmt(x):
     return f"{x:.2f}"
 
 
+def write_plots(res, outdir):
+    """One data file per plotted operation and plots.gp, in @outdir."""
+    def ns(op, design, threads):
+        e = res.get((op, design, threads))
+        return e["ns"] if e else None
+
+    # Plot data: one file per operation, threads x series. White
+    # background, one colour per series everywhere, each x axis spanning
+    # the thread counts measured, the legend to the right of each plot.
+    plots = {"scaling": ["poll_idle", "push1", "entry_exit", "flush_entire"],
+             "ops": ["poll_new8", "push8", "wake64", "vpset"]}
+    extra = {"poll_idle": "floor_load", "push1": "floor_fetch_add"}
+    spare = iter(SPARE_COLOURS * 4)
+    gp = ['set terminal svg size 1300,820 dynamic font "sans,11" background rgb "white"',
+          'set datafile missing "?"', "set termoption noenhanced", "set logscale y",
+          "set key outside right top vertical Left reverse font ',9' box lc rgb '#cccccc'",
+          "set xlabel 'threads'", "set ylabel 'ns/op'", "set grid lc rgb '#dddddd'",
+          "set border lc rgb '#444444'"]
+    for plot, ops in plots.items():
+        gp.append(f"set output '{plot}.svg'")
+        gp.append("set multiplot layout 2,2")
+        for op in ops:
+            fname = f"plot_{op}.dat"
+            if op == "vpset":
+                series = sorted({o for (o, d, t) in res if o.startswith("vpset_")})
+                keyf = lambda s, t: ns(s, "tlbflush-inline", t)  # noqa: E731
+                labels = [s.replace("vpset_", "") for s in series]
+            else:
+                series = [d for d in DESIGNS if any((op, d, t) in res for t in (1, 2, 4))]
+                keyf = lambda d, t, op=op: ns(op, d, t)  # noqa: E731
+                labels = list(series)
+                if op in extra and any((extra[op], "floor", t) in res for t in (1, 2, 4)):
+                    series = series + ["floor"]
+                    labels = labels + [extra[op].replace("_", "-")]
+                    base = keyf
+                    keyf = (lambda d, t, op=op, base=base:  # noqa: E731
+                            ns(extra[op], "floor", t) if d == "floor" else base(d, t))
+            threads = []
+            with open(os.path.join(outdir, fname), "w") as f:
+                f.write("threads " + " ".join(l.replace(" ", "_") for l in labels) + "\n")
+                for t in (1, 2, 4):
+                    vals = [keyf(s, t) for s in series]
+                    if all(v is None for v in vals):
+                        continue
+                    threads.append(t)
+                    f.write(f"{t} " + " ".join("?" if v is None else f"{v:.3f}" for v in vals)
+                            + "\n")
+            title = "vpset (tlbflush-inline)" if op == "vpset" else op
+            gp.append(f"set title '{title}'")
+            if threads:
+                lo, hi = min(threads), max(threads)
+                pad = 0.1 * (hi - lo) if hi > lo else 0.5
+                gp.append(f"set xrange [{lo - pad:g}:{hi + pad:g}]")
+                gp.append("set xtics (" + ", ".join(str(t) for t in threads) + ")")
+            items = []
+            for i, (sname, label) in enumerate(zip(series, labels)):
+                colour = COLOURS.get(label) or COLOURS.get(sname) or next(spare)
+                dash = " dt 2" if sname == "floor" else ""
+                items.append(f"'{fname}' using 1:{i + 2} with linespoints lw 2 pt 7 ps 0.6"
+                             f"{dash} lc rgb '{colour}' title '{label}'")
+            if items:
+                gp.append("plot " + ", \\\n     ".join(items))
+        gp.append("unset multiplot")
+    with open(os.path.join(outdir, "plots.gp"), "w") as f:
+        f.write("\n".join(gp) + "\n")
+
+
+
 def main():
     ap = argparse.ArgumentParser()
+    ap.add_argument("--plots-from-summary", metavar="SUMMARY",
+                    help="only write the plot data and plots.gp of the run a summary.txt "
+                         "reports (to redraw committed plots); needs only --outdir")
     ap.add_argument("--mode", choices=["full", "quick"], default="full")
-    ap.add_argument("--bench", required=True)
-    ap.add_argument("--instr", required=True)
-    ap.add_argument("--sim", required=True)
+    ap.add_argument("--bench")
+    ap.add_argument("--instr")
+    ap.add_argument("--sim")
     ap.add_argument("--outdir", required=True)
     a = ap.parse_args()
+    if a.plots_from_summary:
+        write_plots(load_summary(a.plots_from_summary), a.outdir)
+        return
+    if not (a.bench and a.instr and a.sim):
+        ap.error("--bench, --instr and --sim are required")
 
     res = load_bench(a.bench)
     sim = load_sim(a.sim)
@@ -300,67 +400,7 @@ def main():
             lines.append(f"  {kind} {name:<32} {shown:>8}   target {op} {target:<4} {ver}")
         lines.append(f"  {met} of {len(TARGETS)} targets met")
     print("\n".join(lines))
-
-    # Plot data: one file per operation, threads x series. White
-    # background, one colour per series everywhere, each x axis spanning
-    # the thread counts measured, the legend to the right of each plot.
-    plots = {"scaling": ["poll_idle", "push1", "entry_exit", "flush_entire"],
-             "ops": ["poll_new8", "push8", "wake64", "vpset"]}
-    extra = {"poll_idle": "floor_load", "push1": "floor_fetch_add"}
-    spare = iter(SPARE_COLOURS * 4)
-    gp = ['set terminal svg size 1300,820 dynamic font "sans,11" background rgb "white"',
-          'set datafile missing "?"', "set termoption noenhanced", "set logscale y",
-          "set key outside right top vertical Left reverse font ',9' box lc rgb '#cccccc'",
-          "set xlabel 'threads'", "set ylabel 'ns/op'", "set grid lc rgb '#dddddd'",
-          "set border lc rgb '#444444'"]
-    for plot, ops in plots.items():
-        gp.append(f"set output '{plot}.svg'")
-        gp.append("set multiplot layout 2,2")
-        for op in ops:
-            fname = f"plot_{op}.dat"
-            if op == "vpset":
-                series = sorted({o for (o, d, t) in res if o.startswith("vpset_")})
-                keyf = lambda s, t: ns(s, "tlbflush-inline", t)  # noqa: E731
-                labels = [s.replace("vpset_", "") for s in series]
-            else:
-                series = [d for d in DESIGNS if any((op, d, t) in res for t in (1, 2, 4))]
-                keyf = lambda d, t, op=op: ns(op, d, t)  # noqa: E731
-                labels = list(series)
-                if op in extra and any((extra[op], "floor", t) in res for t in (1, 2, 4)):
-                    series = series + ["floor"]
-                    labels = labels + [extra[op].replace("_", "-")]
-                    base = keyf
-                    keyf = (lambda d, t, op=op, base=base:  # noqa: E731
-                            ns(extra[op], "floor", t) if d == "floor" else base(d, t))
-            threads = []
-            with open(os.path.join(a.outdir, fname), "w") as f:
-                f.write("threads " + " ".join(l.replace(" ", "_") for l in labels) + "\n")
-                for t in (1, 2, 4):
-                    vals = [keyf(s, t) for s in series]
-                    if all(v is None for v in vals):
-                        continue
-                    threads.append(t)
-                    f.write(f"{t} " + " ".join("?" if v is None else f"{v:.3f}" for v in vals)
-                            + "\n")
-            title = "vpset (tlbflush-inline)" if op == "vpset" else op
-            gp.append(f"set title '{title}'")
-            if threads:
-                lo, hi = min(threads), max(threads)
-                pad = 0.1 * (hi - lo) if hi > lo else 0.5
-                gp.append(f"set xrange [{lo - pad:g}:{hi + pad:g}]")
-                gp.append("set xtics (" + ", ".join(str(t) for t in threads) + ")")
-            items = []
-            for i, (sname, label) in enumerate(zip(series, labels)):
-                colour = COLOURS.get(label) or COLOURS.get(sname) or next(spare)
-                dash = " dt 2" if sname == "floor" else ""
-                items.append(f"'{fname}' using 1:{i + 2} with linespoints lw 2 pt 7 ps 0.6"
-                             f"{dash} lc rgb '{colour}' title '{label}'")
-            if items:
-                gp.append("plot " + ", \\\n     ".join(items))
-        gp.append("unset multiplot")
-    with open(os.path.join(a.outdir, "plots.gp"), "w") as f:
-        f.write("\n".join(gp) + "\n")
-
+    write_plots(res, a.outdir)
 
 if __name__ == "__main__":
     main()
