@@ -1,7 +1,10 @@
 # tlbflush: thin wrapper around meson. Every entry point installs what it
 # needs first (make deps), then configures its own build directory.
 #
-#   make demo    build and run the shootdown simulator (mock backend)
+#   make demo    build the shootdown simulator and tlbf-decode, run the
+#                simulator (mock backend); DEMO_SECONDS=S runs each design
+#                S seconds (default: the simulator's own, 8)
+#   make test-quick  the unit and compile suites of the plain build
 #   make test    every test suite in every build of the matrix
 #   make test-arm64  the unit and stress tests cross-built for arm64, run
 #                under qemu-user (also part of make test)
@@ -18,6 +21,8 @@ MESON ?= meson
 export GENMC
 B := build
 SEED ?=
+# Seconds the demo runs each design; empty: the simulator's default.
+DEMO_SECONDS ?=
 # The matrix of builds "make test" runs: directory -> meson options.
 PLAIN_OPTS := -Dbuildtype=release
 GCC_TSAN_OPTS := -Dbuildtype=debugoptimized -Db_sanitize=thread
@@ -64,9 +69,12 @@ define configure
 endef
 
 demo: deps
+	@mkdir -p $(B)
 	$(call configure,$(B)/plain,$(PLAIN_OPTS))
-	@ninja -C $(B)/plain examples/shootdown-sim >/dev/null
-	@$(B)/plain/examples/shootdown-sim --design all $(if $(SEED),--seed $(SEED))
+	@ninja -C $(B)/plain examples/shootdown-sim examples/tlbf-decode >/dev/null
+	@$(B)/plain/examples/shootdown-sim --design all $(if $(SEED),--seed $(SEED)) \
+		$(if $(DEMO_SECONDS),--seconds $(DEMO_SECONDS))
+	@echo "also built: $(B)/plain/examples/tlbf-decode (decodes one flush hypercall; --help)"
 
 # Every build of the matrix runs its suites; a failure in one does not stop
 # the others, and the exit status is non-zero if anything failed.
@@ -80,7 +88,7 @@ test: deps
 	$(call configure,$(B)/fuzz,$(FUZZ_OPTS),CC=clang)
 	$(call configure,$(B)/arm64,$(ARM64_OPTS))
 	@rc=0; \
-	for run in "plain:unit stress compile model c11" "gcc-tsan:unit stress" "gcc-asan:unit stress" \
+	for run in "plain:unit stress compile model c11 clone" "gcc-tsan:unit stress" "gcc-asan:unit stress" \
 	           "clang-tsan:unit stress" "clang-asan:unit stress" "fuzz:fuzz" "arm64:unit stress"; do \
 		dir=$${run%%:*}; suites=$${run#*:}; args=""; \
 		for s in $$suites; do args="$$args --suite $$s"; done; \
@@ -92,6 +100,13 @@ test: deps
 	python3 tests/summary.py $(B)/plain $(B)/gcc-tsan $(B)/gcc-asan $(B)/clang-tsan $(B)/clang-asan $(B)/fuzz \
 		$(B)/arm64 || rc=1; \
 	exit $$rc
+
+# The unit and compile suites of the plain build: a minute, not the matrix.
+test-quick: deps
+	@mkdir -p $(B)
+	$(call configure,$(B)/plain,$(PLAIN_OPTS))
+	@$(MESON) compile -C $(B)/plain >$(B)/plain.compile.log 2>&1 || { cat $(B)/plain.compile.log; exit 1; }
+	@$(MESON) test -C $(B)/plain --print-errorlogs --num-processes 2 --suite unit --suite compile
 
 # The arm64 build of the matrix on its own.
 test-arm64: deps
@@ -106,12 +121,14 @@ test-arm64: deps
 bench: deps
 	@mkdir -p $(B)
 	$(call configure,$(B)/bench,-Dbuildtype=release -Dbenchmarks=enabled)
+	@echo "building the benchmark harness in $(B)/bench" >&2
 	@$(MESON) compile -C $(B)/bench >/dev/null
 	@bench/run.sh $(B)/bench full
 
 bench-quick: deps
 	@mkdir -p $(B)
 	$(call configure,$(B)/bench,-Dbuildtype=release -Dbenchmarks=enabled)
+	@echo "building the benchmark harness in $(B)/bench" >&2
 	@$(MESON) compile -C $(B)/bench >/dev/null
 	@bench/run.sh $(B)/bench quick
 

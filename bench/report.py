@@ -12,6 +12,9 @@ per design). Outputs on stdout:
   quick  only the ratio and instr lines
 
 and, in --outdir, one data file per plotted operation and plots.gp.
+With --plots-from-summary SUMMARY it only writes those, from the tables of
+a full run's summary.txt (the committed plots can be redrawn in a new
+style without a new run: then run gnuplot plots.gp in --outdir).
 
 ns/op is wall-clock time over the operations of all threads (inverse
 throughput); with repetitions, the median. Ratios are baseline cost over
@@ -66,6 +69,57 @@ TARGETS = [
 ]
 
 
+# What each ratio or count compares, shown under its line by bench-quick.
+# Ratios: baseline cost over tlbflush cost (throughput: tlbflush over
+# baseline), so bigger is better; instruction counts: smaller is better.
+COMPARES = {
+    "poll_idle_vs_rwlock": "idle poll, 2 threads: rwlock ns/op over tlbflush ns/op",
+    "poll_new8_vs_rwlock": "poll that finds 8 new ranges, 1 thread: rwlock over tlbflush",
+    "push1_1t_vs_mutex_seqlock": "push of 1 range, 1 thread: mutex-seqlock over tlbflush",
+    "push1_2t_vs_rwlock": "push of 1 range, 2 threads: rwlock over tlbflush",
+    "push1_2t_vs_mutex_seqlock": "push of 1 range, 2 threads: mutex-seqlock over tlbflush",
+    "push1_2t_vs_kvm_fifo": "push of 1 range, 2 threads: kvm-fifo over tlbflush",
+    "push_p999_4t_vs_mutex_seqlock": "99.9th percentile push latency, 4 threads on 2 cores: "
+                                     "mutex-seqlock over tlbflush",
+    "push_p999_4t_vs_rwlock": "99.9th percentile push latency, 4 threads on 2 cores: "
+                              "rwlock over tlbflush",
+    "wake64_vs_materialize": "wake decision over 64 VPs: a materialised VP bitmap over "
+                             "the lazy set view (library inlined)",
+    "entry_exit_vs_packed": "VP entry + exit, 2 threads: the packed state word "
+                            "(mutex-seqlock design) over tlbflush",
+    "sim_throughput_vs_rwlock": "shootdown-sim flush calls per second: tlbflush over rwlock",
+    "fetch_add_floor_vs_push1_2t": "a bare fetch_add on one shared line over a push of 1 range "
+                                   "(library inlined), 2 threads",
+    "load_floor_vs_poll_idle": "a bare acquire load over an idle poll (library inlined), "
+                               "2 threads",
+    "poll_idle": "instructions per idle poll (callgrind, -O2)",
+    "push1": "instructions per push of 1 range (callgrind, -O2)",
+    "vpset_contains": "instructions per VP-set membership test (callgrind, -O2)",
+    "wake_decide": "instructions per wake decision of one VP (callgrind, -O2)",
+}
+
+# One colour per series, the same in every plot: the designs first, then
+# the floors and the VP-set operations.
+COLOURS = {
+    "tlbflush": "#0072b2", "tlbflush-inline": "#56b4e9", "rwlock": "#d55e00",
+    "mutex-seqlock": "#009e73", "kvm-fifo": "#cc79a7", "materialize": "#e69f00",
+    "floor": "#000000",
+    # VP-set operations (library inlined): colours no design uses.
+    "contains": "#332288", "iter_sparse64": "#88ccee", "iter_dense64": "#44aa99",
+    "iter_sparse4096": "#117733", "iter_dense4096": "#999933",
+    "write_mask_sparse4096": "#882255", "write_mask_dense4096": "#aa4499",
+}
+SPARE_COLOURS = ["#999999", "#8c564b", "#7f7f7f", "#bcbd22", "#17becf"]
+
+
+def verdict(kind, value, target):
+    if value is None:
+        return "not measured"
+    if kind == "ratio":
+        return "met" if value >= target else "missed"
+    return "met" if value <= target else "missed"
+
+
 def load_bench(path):
     """(op, design, threads) -> {"ns": ..., counters...}"""
     with open(path) as f:
@@ -86,6 +140,27 @@ def load_bench(path):
             if k in b:
                 entry[k] = b[k]
         res[(op, design, threads)] = entry
+    return res
+
+
+def load_summary(path):
+    """(op, design, threads) -> {"ns": ...} from the tables of a summary.txt
+    (the printed report of a full run), to redraw its plots."""
+    res = {}
+    section = None
+    with open(path) as f:
+        for line in f:
+            if line.startswith("== "):
+                section = line[3:].strip()
+                continue
+            parts = line.split()
+            if section in (None, "push_p999", "targets") or section.startswith("shootdown-sim"):
+                continue
+            if len(parts) >= 4 and parts[2].isdigit() and parts[1] in DESIGNS:
+                try:
+                    res[(parts[0], parts[1], int(parts[2]))] = {"ns": float(parts[3])}
+                except ValueError:
+                    pass
     return res
 
 
@@ -121,14 +196,90 @@ def fmt(x):
     return f"{x:.2f}"
 
 
+def write_plots(res, outdir):
+    """One data file per plotted operation and plots.gp, in @outdir."""
+    def ns(op, design, threads):
+        e = res.get((op, design, threads))
+        return e["ns"] if e else None
+
+    # Plot data: one file per operation, threads x series. White
+    # background, one colour per series everywhere, each x axis spanning
+    # the thread counts measured, the legend to the right of each plot.
+    plots = {"scaling": ["poll_idle", "push1", "entry_exit", "flush_entire"],
+             "ops": ["poll_new8", "push8", "wake64", "vpset"]}
+    extra = {"poll_idle": "floor_load", "push1": "floor_fetch_add"}
+    spare = iter(SPARE_COLOURS * 4)
+    gp = ['set terminal svg size 1300,820 dynamic font "sans,11" background rgb "white"',
+          'set datafile missing "?"', "set termoption noenhanced", "set logscale y",
+          "set key outside right top vertical Left reverse font ',9' box lc rgb '#cccccc'",
+          "set xlabel 'threads'", "set ylabel 'ns/op'", "set grid lc rgb '#dddddd'",
+          "set border lc rgb '#444444'"]
+    for plot, ops in plots.items():
+        gp.append(f"set output '{plot}.svg'")
+        gp.append("set multiplot layout 2,2")
+        for op in ops:
+            fname = f"plot_{op}.dat"
+            if op == "vpset":
+                series = sorted({o for (o, d, t) in res if o.startswith("vpset_")})
+                keyf = lambda s, t: ns(s, "tlbflush-inline", t)  # noqa: E731
+                labels = [s.replace("vpset_", "") for s in series]
+            else:
+                series = [d for d in DESIGNS if any((op, d, t) in res for t in (1, 2, 4))]
+                keyf = lambda d, t, op=op: ns(op, d, t)  # noqa: E731
+                labels = list(series)
+                if op in extra and any((extra[op], "floor", t) in res for t in (1, 2, 4)):
+                    series = series + ["floor"]
+                    labels = labels + [extra[op].replace("_", "-")]
+                    base = keyf
+                    keyf = (lambda d, t, op=op, base=base:  # noqa: E731
+                            ns(extra[op], "floor", t) if d == "floor" else base(d, t))
+            threads = []
+            with open(os.path.join(outdir, fname), "w") as f:
+                f.write("threads " + " ".join(l.replace(" ", "_") for l in labels) + "\n")
+                for t in (1, 2, 4):
+                    vals = [keyf(s, t) for s in series]
+                    if all(v is None for v in vals):
+                        continue
+                    threads.append(t)
+                    f.write(f"{t} " + " ".join("?" if v is None else f"{v:.3f}" for v in vals)
+                            + "\n")
+            title = "vpset (tlbflush-inline)" if op == "vpset" else op
+            gp.append(f"set title '{title}'")
+            if threads:
+                lo, hi = min(threads), max(threads)
+                pad = 0.1 * (hi - lo) if hi > lo else 0.5
+                gp.append(f"set xrange [{lo - pad:g}:{hi + pad:g}]")
+                gp.append("set xtics (" + ", ".join(str(t) for t in threads) + ")")
+            items = []
+            for i, (sname, label) in enumerate(zip(series, labels)):
+                colour = COLOURS.get(label) or COLOURS.get(sname) or next(spare)
+                dash = " dt 2" if sname == "floor" else ""
+                items.append(f"'{fname}' using 1:{i + 2} with linespoints lw 2 pt 7 ps 0.6"
+                             f"{dash} lc rgb '{colour}' title '{label}'")
+            if items:
+                gp.append("plot " + ", \\\n     ".join(items))
+        gp.append("unset multiplot")
+    with open(os.path.join(outdir, "plots.gp"), "w") as f:
+        f.write("\n".join(gp) + "\n")
+
+
+
 def main():
     ap = argparse.ArgumentParser()
+    ap.add_argument("--plots-from-summary", metavar="SUMMARY",
+                    help="only write the plot data and plots.gp of the run a summary.txt "
+                         "reports (to redraw committed plots); needs only --outdir")
     ap.add_argument("--mode", choices=["full", "quick"], default="full")
-    ap.add_argument("--bench", required=True)
-    ap.add_argument("--instr", required=True)
-    ap.add_argument("--sim", required=True)
+    ap.add_argument("--bench")
+    ap.add_argument("--instr")
+    ap.add_argument("--sim")
     ap.add_argument("--outdir", required=True)
     a = ap.parse_args()
+    if a.plots_from_summary:
+        write_plots(load_summary(a.plots_from_summary), a.outdir)
+        return
+    if not (a.bench and a.instr and a.sim):
+        ap.error("--bench, --instr and --sim are required")
 
     res = load_bench(a.bench)
     sim = load_sim(a.sim)
@@ -211,16 +362,30 @@ def main():
                                        ns("poll_idle", "tlbflush-inline", 2)),
     }
     values = {}
-    for kind, name, _ in TARGETS:
-        if kind == "ratio":
-            v = ratios[name]
-            values[name] = v
-            lines.append(f"ratio {name} {v:.2f}" if v is not None else f"ratio {name} n/a")
-    for kind, name, _ in TARGETS:
-        if kind == "instr":
-            v = instr.get(name)
-            values["instr " + name] = v
-            lines.append(f"instr {name} {v}" if v is not None else f"instr {name} n/a")
+    quick_met = 0
+    for want in ("ratio", "instr"):
+        for kind, name, target in TARGETS:
+            if kind != want:
+                continue
+            if kind == "ratio":
+                v = ratios[name]
+                values[name] = v
+                lines.append(f"ratio {name} {v:.2f}" if v is not None else f"ratio {name} n/a")
+            else:
+                v = instr.get(name)
+                values["instr " + name] = v
+                lines.append(f"instr {name} {v}" if v is not None else f"instr {name} n/a")
+            if a.mode == "quick":
+                # Under each line (kept as it is for parsers): what it
+                # compares, which way is better, the target and the verdict.
+                better = "bigger is better" if kind == "ratio" else "smaller is better"
+                op = ">=" if kind == "ratio" else "<="
+                ver = verdict(kind, v, target)
+                quick_met += ver == "met"
+                lines.append(f"    {COMPARES[name]}; {better}; target {op} {target}: {ver}")
+    if a.mode == "quick":
+        lines.append(f"{quick_met} of {len(TARGETS)} targets met (one short repetition: "
+                     "noisy; make bench for the medians of 3)")
 
     if a.mode == "full":
         lines.append("")
@@ -228,62 +393,14 @@ def main():
         met = 0
         for kind, name, target in TARGETS:
             v = values[name] if kind == "ratio" else values["instr " + name]
-            if v is None:
-                verdict = "not measured"
-            elif kind == "ratio":
-                verdict = "met" if v >= target else "missed"
-            else:
-                verdict = "met" if v <= target else "missed"
-            met += verdict == "met"
+            ver = verdict(kind, v, target)
+            met += ver == "met"
             op = ">=" if kind == "ratio" else "<="
             shown = "n/a" if v is None else (f"{v:.2f}" if kind == "ratio" else str(v))
-            lines.append(f"  {kind} {name:<32} {shown:>8}   target {op} {target:<4} {verdict}")
+            lines.append(f"  {kind} {name:<32} {shown:>8}   target {op} {target:<4} {ver}")
         lines.append(f"  {met} of {len(TARGETS)} targets met")
     print("\n".join(lines))
-
-    # Plot data: one file per operation, threads x designs.
-    plots = {"scaling": ["poll_idle", "push1", "entry_exit", "flush_entire"],
-             "ops": ["poll_new8", "push8", "wake64", "vpset"]}
-    extra = {"poll_idle": "floor_load", "push1": "floor_fetch_add"}
-    gp = ['set terminal svg size 1100,800 dynamic font "sans,11"',
-          'set datafile missing "?"', "set termoption noenhanced", "set logscale y", "set key top left font ',9'",
-          "set xlabel 'threads'", "set ylabel 'ns/op'", "set grid", "set xtics (1, 2, 4)",
-          "set xrange [0.8:4.5]"]
-    for plot, ops in plots.items():
-        gp.append(f"set output '{plot}.svg'")
-        gp.append("set multiplot layout 2,2")
-        for op in ops:
-            fname = f"plot_{op}.dat"
-            if op == "vpset":
-                series = sorted({o for (o, d, t) in res if o.startswith("vpset_")})
-                keyf = lambda s, t: ns(s, "tlbflush-inline", t)  # noqa: E731
-                labels = [s.replace("vpset_", "") for s in series]
-            else:
-                series = [d for d in DESIGNS if any((op, d, t) in res for t in (1, 2, 4))]
-                keyf = lambda d, t, op=op: ns(op, d, t)  # noqa: E731
-                labels = list(series)
-                if op in extra and any((extra[op], "floor", t) in res for t in (1, 2, 4)):
-                    series = series + ["floor"]
-                    labels = labels + [extra[op].replace("_", "-")]
-                    base = keyf
-                    keyf = (lambda d, t, op=op, base=base:  # noqa: E731
-                            ns(extra[op], "floor", t) if d == "floor" else base(d, t))
-            with open(os.path.join(a.outdir, fname), "w") as f:
-                f.write("threads " + " ".join(l.replace(" ", "_") for l in labels) + "\n")
-                for t in (1, 2, 4):
-                    vals = [keyf(s, t) for s in series]
-                    if all(v is None for v in vals):
-                        continue
-                    f.write(f"{t} " + " ".join("?" if v is None else f"{v:.3f}" for v in vals)
-                            + "\n")
-            title = "vpset (tlbflush-inline)" if op == "vpset" else op
-            gp.append(f"set title '{title}'")
-            gp.append(f"plot for [i=2:{len(series) + 1}] '{fname}' using 1:i with linespoints"
-                      " lw 2 title columnhead(i)")
-        gp.append("unset multiplot")
-    with open(os.path.join(a.outdir, "plots.gp"), "w") as f:
-        f.write("\n".join(gp) + "\n")
-
+    write_plots(res, a.outdir)
 
 if __name__ == "__main__":
     main()

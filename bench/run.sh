@@ -11,7 +11,11 @@
 #   full   3 repetitions (medians), results in bench/results/ (latest.json,
 #          summary.txt, scaling.svg, ops.svg): what the README shows
 #   quick  one short repetition, results in bench/results/quick/; prints
-#          only the ratio and instr lines (under a minute)
+#          only the ratio and instr lines, each with what it compares, the
+#          target and the verdict (under a minute)
+#
+# A line per step goes to stderr while it runs; the last line says where
+# the results are.
 set -eu
 
 build=${1:?usage: bench/run.sh BUILD_DIR full|quick}
@@ -37,10 +41,15 @@ quick)
 esac
 export TLBF_BENCH_P999_SECONDS
 mkdir -p "$out"
+step() {
+	echo "bench $mode: [$1/4] $2" >&2
+}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 # 1. Google Benchmark: every operation, design and thread count, side by side.
+step 1 "Google Benchmark: every operation, design and thread count ($(
+	[ "$mode" = full ] && echo 'about 3 minutes' || echo 'about 20 seconds'))"
 # shellcheck disable=SC2086
 if ! "$build/bench/tlbf-bench" $gb_args --benchmark_out="$out/latest.json" \
 	--benchmark_out_format=json >"$tmp/bench.log" 2>&1; then
@@ -51,6 +60,7 @@ fi
 # 2. Instructions per call: callgrind, collecting only inside the
 # operation's wrapper, for K and 2K calls; the difference over K.
 K=1000
+step 2 "instruction counts under callgrind"
 : >"$out/instr.txt"
 for op in poll_idle push1 vpset_contains wake_decide; do
 	for n in $K $((2 * K)); do
@@ -65,6 +75,7 @@ done
 
 # 3. End to end: the simulator's flush throughput per design.
 sim=$build/examples/shootdown-sim
+step 3 "shootdown-sim, every design for $sim_seconds s"
 if [ -x "$sim" ]; then
 	"$sim" --design all --json --seconds "$sim_seconds" --seed 1 >"$out/sim.json" 2>"$tmp/sim.log" ||
 		{ cat "$tmp/sim.log" >&2; exit 1; }
@@ -73,6 +84,7 @@ else
 fi
 
 # 4. Tables, ratio and instr lines, verdicts, plot data.
+step 4 "report and plots"
 python3 "$here/report.py" --mode "$mode" --bench "$out/latest.json" --instr "$out/instr.txt" \
 	--sim "$out/sim.json" --outdir "$out" >"$tmp/report.txt"
 cat "$tmp/report.txt"
@@ -89,3 +101,12 @@ if [ "$mode" = full ]; then
 		cat "$tmp/report.txt"
 	} >"$out/summary.txt"
 fi
+
+case $out in
+"$PWD"/*) shown=${out#"$PWD"/} ;;
+*) shown=$out ;;
+esac
+files="latest.json instr.txt sim.json"
+[ "$mode" = full ] && files="$files summary.txt"
+[ -f "$out/scaling.svg" ] && files="$files scaling.svg ops.svg"
+echo "results written to $shown/: $files"

@@ -23,6 +23,8 @@
 static void vmm_fatal(const char *what);
 
 // readme:backend
+#include <string.h> /* strcmp */
+
 #include "tlbflush/tlbflush.h"
 #include "tlbflush/mock_backend.h" /* software TLB: tests, simulation */
 #if defined(__x86_64__)
@@ -88,8 +90,9 @@ static uint64_t vmm_flush_hypercall(uint32_t caller, unsigned vtl, uint64_t cont
 	struct tlbf_flush_request req;
 	enum tlbf_hv_status st = tlbf_hypercall_decode(control, input, len, vmm.pt.vp_count,
 	                                               vtl, &req, NULL);
-	if (st != TLBF_HV_STATUS_SUCCESS)
-		return (uint64_t)st;
+	if (st != TLBF_HV_STATUS_SUCCESS) /* refused: reps completed = rep start */
+		return (uint64_t)st | ((control & TLBF_HV_CONTROL_REP_START_MASK) >>
+		                       TLBF_HV_CONTROL_REP_START_SHIFT) << 32;
 	/* Record in the target VTL's ring, fence, decide for each VP of the
 	 * set, kick the ones that must flush now and wait for them. */
 	uint64_t kick[TLBF_VPSET_MASK_WORDS(VMM_VPS)], wait[TLBF_VPSET_MASK_WORDS(VMM_VPS)];
@@ -174,19 +177,25 @@ static bool vmm_stopping(struct vmm_vp_thread *t)
 	return false;
 }
 
-/* The "guest": a few translations through the mock TLB; a kick ends it. */
+// readme:mock-guest
+/* Guest code on the mock backend is the VP thread itself: it translates
+ * through the VP's software TLB (fills it on a miss, from the page table
+ * version it read) and stops when it finds the cancel signal of a kick,
+ * as a real guest would be interrupted by the IPI. */
 static void vmm_guest_runs(struct vmm_vp_thread *t, unsigned vtl)
 {
 	uint64_t version;
 	for (uint64_t page = 0; page < 8; page++) {
-		if (tlbf_mock_take_cancel(&vmm.mock, t->index)) {
+		if (tlbf_mock_take_cancel(&vmm.mock, t->index)) { /* kicked: VM exit */
 			atomic_fetch_add_explicit(&kicked_out, 1, memory_order_relaxed);
 			return;
 		}
+		/* Your page table: here every page maps at version 1, not global. */
 		if (!tlbf_mock_tlb_lookup(&vmm.mock, t->index, vtl, page, &version))
 			tlbf_mock_tlb_fill(&vmm.mock, t->index, vtl, page, 1, false);
 	}
 }
+// readme:end
 
 /* VP 0 exits with a flush hypercall: HvCallFlushVirtualAddressList of
  * pages 2 and 3 on all processors, laid out as the guest's input page. */
@@ -204,7 +213,15 @@ static void vmm_handle_exit(struct vmm_vp_thread *t, unsigned vtl)
 	result = vmm_flush_hypercall(0, vtl, control, input, sizeof(input));
 	if (result != TLBF_HV_STATUS_INVALID_PARAMETER)
 		vmm_fatal("reserved flag: unexpected result");
-	hypercalls += 2;
+	/* Refused with rep start 1 of 2: one rep reported completed, as the
+	 * TLFS has it (the guest resumes the call from there). */
+	uint64_t input2[5] = {0, TLBF_HV_FLUSH_ALL_PROCESSORS | UINT64_C(1) << 7, 0,
+	                      tlbf_gva_make(2, 0), tlbf_gva_make(3, 0)};
+	control = tlbf_hv_control_make(TLBF_HVCALL_FLUSH_VA_LIST, false, 0, 2, 1);
+	result = vmm_flush_hypercall(0, vtl, control, input2, sizeof(input2));
+	if (result != (TLBF_HV_STATUS_INVALID_PARAMETER | UINT64_C(1) << 32))
+		vmm_fatal("refused at rep start 1: unexpected result");
+	hypercalls += 3;
 }
 
 int main(void)
@@ -228,7 +245,7 @@ int main(void)
 	       (unsigned long long)hypercalls, (unsigned long long)kicks,
 	       (unsigned long long)atomic_load(&kicked_out), (unsigned long long)invgla,
 	       (unsigned long long)t1->entire);
-	if (hypercalls != 2 * VMM_TRIPS)
+	if (hypercalls != 3 * VMM_TRIPS)
 		vmm_fatal("not every hypercall was handled");
 	/* VP 1 polled after VP 0's last flush: by a single or list INVGLA,
 	 * or everything when it fell behind the ring. */
