@@ -47,10 +47,12 @@ MISSING = "GenMC not found: set GENMC=/path/to/genmc/bin/genmc (see README)"
 # kicker's failed CAS window) into a hard error.
 GENMC_OPTS = ["--disable-estimation", "--disable-ipr"]
 CFLAGS = ["-O1", "-fno-builtin-memset", "-fno-builtin-memcpy", "-mllvm", "-disable-lftr",
-          "-DTLBF_RING_CAPACITY=2", "-DTLBF_VTL_COUNT=1", "-DTLBF_MOCK_TLB_ENTRIES=1",
-          # One relax step before a wait-only initiator cancels the VP itself:
-          # both ends of the bounded K2 wait are explored.
-          "-DTLBF_WAKE_WAIT_SPIN=1"]
+          "-DTLBF_RING_CAPACITY=2", "-DTLBF_VTL_COUNT=1", "-DTLBF_MOCK_TLB_ENTRIES=1"]
+# The bound of a wait-only initiator's K2 wait: 0 (one look, then a cancel
+# of its own) keeps the wake clients small; wake-abandoned takes one relax
+# step more, so that a wait that ends on a second look is explored too.
+K2_NOW = "-DTLBF_WAKE_WAIT_SPIN=0"
+K2_ONE = "-DTLBF_WAKE_WAIT_SPIN=1"
 
 # name -> (source, extra defines, what it checks). The order is the order
 # they run in (and the order the mutation run tries them).
@@ -75,13 +77,17 @@ CLIENTS = {
                         "the same with one re-read before degrading"),
     "ring-pending": ("ring.c", ["-DRING_PENDING", "-DTLBF_RING_PUSH_SPIN=1"],
                      "two pushes, two polls: a reader behind a pending ticket comes back for it"),
-    "wake-two": ("wake.c", ["-DWAKE_TWO"],
+    "wake-two": ("wake.c", ["-DWAKE_TWO", K2_NOW],
                  "two initiators, one VP entry on the mock: one signaller, wait-only, no stale use"),
-    "wake-two-lists": ("wake.c", ["-DWAKE_TWO", "-DLISTS_ONLY"],
+    "wake-two-lists": ("wake.c", ["-DWAKE_TWO", "-DLISTS_ONLY", K2_NOW],
                        "the same with two list pushes (two tickets in flight)"),
-    "wake-reenter1": ("wake.c", ["-DWAKE_REENTER", "-DFIRST_PUBLISH_ONLY"],
+    "wake-abandoned": ("wake.c", ["-DWAKE_TWO", "-DABANDON", K2_ONE],
+                       "a kicker that wins the CAS and never sends its cancel: the other "
+                       "initiator still completes (bounded K2 wait, then its own cancel) "
+                       "and no stale translation is used after it returns"),
+    "wake-reenter1": ("wake.c", ["-DWAKE_REENTER", "-DFIRST_PUBLISH_ONLY", K2_NOW],
                       "one initiator, two VP entries, cursor published on the first: REENTERED skip"),
-    "wake-reenter": ("wake.c", ["-DWAKE_REENTER"],
+    "wake-reenter": ("wake.c", ["-DWAKE_REENTER", K2_NOW],
                      "one initiator, two VP entries: REENTERED and POLLED skips, no stale use"),
 }
 

@@ -31,6 +31,11 @@
  *                 kick CAS fails on a newer epoch (the REENTERED skip), the
  *                 published cursor (POLLED), exit and re-entry.
  *   with LISTS_ONLY, every initiator pushes a list (two tickets in flight);
+ *   with ABANDON (and WAKE_TWO), initiator 0, if it wins the kick CAS,
+ *                 never sends its cancel and never returns (descheduled
+ *                 for good, or its kick failed): initiator 1 must still
+ *                 complete without it (the bounded K2 wait, then a cancel
+ *                 of its own) and lose nothing;
  *   with FIRST_PUBLISH_ONLY, the VP publishes its cursor on its first entry
  *                 only (publishing is an optimisation: a VP that does not
  *                 only costs kicks), so a POLLED skip never rests on a
@@ -125,7 +130,14 @@ static void *initiator(void *arg)
 	struct tlbf_kick_plan pl;
 	uint64_t kick[1], wait[1];
 	tlbf_kick_plan_init(&pl, kick, wait, 1);
+	tlbf_kick_plan_request(&pl, 0, m);
 	tlbf_kick_plan_add(&pl, 0, w);
+#ifdef ABANDON
+	if (j == 0 && w == TLBF_WAKE_KICK) {
+		ST(decision[j], w);
+		return NULL; /* never kicks, never returns: old[0] is not reused */
+	}
+#endif
 	tlbf_kick_plan_send(&be, &pl, vps, 1);
 	ST(decision[j], w);
 	old[j] = 1; /* the flush returned: the old page is reused */
