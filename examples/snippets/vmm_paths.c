@@ -11,6 +11,7 @@
  * status expected or if no VP was ever kicked.
  */
 #define _POSIX_C_SOURCE 200809L /* pthread_barrier_t */
+#define TLBF_STATS 1 /* the counters of tlbflush/stats.h (see readme:stats) */
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -81,6 +82,29 @@ static void vmm_fatal(const char *what)
 	exit(1);
 }
 
+// readme:stats
+/* Counters: one struct per VP (its entry path counts) and one per thread
+ * that handles hypercalls (here, the VP threads). An exporter folds them
+ * whenever it likes, from any thread, while they count. */
+static struct tlbf_stats vmm_vp_stats[VMM_VPS], vmm_handler_stats[VMM_VPS];
+
+static void vmm_print_counter(void *f, const char *name, uint64_t value)
+{
+	if (value != 0)
+		fprintf(f, "tlbflush.%s %llu\n", name, (unsigned long long)value);
+}
+
+static void vmm_export_stats(FILE *f, struct tlbf_stats *sum)
+{
+	tlbf_stats_init(sum);
+	for (unsigned i = 0; i < VMM_VPS; i++) {
+		tlbf_stats_fold(sum, &vmm_vp_stats[i]);
+		tlbf_stats_fold(sum, &vmm_handler_stats[i]);
+	}
+	tlbf_stats_foreach(sum, vmm_print_counter, f);
+}
+// readme:end
+
 // readme:handler
 /* A flush hypercall of VP @caller, made from VTL @vtl. Returns the result
  * value: the status in bits 0-15, the reps completed in bits 32-43. */
@@ -97,8 +121,11 @@ static uint64_t vmm_flush_hypercall(uint32_t caller, unsigned vtl, uint64_t cont
 	 * set, kick the ones that must flush now and wait for them. */
 	uint64_t kick[TLBF_VPSET_MASK_WORDS(VMM_VPS)], wait[TLBF_VPSET_MASK_WORDS(VMM_VPS)];
 	struct tlbf_flush_outcome out;
-	if (tlbf_flush_handle(&vmm.pt, &vmm.be, &req, caller, kick, wait,
-	                      TLBF_VPSET_MASK_WORDS(VMM_VPS), &out) != TLBF_FLUSH_DONE)
+	enum tlbf_flush_status done = tlbf_flush_handle(&vmm.pt, &vmm.be, &req, caller, kick, wait,
+	                                                TLBF_VPSET_MASK_WORDS(VMM_VPS), &out);
+	tlbf_stats_count_flush(caller < VMM_VPS ? &vmm_handler_stats[caller] : NULL, &req, done,
+	                       &out);
+	if (done != TLBF_FLUSH_DONE)
 		vmm_fatal("flush not completed"); /* VPs may run with stale entries */
 	return (uint64_t)TLBF_HV_STATUS_SUCCESS | (control & TLBF_HV_CONTROL_REP_COUNT_MASK);
 }
@@ -132,6 +159,7 @@ static void *vmm_vp_run(void *arg)
 	struct vmm_vp_thread *t = arg;
 	struct tlbf_vp *vp = &vmm.vps[t->index];
 	tlbf_tdx_vp_init(&t->tdx, t->index, t->list_page, vmm_gpa_pfn(t->list_page));
+	t->tdx.stats = &vmm_vp_stats[t->index]; /* the entry path counts here */
 	tlbf_vp_start(vp, &t->local, vmm.pt.rings); /* once, before the first entry */
 	while (!vmm_stopping(t)) {
 		unsigned vtl = 0; /* the VTL this entry runs */
@@ -251,5 +279,18 @@ int main(void)
 	 * or everything when it fell behind the ring. */
 	if (invgla + t1->entire == 0)
 		vmm_fatal("VP 1 never flushed");
+	/* The counters agree with what the program counted itself. */
+	struct tlbf_stats sum;
+	vmm_export_stats(stdout, &sum);
+	uint64_t requests = 0;
+	for (unsigned i = TLBF_STAT_REQ_SPACE_ENTIRE; i <= TLBF_STAT_REQ_LIST_EX_LIST; i++)
+		requests += tlbf_stats_get(&sum, (enum tlbf_stat)i);
+	if (requests != hypercalls / 3) /* two calls of three are refused by the decoder */
+		vmm_fatal("requests counted");
+	if (tlbf_stats_get(&sum, TLBF_STAT_KICKS) != kicks)
+		vmm_fatal("kicks counted");
+	if (tlbf_stats_get(&sum, TLBF_STAT_INVGLA_SINGLE) + tlbf_stats_get(&sum, TLBF_STAT_INVGLA_LIST) <
+	    invgla)
+		vmm_fatal("INVGLAs counted");
 	return 0;
 }

@@ -50,6 +50,16 @@
  *   Size in bytes of the unit of coherence that shared words are padded
  *   to. Default 64. A power of two, at least 16.
  *
+ * TLBF_STATS
+ *   1: compile in the counters of tlbflush/stats.h (the request side's
+ *   tlbf_stats_count_flush() and the VP side's counting in
+ *   tdx_backend.h); 0 (default): those counting points are empty.
+ *
+ * TLBF_USDT
+ *   1: compile in the USDT probes of tlbflush/trace.h (a nop and an ELF
+ *   note each, from <sys/sdt.h>); 0 (default): no probe at all. Ignored
+ *   (0) in a kernel build.
+ *
  * TLBF_CPU_RELAX()
  *   The spin-wait hint of the library's few bounded spins (a degraded
  *   push's re-reads, an initiator waiting for a VP without a backend relax
@@ -155,6 +165,24 @@
 #endif
 #if TLBF_CACHE_LINE < 16 || (TLBF_CACHE_LINE & (TLBF_CACHE_LINE - 1)) != 0
 #error "TLBF_CACHE_LINE must be a power of two of at least 16"
+#endif
+
+#ifndef TLBF_STATS
+#define TLBF_STATS 0
+#endif
+#if TLBF_STATS != 0 && TLBF_STATS != 1
+#error "TLBF_STATS must be 0 or 1"
+#endif
+
+#ifndef TLBF_USDT
+#define TLBF_USDT 0
+#endif
+#if TLBF_USDT != 0 && TLBF_USDT != 1
+#error "TLBF_USDT must be 0 or 1"
+#endif
+#if defined(__KERNEL__)
+#undef TLBF_USDT
+#define TLBF_USDT 0 /* probes compile to nothing in a kernel */
 #endif
 
 #ifndef TLBF_CPU_RELAX

@@ -35,6 +35,7 @@
 #include "hypercall.h"
 #include "ring.h"
 #include "vpset.h"
+#include "trace.h"
 #include "wake.h"
 
 TLBF_EXTERN_C_BEGIN
@@ -112,19 +113,22 @@ static inline struct tlbf_push tlbf_flush_record(const struct tlbf_partition *pt
 {
 	struct tlbf_ring *ring = pt->rings[req->target_vtl];
 	struct tlbf_push out;
+	TLBF_PROBE9(flush_request, req->call, req->kind, req->target_vtl, req->flags,
+	            req->address_space, req->range_count, req->vps.kind, req->vps.valid,
+	            req->vps.kind == TLBF_VPSET_MASK64 ? req->vps.filter : 0);
 	out.result = TLBF_PUSH_LISTED;
-	switch (req->kind) {
-	case TLBF_FLUSH_NON_GLOBAL:
-		out.mark = tlbf_ring_flush_non_global(ring);
-		return out;
-	case TLBF_FLUSH_LIST:
+	out.why = TLBF_PUSH_WHY_NONE;
+	if (req->kind == TLBF_FLUSH_LIST) {
 		/* The push reads and classifies each range once and promotes
 		 * the request itself: no second pass over guest memory. */
-		return tlbf_ring_push(ring, req->ranges, req->range_count, req->extended);
-	default:
+		out = tlbf_ring_push(ring, req->ranges, req->range_count, req->extended);
+	} else if (req->kind == TLBF_FLUSH_NON_GLOBAL) {
+		out.mark = tlbf_ring_flush_non_global(ring);
+	} else {
 		out.mark = tlbf_ring_flush_entire(ring);
-		return out;
 	}
+	TLBF_PROBE5(push, out.result, out.why, out.mark.kind, out.mark.value, req->target_vtl);
+	return out;
 }
 
 /**
@@ -223,6 +227,7 @@ static inline enum tlbf_flush_status tlbf_flush_handle(const struct tlbf_partiti
 	uint32_t nwords = (uint32_t)TLBF_VPSET_MASK_WORDS(pt->vp_count);
 	enum tlbf_flush_status st = TLBF_FLUSH_DONE;
 	out->push.result = TLBF_PUSH_EMPTY;
+	out->push.why = TLBF_PUSH_WHY_NONE;
 	out->push.mark.kind = TLBF_MARK_NONE;
 	out->push.mark.value = 0;
 	out->kick_rc = 0;

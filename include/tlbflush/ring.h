@@ -153,14 +153,42 @@ enum tlbf_push_result {
 };
 
 /**
+ * enum tlbf_push_why - why a push was promoted (TLBF_PUSH_PROMOTED)
+ * @TLBF_PUSH_WHY_NONE: not promoted
+ * @TLBF_PUSH_WHY_TOO_MANY: more ranges than TLBF_RING_CAPACITY
+ * @TLBF_PUSH_WHY_LARGE_PAGE: a range is a large page (tlbf_range_classify())
+ * @TLBF_PUSH_WHY_PAST_TOP: a range runs past the top of the address space
+ * @TLBF_PUSH_WHY_NON_CANONICAL: a range is not canonical
+ * @TLBF_PUSH_WHY__COUNT: number of values
+ */
+enum tlbf_push_why {
+	TLBF_PUSH_WHY_NONE = 0,
+	TLBF_PUSH_WHY_TOO_MANY,
+	TLBF_PUSH_WHY_LARGE_PAGE,
+	TLBF_PUSH_WHY_PAST_TOP,
+	TLBF_PUSH_WHY_NON_CANONICAL,
+	TLBF_PUSH_WHY__COUNT
+};
+
+/**
  * struct tlbf_push - outcome of tlbf_ring_push()
  * @result: how it was recorded
+ * @why: for TLBF_PUSH_PROMOTED, why (else TLBF_PUSH_WHY_NONE)
  * @mark: what the wake predicate compares VP cursors against
  */
 struct tlbf_push {
 	enum tlbf_push_result result;
+	enum tlbf_push_why why;
 	struct tlbf_mark mark;
 };
+
+/* The promotion reason of a range class that is not TLBF_RANGE_LIST. */
+static inline enum tlbf_push_why tlbf__push_why(enum tlbf_range_class c)
+{
+	return c == TLBF_RANGE_LARGE_PAGE ? TLBF_PUSH_WHY_LARGE_PAGE
+	       : c == TLBF_RANGE_PAST_TOP ? TLBF_PUSH_WHY_PAST_TOP
+	                                  : TLBF_PUSH_WHY_NON_CANONICAL;
+}
 
 /* Answer bits of a poll. LIST and NON_GLOBAL combine; ENTIRE stands alone. */
 #define TLBF_POLL_NOTHING 0u
@@ -363,19 +391,24 @@ static inline struct tlbf_push tlbf_ring_push(struct tlbf_ring *r, const uint64_
 	uint64_t stage[TLBF_RING_PUSH_STAGE];
 	const bool staged = n <= TLBF_RING_PUSH_STAGE;
 	out.result = TLBF_PUSH_LISTED;
+	out.why = TLBF_PUSH_WHY_NONE;
 	if (n == 0) {
 		out.result = TLBF_PUSH_EMPTY;
 		out.mark.kind = TLBF_MARK_NONE;
 		out.mark.value = 0;
 		return out;
 	}
-	if (n > TLBF_RING_CAPACITY)
+	if (n > TLBF_RING_CAPACITY) {
 		out.result = TLBF_PUSH_PROMOTED;
+		out.why = TLBF_PUSH_WHY_TOO_MANY;
+	}
 	for (uint32_t i = 0; staged && i < n; i++) {
 		/* Read once; what is classified is what is published. */
 		uint64_t v = tlbf_guest_load_u64(&ranges[i]);
-		if (tlbf_range_classify(v, extended) != TLBF_RANGE_LIST) {
+		enum tlbf_range_class c = tlbf_range_classify(v, extended);
+		if (c != TLBF_RANGE_LIST) {
 			out.result = TLBF_PUSH_PROMOTED;
+			out.why = tlbf__push_why(c);
 			break;
 		}
 		stage[i] = tlbf_range_to_gla(v, extended);
@@ -398,8 +431,10 @@ static inline struct tlbf_push tlbf_ring_push(struct tlbf_ring *r, const uint64_
 			gla = stage[i];
 		} else {
 			uint64_t v = tlbf_guest_load_u64(&ranges[i]);
-			if (tlbf_range_classify(v, extended) != TLBF_RANGE_LIST) {
+			enum tlbf_range_class c = tlbf_range_classify(v, extended);
+			if (c != TLBF_RANGE_LIST) {
 				out.result = TLBF_PUSH_PROMOTED;
+				out.why = tlbf__push_why(c);
 				break;
 			}
 			gla = tlbf_range_to_gla(v, extended);

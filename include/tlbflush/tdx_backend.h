@@ -32,6 +32,8 @@
 #include "backend.h"
 #include "bits.h"
 #include "ring.h"
+#include "stats.h"
+#include "trace.h"
 #include "vp.h"
 
 TLBF_EXTERN_C_BEGIN
@@ -140,6 +142,8 @@ static inline uint64_t tlbf_tdx_list_info(uint64_t list_gpa_pfn, unsigned first,
  * @entire: statistics: flush-everything answers
  * @errors: statistics: backend operations that failed (each promoted to a
  *	flush of everything)
+ * @stats: the VP's counters (tlbflush/stats.h), or NULL; counted only with
+ *	TLBF_STATS=1. Set it after tlbf_tdx_vp_init().
  */
 struct tlbf_tdx_vp {
 	uint64_t *list_page;
@@ -151,7 +155,19 @@ struct tlbf_tdx_vp {
 	uint64_t invgla_skipped;
 	uint64_t entire;
 	uint64_t errors;
+	struct tlbf_stats *stats;
 };
+
+/* Count @n on the VP's own counters, when compiled in and given. */
+#if TLBF_STATS
+#define TLBF__TDX_COUNT(tv, id, n) \
+	do { \
+		if ((tv)->stats) \
+			tlbf__stat_add((tv)->stats, (id), (n)); \
+	} while (0)
+#else
+#define TLBF__TDX_COUNT(tv, id, n) ((void)0)
+#endif
 
 /**
  * tlbf_tdx_vp_init - set up a VP's TDX state
@@ -176,6 +192,7 @@ static inline void tlbf_tdx_vp_init(struct tlbf_tdx_vp *tv, uint32_t vp_index, u
 	tv->invgla_skipped = 0;
 	tv->entire = 0;
 	tv->errors = 0;
+	tv->stats = NULL;
 }
 
 /**
@@ -197,6 +214,10 @@ static inline void tlbf_tdx_apply(const struct tlbf_backend *be, struct tlbf_tdx
 {
 	if (vtl >= TLBF_VTL_COUNT || (p.flags & TLBF_POLL_REFUSED))
 		return;
+	TLBF__TDX_COUNT(tv, TLBF_STAT_POLL_NOTHING, p.flags == TLBF_POLL_NOTHING);
+	TLBF__TDX_COUNT(tv, TLBF_STAT_POLL_LIST, (p.flags & TLBF_POLL_LIST) != 0);
+	TLBF__TDX_COUNT(tv, TLBF_STAT_POLL_NON_GLOBAL, (p.flags & TLBF_POLL_NON_GLOBAL) != 0);
+	TLBF__TDX_COUNT(tv, TLBF_STAT_POLL_EVERYTHING, (p.flags & TLBF_POLL_ENTIRE) != 0);
 	if (p.flags & TLBF_POLL_ENTIRE) {
 		tv->entire++;
 		tv->pending[vtl] = (uint8_t)tlbf_invd_merge(tv->pending[vtl], TLBF_INVD_INVEPT);
@@ -209,20 +230,24 @@ static inline void tlbf_tdx_apply(const struct tlbf_backend *be, struct tlbf_tdx
 	if (tlbf_invd_rank(tv->pending[vtl]) >= tlbf_invd_rank(TLBF_INVD_INVVPID)) {
 		/* Everything, global mappings included, goes at entry. */
 		tv->invgla_skipped++;
+		TLBF__TDX_COUNT(tv, TLBF_STAT_INVGLA_SKIPPED, 1);
 		return;
 	}
 	int rc;
 	if (p.count == 1) {
 		tv->invgla_single++;
+		TLBF__TDX_COUNT(tv, TLBF_STAT_INVGLA_SINGLE, 1);
 		rc = be->ops->invgla_single(be->ctx, tv->vp_index, tlbf_tdx_invgla_rcx(vtl, false),
 		                            tv->list_page[0]);
 	} else {
 		tv->invgla_list++;
+		TLBF__TDX_COUNT(tv, TLBF_STAT_INVGLA_LIST, 1);
 		rc = be->ops->invgla_list(be->ctx, tv->vp_index, tlbf_tdx_invgla_rcx(vtl, true),
 		                          tlbf_tdx_list_info(tv->list_gpa_pfn, 0, p.count), tv->list_page);
 	}
 	if (rc != 0) {
 		tv->errors++;
+		TLBF__TDX_COUNT(tv, TLBF_STAT_ERRORS, 1);
 		tv->pending[vtl] = (uint8_t)tlbf_invd_merge(tv->pending[vtl], TLBF_INVD_INVEPT);
 	}
 }
@@ -249,8 +274,13 @@ static inline bool tlbf_tdx_prepare_entry(const struct tlbf_backend *be, struct 
 {
 	if (vtl >= TLBF_VTL_COUNT)
 		return false;
+#if TLBF_STATS
+	const uint64_t overflows = l->cursor[vtl].overflows;
+#endif
 	struct tlbf_poll p = tlbf_vp_prepare_entry(vp, l, ring, vtl, tv->list_page, TLBF_TDX_LIST_MAX);
 	tlbf_tdx_apply(be, tv, vtl, p);
+	TLBF__TDX_COUNT(tv, TLBF_STAT_OVERFLOWS, l->cursor[vtl].overflows - overflows);
+	TLBF_PROBE5(entry_poll, tv->vp_index, vtl, p.flags, p.count, tv->pending[vtl]);
 	tlbf_vp_publish(vp, l, vtl);
 	be->ops->set_enter_flags(be->ctx, tv->vp_index, tlbf_tdx_enter_flags(tv->pending[vtl], vtl));
 	TLBF_IF_BROKEN(EARLY_CLEAR, tv->pending[vtl] = TLBF_INVD_NONE);
@@ -270,8 +300,14 @@ static inline bool tlbf_tdx_prepare_entry(const struct tlbf_backend *be, struct 
  */
 static inline void tlbf_tdx_entry_done(struct tlbf_tdx_vp *tv, unsigned vtl, bool entered)
 {
-	if (entered && vtl < TLBF_VTL_COUNT)
-		tv->pending[vtl] = TLBF_INVD_NONE;
+	if (vtl >= TLBF_VTL_COUNT)
+		return;
+	TLBF__TDX_COUNT(tv, entered ? TLBF_STAT_ENTRIES : TLBF_STAT_ENTRIES_CANCELLED, 1);
+	if (!entered)
+		return;
+	if (tv->pending[vtl] != TLBF_INVD_NONE)
+		TLBF__TDX_COUNT(tv, TLBF_STAT_FULL_INVEPT + tv->pending[vtl] - 1u, 1);
+	tv->pending[vtl] = TLBF_INVD_NONE;
 }
 
 TLBF_EXTERN_C_END

@@ -6,8 +6,8 @@
  * virtual machine monitors and paravisors. This header gives everything
  * that does not depend on a machine (it compiles freestanding): options,
  * Hyper-V facts, the hypercall decoder and processor-set view, the flush
- * ring, the VP entry/exit path, the initiator's wake and kick plan, and
- * the flush handler. The TDX mapping and the backends are included
+ * ring, the VP entry/exit path, the initiator's wake and kick plan, the
+ * flush handler, and its counters and probes (compiled in by options). The TDX mapping and the backends are included
  * separately: tlbflush/tdx_backend.h (encodings and the VP's TDX
  * bookkeeping), tlbflush/tdx_hw.h (the real TDX module) and
  * tlbflush/mock_backend.h (a software TLB for tests and simulation).
@@ -26,5 +26,7 @@
 #include "backend.h"
 #include "wake.h"
 #include "flush.h"
+#include "stats.h"
+#include "trace.h"
 
 #endif /* TLBFLUSH_TLBFLUSH_H */

@@ -37,6 +37,7 @@
 #include "backend.h"
 #include "bits.h"
 #include "ring.h"
+#include "trace.h"
 #include "vp.h"
 
 TLBF_EXTERN_C_BEGIN
@@ -307,11 +308,13 @@ static inline bool tlbf_kick_plan_add(struct tlbf_kick_plan *pl, uint32_t vp_ind
 	return true;
 }
 
-/* One cancel-and-wait kick of @mask, sent again once if it fails. */
+/* One cancel-and-wait kick of the @count VPs of @mask, sent again once if
+ * it fails. */
 static inline int tlbf__kick(const struct tlbf_backend *be, struct tlbf_kick_plan *pl,
-                             const uint64_t *mask, uint32_t nbits, unsigned flags)
+                             const uint64_t *mask, uint32_t count, uint32_t nbits, unsigned flags)
 {
 	TLBF_STEP("K1");
+	TLBF_PROBE3(kick, count, nbits, flags);
 	int rc = be->ops->kick(be->ctx, mask, nbits, flags);
 	if (rc != 0) {
 		pl->kick_retries++;
@@ -345,6 +348,30 @@ static inline bool tlbf__wait_left_epoch(const struct tlbf_backend *be,
 			return false;
 		tlbf_backend_relax(be);
 	}
+}
+
+/* The wait-only VPs of @pl (K2), then a cancel of our own for those still
+ * in the epoch they were found in; returns @rc, or the late kick's error
+ * if @rc was 0. */
+static inline int tlbf__wait_or_cancel(const struct tlbf_backend *be, struct tlbf_kick_plan *pl,
+                                       struct tlbf_vp *vps, uint32_t nbits, unsigned flags, int rc)
+{
+	uint32_t words = (nbits + 63) / 64;
+	for (uint32_t w = 0; w < words && w < pl->nwords; w++) {
+		for (uint64_t bits = pl->wait[w]; bits; bits &= bits - 1) {
+			uint64_t bit = bits & (~bits + 1);
+			if (tlbf__wait_left_epoch(be, pl, &vps[w * 64 + tlbf_ctz64(bits)]))
+				pl->wait[w] &= ~bit;
+			else
+				pl->nlate++;
+		}
+	}
+	if (pl->nlate) {
+		int late_rc = tlbf__kick(be, pl, pl->wait, pl->nlate, nbits, flags);
+		if (rc == 0)
+			rc = late_rc;
+	}
+	return rc;
 }
 
 /**
@@ -386,24 +413,16 @@ static inline int tlbf_kick_plan_send(const struct tlbf_backend *be, struct tlbf
 	const unsigned flags = TLBF_KICK_CANCEL | (wait ? TLBF_KICK_WAIT : 0u);
 	int rc = 0;
 	if (pl->nkick)
-		rc = tlbf__kick(be, pl, pl->kick, nbits, flags);
-	if (!pl->nwait || !wait)
-		return rc;
-	uint32_t words = (nbits + 63) / 64;
-	for (uint32_t w = 0; w < words && w < pl->nwords; w++) {
-		for (uint64_t bits = pl->wait[w]; bits; bits &= bits - 1) {
-			uint64_t bit = bits & (~bits + 1);
-			if (tlbf__wait_left_epoch(be, pl, &vps[w * 64 + tlbf_ctz64(bits)]))
-				pl->wait[w] &= ~bit;
-			else
-				pl->nlate++;
-		}
-	}
-	if (pl->nlate) {
-		int late_rc = tlbf__kick(be, pl, pl->wait, nbits, flags);
-		if (rc == 0)
-			rc = late_rc;
-	}
+		rc = tlbf__kick(be, pl, pl->kick, pl->nkick, nbits, flags);
+	if (pl->nwait && wait)
+		rc = tlbf__wait_or_cancel(be, pl, vps, nbits, flags, rc);
+	TLBF_PROBE6(wake, pl->nkick, pl->nwait,
+	            pl->reasons[TLBF_WAKE_SKIP_NOT_IN_SET] + pl->reasons[TLBF_WAKE_SKIP_INITIATOR] +
+	                    pl->reasons[TLBF_WAKE_SKIP_NOT_STARTED] +
+	                    pl->reasons[TLBF_WAKE_SKIP_OUTSIDE] +
+	                    pl->reasons[TLBF_WAKE_SKIP_OTHER_VTL] +
+	                    pl->reasons[TLBF_WAKE_SKIP_POLLED] + pl->reasons[TLBF_WAKE_SKIP_REENTERED],
+	            pl->nlate, pl->kick_retries, rc);
 	return rc;
 }
 
