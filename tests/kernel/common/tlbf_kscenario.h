@@ -349,11 +349,13 @@ static inline int tlbf_ks_vp_main(void *arg)
 		if (tlbf_kbe_enter(&ks->kbe, self)) {
 			n = 1 + (unsigned int)(tlbf_ks_rand(c) % 64);
 			for (i = 0; i < n; i++) {
+				/* A vCPU preempted in the guest: a kick sent
+				 * meanwhile is seen only after the next access. */
+				if ((tlbf_ks_rand(c) & 7) == 0)
+					cond_resched();
+				tlbf_ks_use(ks, self, vtl, tlbf_ks_rand(c) % TLBF_KS_NPAGES);
 				if (tlbf_kbe_take_cancel(&ks->kbe, self))
 					break;
-				tlbf_ks_use(ks, self, vtl, tlbf_ks_rand(c) % TLBF_KS_NPAGES);
-				if ((tlbf_ks_rand(c) & 7) == 0)
-					cond_resched(); /* a vCPU preempted in the guest */
 			}
 			tlbf_kbe_leave(&ks->kbe, self);
 		}
