@@ -52,9 +52,9 @@ fi
 # The test in the tree: lib/tlbflush/, one line in lib/Kconfig and one in
 # lib/Makefile (added once).
 mkdir -p "$src/lib/tlbflush"
-install -m 644 "$here/kunit/Kconfig" "$src/lib/tlbflush/Kconfig"
-cmp -s "$here/kunit/tlbflush_kunit.c" "$src/lib/tlbflush/tlbflush_kunit.c" ||
-	install -m 644 "$here/kunit/tlbflush_kunit.c" "$src/lib/tlbflush/tlbflush_kunit.c"
+for f in Kconfig tlbflush_kunit.c; do # copied only when changed: no rebuild
+	cmp -s "$here/kunit/$f" "$src/lib/tlbflush/$f" || install -m 644 "$here/kunit/$f" "$src/lib/tlbflush/$f"
+done
 makefile="obj-\$(CONFIG_TLBFLUSH_KUNIT_TEST) += tlbflush_kunit.o
 ccflags-y += -Werror -I$repo/include -I$here/common"
 [ "$(cat "$src/lib/tlbflush/Makefile" 2>/dev/null)" = "$makefile" ] ||
@@ -77,20 +77,27 @@ if [ "$rc" != 0 ]; then
 	exit 1
 fi
 
-# The test once more with W=1 (extra warnings), alone. W=1 also rebuilds
-# a few of UML's own generated files, which warn by themselves: only
-# messages about the test or this repository's headers count.
+# The test once more with W=1 (extra warnings), alone, when it or the
+# headers changed since the last clean W=1 build. W=1 also rebuilds a few
+# of UML's own generated files, which warn by themselves: only messages
+# about the test or this repository's headers count.
 w1log=$cache/w1.log
-w1rc=0
-(cd "$src" && make ARCH=um O="$out" W=1 -j"$jobs" lib/tlbflush/tlbflush_kunit.o) >"$w1log" 2>&1 || w1rc=$?
-ours=$(grep -E "(lib/tlbflush/|$repo/include/|$here/)" "$w1log" | grep -E 'warning|error' || true)
-if [ "$w1rc" != 0 ] || [ -n "$ours" ]; then
-	echo "FAIL: W=1 build of lib/tlbflush/tlbflush_kunit.o in the UML tree (exit $w1rc):"
-	if [ -n "$ours" ]; then echo "$ours"; else tail -n 30 "$w1log"; fi
-	exit 1
+w1sum=$(cat "$here/kunit/tlbflush_kunit.c" "$here"/common/*.h "$repo"/include/tlbflush/*.h | sha256sum | cut -c1-16)
+if [ "$(cat "$cache/w1.ok" 2>/dev/null)" = "$w1sum" ]; then
+	echo "W=1 build of lib/tlbflush/tlbflush_kunit.o in the UML tree: no warning (sources unchanged since it last ran, $w1sum)"
+else
+	w1rc=0
+	(cd "$src" && make ARCH=um O="$out" W=1 -j"$jobs" lib/tlbflush/tlbflush_kunit.o) >"$w1log" 2>&1 || w1rc=$?
+	ours=$(grep -E "(lib/tlbflush/|$repo/include/|$here/)" "$w1log" | grep -E 'warning|error' || true)
+	if [ "$w1rc" != 0 ] || [ -n "$ours" ]; then
+		echo "FAIL: W=1 build of lib/tlbflush/tlbflush_kunit.o in the UML tree (exit $w1rc):"
+		if [ -n "$ours" ]; then echo "$ours"; else tail -n 30 "$w1log"; fi
+		exit 1
+	fi
+	echo "$w1sum" >"$cache/w1.ok"
+	echo "W=1 build of lib/tlbflush/tlbflush_kunit.o in the UML tree: no warning" \
+		"($(grep -c 'warning:' "$w1log" || true) from UML's own files, not ours)"
 fi
-echo "W=1 build of lib/tlbflush/tlbflush_kunit.o in the UML tree: no warning" \
-	"($(grep -c 'warning:' "$w1log" || true) from UML's own files, not ours)"
 
 summary=$(grep -E 'Testing complete\.' "$log" | tail -n 1 | sed 's/^\[[0-9:]*\] //')
 # Every case passed: "Ran N tests: passed: N" and no other count.
