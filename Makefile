@@ -8,13 +8,15 @@
 #   make test    every test suite in every build of the matrix
 #   make test-arm64  the unit and stress tests cross-built for arm64, run
 #                under qemu-user (also part of make test)
+#   make test-kernel  the module build (W=1, sparse) and the KUnit tests in
+#                User-Mode Linux (docs/KERNEL.md; also part of make test)
 #   make bench   the benchmark harness (Google Benchmark), plots, ratios
 #   make deps    install the Debian packages the project needs
 
 DEB_PACKAGES := meson ninja-build pkg-config python3 gcc g++ clang \
 	libclang-rt-14-dev libcmocka-dev libbenchmark-dev valgrind spin \
 	gnuplot-nox gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user \
-	libcmocka-dev:arm64
+	libcmocka-dev:arm64 linux-headers-amd64 sparse linux-source-6.1 bc flex bison
 
 MESON ?= meson
 # GenMC for suite c11 (docs/C11.md): make GENMC=... or the environment.
@@ -35,7 +37,7 @@ FUZZ_OPTS := -Dbuildtype=debugoptimized -Dfuzz=enabled
 ARM64_OPTS := --cross-file cross/aarch64-linux-gnu.ini -Dbuildtype=release \
 	-Dexamples=disabled -Dmodel=disabled -Dstress_seconds=2
 
-.PHONY: all deps demo test test-arm64 test-quick bench bench-quick clean
+.PHONY: all deps demo test test-arm64 test-kernel test-quick bench bench-quick clean
 
 all: test
 
@@ -88,7 +90,7 @@ test: deps
 	$(call configure,$(B)/fuzz,$(FUZZ_OPTS),CC=clang)
 	$(call configure,$(B)/arm64,$(ARM64_OPTS))
 	@rc=0; \
-	for run in "plain:unit stress compile model c11 clone" "gcc-tsan:unit stress" "gcc-asan:unit stress" \
+	for run in "plain:unit stress compile model c11 clone kernel" "gcc-tsan:unit stress" "gcc-asan:unit stress" \
 	           "clang-tsan:unit stress" "clang-asan:unit stress" "fuzz:fuzz" "arm64:unit stress"; do \
 		dir=$${run%%:*}; suites=$${run#*:}; args=""; \
 		for s in $$suites; do args="$$args --suite $$s"; done; \
@@ -116,6 +118,13 @@ test-arm64: deps
 	$(MESON) compile -C $(B)/arm64 >$(B)/arm64.compile.log 2>&1 || { cat $(B)/arm64.compile.log; exit 1; }; \
 	$(MESON) test -C $(B)/arm64 --print-errorlogs --num-processes 2 --suite unit --suite stress || rc=1; \
 	python3 tests/summary.py $(B)/arm64 || rc=1; \
+	exit $$rc
+
+# The kernel-mode checks on their own: the module and KUnit on UML.
+test-kernel: deps
+	@rc=0; \
+	tests/kernel/build_module.sh || { [ $$? = 77 ] || rc=1; }; \
+	tests/kernel/run_kunit.sh || { [ $$? = 77 ] || rc=1; }; \
 	exit $$rc
 
 bench: deps

@@ -90,19 +90,79 @@
  *
  * TLBF_ATOMIC_GNU
  *   Define to 1 to implement atomics with the GCC/Clang __atomic builtins
- *   instead of <stdatomic.h> (for kernels and -nostdinc builds). Default:
- *   <stdatomic.h> when the compiler has it, else the builtins.
+ *   instead of <stdatomic.h> (for -nostdinc builds outside a kernel).
+ *   Default: <stdatomic.h> when the compiler has it, else the builtins;
+ *   in kernel mode, the kernel's own atomics (see TLBF_KERNEL).
+ *
+ * TLBF_KERNEL
+ *   1: build inside a Linux kernel (a module, built-in code, KUnit): the
+ *   types and limits come from <linux/types.h> and <linux/limits.h>, no C
+ *   library header is included, TLBF_CPU_RELAX() is cpu_relax(), and the
+ *   atomics are the Linux kernel memory model's (atomic64_t, smp_mb(),
+ *   ...; the mapping is in docs/DESIGN.md, "Kernel mode"). 64-bit kernels
+ *   only. 0: the C11 user-mode build. Default: 1 when __KERNEL__ is
+ *   defined (kbuild defines it), else 0. docs/KERNEL.md tells how to use
+ *   the library from a module.
  */
 #ifndef TLBFLUSH_CONFIG_H
 #define TLBFLUSH_CONFIG_H
 
+#ifndef TLBF_KERNEL
+#ifdef __KERNEL__
+#define TLBF_KERNEL 1
+#else
+#define TLBF_KERNEL 0
+#endif
+#endif
+#if TLBF_KERNEL != 0 && TLBF_KERNEL != 1
+#error "TLBF_KERNEL must be 0 or 1"
+#endif
+#if TLBF_KERNEL && !defined(__KERNEL__)
+#error "TLBF_KERNEL=1 needs a kernel build (__KERNEL__, kbuild's flags)"
+#endif
+
 /*
  * Types: the only headers the library takes from its environment. Every
- * other tlbflush header includes this one and none of its own.
+ * other tlbflush header includes this one and none of its own (except
+ * atomic_pvt.h, for the atomics).
  */
+#if TLBF_KERNEL
+/*
+ * Kernel mode: kbuild compiles with -nostdinc, so there is no <stdint.h>.
+ * <linux/types.h> has bool, size_t, uintptr_t and the C99 fixed-width
+ * names (uint8_t to uint64_t, int64_t); the limits and UINT64_C are
+ * spelt differently in the kernel and are defined here from its own.
+ */
+#include <linux/types.h>
+#include <linux/stddef.h>
+#include <linux/limits.h>
+#include <linux/const.h>
+#include <linux/build_bug.h>
+#include <linux/compiler.h>
+#include <asm/processor.h>
+#ifndef CONFIG_64BIT
+#error "tlbflush kernel mode needs a 64-bit kernel (every shared word is a 64-bit atomic)"
+#endif
+#ifndef UINT64_C
+#define UINT64_C(x) ULL(x)
+#endif
+#ifndef UINT64_MAX
+#define UINT64_MAX U64_MAX
+#endif
+#ifndef INT64_MAX
+#define INT64_MAX S64_MAX
+#endif
+#ifndef UINT32_MAX
+#define UINT32_MAX U32_MAX
+#endif
+#ifndef TLBF_CPU_RELAX
+#define TLBF_CPU_RELAX() cpu_relax()
+#endif
+#else
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#endif
 
 #ifndef TLBF_RING_CAPACITY
 #define TLBF_RING_CAPACITY 32
@@ -222,14 +282,17 @@
 	} while (0)
 
 /* Language glue so that every header is valid C11 and valid C++. */
+#if defined(__cplusplus) || TLBF_KERNEL
+#define TLBF_STATIC_ASSERT(expr, msg) static_assert(expr, msg)
+#else
+#define TLBF_STATIC_ASSERT(expr, msg) _Static_assert(expr, msg)
+#endif
 #ifdef __cplusplus
 #define TLBF_ALIGNAS(n) alignas(n)
-#define TLBF_STATIC_ASSERT(expr, msg) static_assert(expr, msg)
 #define TLBF_EXTERN_C_BEGIN extern "C" {
 #define TLBF_EXTERN_C_END }
 #else
 #define TLBF_ALIGNAS(n) _Alignas(n)
-#define TLBF_STATIC_ASSERT(expr, msg) _Static_assert(expr, msg)
 #define TLBF_EXTERN_C_BEGIN
 #define TLBF_EXTERN_C_END
 #endif

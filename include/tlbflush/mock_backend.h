@@ -345,10 +345,10 @@ static inline void tlbf_mock_init(struct tlbf_mock *m, struct tlbf_mock_vp *mvps
 	m->log = log;
 	m->log_cap = log ? log_cap : 0;
 	tlbf__init(&m->log_len, 0);
-	m->relax = 0;
-	m->relax_arg = 0;
-	m->on_kick = 0;
-	m->on_kick_arg = 0;
+	m->relax = NULL;
+	m->relax_arg = NULL;
+	m->on_kick = NULL;
+	m->on_kick_arg = NULL;
 	tlbf__init(&m->fail_kicks, 0);
 	tlbf__init(&m->kicks, 0);
 	tlbf__init(&m->waits, 0);

@@ -114,7 +114,7 @@ static inline struct tlbf_backend tlbf_tdx_tdcall_backend(struct tlbf_tdx_tdcall
 		tlbf__tdcall_invgla_list,
 		tlbf__tdcall_set_enter_flags,
 		tlbf__tdcall_kick,
-		0,
+		NULL,
 	};
 	return tlbf_backend_make(&ops, t);
 }
@@ -235,7 +235,7 @@ static inline struct tlbf_backend tlbf_tdx_mshv_backend(struct tlbf_tdx_mshv *m)
 		tlbf__mshv_invgla_list,
 		tlbf__mshv_set_enter_flags,
 		tlbf__mshv_kick,
-		0,
+		NULL,
 	};
 	return tlbf_backend_make(&ops, m);
 }
