@@ -16,7 +16,8 @@
 DEB_PACKAGES := meson ninja-build pkg-config python3 gcc g++ clang \
 	libclang-rt-14-dev libcmocka-dev libbenchmark-dev valgrind spin \
 	gnuplot-nox gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user \
-	libcmocka-dev:arm64 linux-headers-amd64 sparse linux-source-6.1 bc flex bison
+	libcmocka-dev:arm64 linux-headers-amd64 sparse linux-source-6.1 bc flex bison \
+	systemtap-sdt-dev bpftrace
 
 MESON ?= meson
 # GenMC for suite c11 (docs/C11.md): make GENMC=... or the environment.

@@ -23,7 +23,12 @@
 
 #include <pthread.h>
 
+#ifndef TLBF_STATS
+#define TLBF_STATS 1 /* the counters must agree with the oracle's own counts */
+#endif
+
 #include "tlbflush/mock_backend.h"
+#include "tlbflush/stats.h"
 #include "tlbflush/tdx_backend.h"
 #include "tlbflush/wake.h"
 
@@ -38,6 +43,7 @@ static struct tlbf_vp vps[NVP];
 static struct tlbf_mock_vp mvps[NVP];
 static struct tlbf_mock mock;
 static struct tlbf_backend be;
+static struct tlbf_stats vp_stats[NVP]; /* each VP thread's, both of its roles */
 static _Atomic uint64_t pt[VTLS][NPAGES];           /* page-table versions */
 static _Atomic uint64_t required[NVP][VTLS][NPAGES]; /* the oracle */
 static atomic_bool stop;
@@ -110,12 +116,16 @@ static void initiate(uint32_t self)
 		newver[i] = atomic_fetch_add_explicit(&pt[vtl][pages[i]], 1, memory_order_release) + 1;
 
 	struct tlbf_mark mark;
-	if (kind == 2)
-		mark = tlbf_ring_push(&rings[vtl], ranges, n, false).mark;
-	else if (kind == 1)
+	enum tlbf_push_result push_result = TLBF_PUSH_LISTED;
+	if (kind == 2) {
+		struct tlbf_push pu = tlbf_ring_push(&rings[vtl], ranges, n, false);
+		mark = pu.mark;
+		push_result = pu.result;
+	} else if (kind == 1) {
 		mark = tlbf_ring_flush_non_global(&rings[vtl]);
-	else
+	} else {
 		mark = tlbf_ring_flush_entire(&rings[vtl]);
+	}
 	atomic_fetch_add_explicit(&req_kind[kind], 1, memory_order_relaxed);
 
 	double t0 = stress_now();
@@ -139,8 +149,24 @@ static void initiate(uint32_t self)
 		atomic_fetch_add_explicit(&stalls, 1, memory_order_relaxed);
 		stalled = true;
 	}
-	if (tlbf_kick_plan_send(&be, &plan, vps, NVP) != 0)
+	int rc = tlbf_kick_plan_send(&be, &plan, vps, NVP);
+	if (rc != 0)
 		stress_fail("kick failed");
+	/* Count it as tlbf_flush_handle() would have (the request is not a
+	 * decoded hypercall here: call and kind are set by hand). */
+	struct tlbf_flush_request req;
+	memset(&req, 0, sizeof(req));
+	req.call = kind == 2 ? TLBF_HVCALL_FLUSH_VA_LIST : TLBF_HVCALL_FLUSH_VA_SPACE;
+	req.kind = (uint8_t)(kind == 2 ? TLBF_FLUSH_LIST : kind == 1 ? TLBF_FLUSH_NON_GLOBAL
+	                                                            : TLBF_FLUSH_ENTIRE);
+	struct tlbf_flush_outcome oc;
+	oc.push.result = kind == 2 ? push_result : TLBF_PUSH_LISTED;
+	oc.push.why = TLBF_PUSH_WHY_NONE;
+	oc.push.mark = mark;
+	oc.kick_rc = rc;
+	oc.plan = plan;
+	tlbf_stats_count_flush(&vp_stats[self], &req, rc ? TLBF_FLUSH_KICK_FAILED : TLBF_FLUSH_DONE,
+	                       &oc);
 	if (!stalled)
 		atomic_max(&longest_ns, (uint64_t)((stress_now() - t0) * 1e9));
 	for (unsigned i = 0; i < TLBF_WAKE__COUNT; i++)
@@ -165,6 +191,7 @@ static void *vp_main(void *arg)
 	for (unsigned v = 0; v < VTLS; v++)
 		rp[v] = &rings[v];
 	tlbf_tdx_vp_init(&tv, self, list_page, 0x1000 + self);
+	tv.stats = &vp_stats[self];
 	tlbf_vp_start(&vps[self], &l, rp);
 	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
 		unsigned vtl = (unsigned)(stress_rand() % VTLS);
@@ -237,6 +264,36 @@ int main(int argc, char **argv)
 		printf("  kickers stalled %llu times for %.0f ms; longest flush call of the others %.1f ms\n",
 		       (unsigned long long)atomic_load(&stalls), opts.stall_ms,
 		       (double)atomic_load(&longest_ns) / 1e6);
+	/* The counters agree with the oracle's own counts. */
+	struct tlbf_stats sum;
+	tlbf_stats_init(&sum);
+	for (unsigned i = 0; i < NVP; i++)
+		tlbf_stats_fold(&sum, &vp_stats[i]);
+	uint64_t counted = 0;
+	for (unsigned i = TLBF_STAT_REQ_SPACE_ENTIRE; i <= TLBF_STAT_REQ_LIST_EX_LIST; i++)
+		counted += tlbf_stats_get(&sum, (enum tlbf_stat)i);
+	if (TLBF_STATS && counted != requests)
+		stress_fail("counters: %llu requests, the oracle counted %llu", (unsigned long long)counted,
+		            (unsigned long long)requests);
+	for (unsigned i = 0; i < TLBF_WAKE__COUNT; i++)
+		if (TLBF_STATS && tlbf_stats_get(&sum, (enum tlbf_stat)(TLBF_STAT_WAKE_KICK + i)) != reasons[i])
+			stress_fail("counters: wake.%s differs from the oracle's", tlbf_wake_name((enum tlbf_wake)i));
+	if (TLBF_STATS && tlbf_stats_get(&sum, TLBF_STAT_KICKS) != atomic_load(&mock.kicks))
+		stress_fail("counters: %llu kicks, the mock sent %llu",
+		            (unsigned long long)tlbf_stats_get(&sum, TLBF_STAT_KICKS),
+		            (unsigned long long)atomic_load(&mock.kicks));
+	if (TLBF_STATS && (tlbf_stats_get(&sum, TLBF_STAT_ENTRIES) != entries ||
+	                   tlbf_stats_get(&sum, TLBF_STAT_ENTRIES_CANCELLED) != cancelled))
+		stress_fail("counters: entries %llu/%llu cancelled, the mock saw %llu/%llu",
+		            (unsigned long long)tlbf_stats_get(&sum, TLBF_STAT_ENTRIES),
+		            (unsigned long long)tlbf_stats_get(&sum, TLBF_STAT_ENTRIES_CANCELLED),
+		            (unsigned long long)entries, (unsigned long long)cancelled);
+	printf("  counters: %llu requests, %llu kicks (%llu late), %llu entries, %llu cancelled: "
+	       "as counted by the oracle and the mock\n",
+	       (unsigned long long)counted, (unsigned long long)tlbf_stats_get(&sum, TLBF_STAT_KICKS),
+	       (unsigned long long)tlbf_stats_get(&sum, TLBF_STAT_LATE),
+	       (unsigned long long)tlbf_stats_get(&sum, TLBF_STAT_ENTRIES),
+	       (unsigned long long)tlbf_stats_get(&sum, TLBF_STAT_ENTRIES_CANCELLED));
 	if (requests == 0 || uses == 0)
 		stress_fail("nothing was exercised");
 	if (stale)
