@@ -33,6 +33,9 @@ static const char *tlbf_kunit_broken;
 #define TLBF_BREAK(name) \
 	(READ_ONCE(tlbf_kunit_broken) && strcmp(READ_ONCE(tlbf_kunit_broken), #name) == 0)
 
+/* The counters of tlbflush/stats.h, compiled in (flush_handle_mock). */
+#define TLBF_STATS 1
+
 #include "tlbflush/tlbflush.h"
 #include "tlbflush/mock_backend.h"
 #include "tlbf_kscenario.h"
@@ -227,8 +230,10 @@ static const struct decode_case decode_cases[] = {
 	  TLBF_HC_RULE_VARHDR_MISMATCH, TLBF_HV_STATUS_INVALID_HYPERCALL_INPUT },
 	{ "unknown set format", SPACE_EX, 0, 0, 0, { 0, 0, 7, 0 }, 0, 0,
 	  TLBF_HC_RULE_SET_FORMAT, TLBF_HV_STATUS_INVALID_PARAMETER },
-	{ "empty set", SPACE_EX, 0, 0, 0, { 0, 0, TLBF_HV_GENERIC_SET_SPARSE_4K, 0 }, 0, 0,
-	  TLBF_HC_RULE_SET_EMPTY, TLBF_HV_STATUS_INVALID_PARAMETER },
+	{ "empty Ex set: a call with no target", SPACE_EX, 0, 0, 0,
+	  { 0, 0, TLBF_HV_GENERIC_SET_SPARSE_4K, 0 }, 0, 0, TLBF_HC_RULE_OK, TLBF_HV_STATUS_SUCCESS },
+	{ "processor mask 0: every VP", SPACE, 0, 0, 0, { 0, 0, 0 }, 0, 0,
+	  TLBF_HC_RULE_OK, TLBF_HV_STATUS_SUCCESS },
 };
 
 static void decode_case_desc(const struct decode_case *c, char *desc)
@@ -335,6 +340,7 @@ static void flush_handle_mock(struct kunit *test)
 	u64 out[TLBF_RING_CAPACITY];
 	struct tlbf_flush_request req;
 	struct tlbf_flush_outcome o;
+	static struct tlbf_stats stats;
 	struct tlbf_partition pt;
 	struct tlbf_backend be;
 	struct tlbf_poll p;
@@ -364,6 +370,14 @@ static void flush_handle_mock(struct kunit *test)
 			TLBF_FLUSH_SHORT_MASKS);
 	KUNIT_ASSERT_EQ(test, tlbf_flush_handle(&pt, &be, &req, 0, kick, wait, ARRAY_SIZE(kick), &o),
 			TLBF_FLUSH_DONE);
+	/* The counters work in kernel mode too. */
+	tlbf_stats_init(&stats);
+	tlbf_stats_count_flush(&stats, &req, TLBF_FLUSH_DONE, &o);
+	KUNIT_EXPECT_EQ(test, tlbf_stats_get(&stats, TLBF_STAT_REQ_LIST_EX_LIST), 1ULL);
+	KUNIT_EXPECT_EQ(test, tlbf_stats_get(&stats, TLBF_STAT_PUSH_LISTED), 1ULL);
+	KUNIT_EXPECT_EQ(test, tlbf_stats_get(&stats, TLBF_STAT_WAKE_KICK), 1ULL);
+	KUNIT_EXPECT_EQ(test, tlbf_stats_get(&stats, TLBF_STAT_KICKS), 1ULL);
+	KUNIT_EXPECT_EQ(test, tlbf_stats_get(&stats, TLBF_STAT_REFUSED), 0ULL);
 	KUNIT_EXPECT_EQ(test, o.kick_rc, 0);
 	KUNIT_EXPECT_EQ(test, o.push.result, TLBF_PUSH_LISTED);
 	KUNIT_EXPECT_EQ(test, o.plan.reasons[TLBF_WAKE_SKIP_INITIATOR], 1U);
