@@ -362,6 +362,22 @@ static inline enum tlbf_push_result tlbf__ring_put(struct tlbf_ring *r, uint64_t
 	return TLBF_PUSH_LISTED;
 }
 
+/* Read range @i once and classify that value (what is classified is what
+ * is published): its GLA entry, or false with @out promoted and why. */
+static inline bool tlbf__push_read(const uint64_t *ranges, uint32_t i, bool extended,
+                                   struct tlbf_push *out, uint64_t *gla)
+{
+	uint64_t v = tlbf_guest_load_u64(&ranges[i]);
+	enum tlbf_range_class c = tlbf_range_classify(v, extended);
+	if (c != TLBF_RANGE_LIST) {
+		out->result = TLBF_PUSH_PROMOTED;
+		out->why = tlbf__push_why(c);
+		return false;
+	}
+	*gla = tlbf_range_to_gla(v, extended);
+	return true;
+}
+
 /**
  * tlbf_ring_push - record a batch of ranges with one reservation
  * @r: the ring
@@ -402,17 +418,9 @@ static inline struct tlbf_push tlbf_ring_push(struct tlbf_ring *r, const uint64_
 		out.result = TLBF_PUSH_PROMOTED;
 		out.why = TLBF_PUSH_WHY_TOO_MANY;
 	}
-	for (uint32_t i = 0; staged && i < n; i++) {
-		/* Read once; what is classified is what is published. */
-		uint64_t v = tlbf_guest_load_u64(&ranges[i]);
-		enum tlbf_range_class c = tlbf_range_classify(v, extended);
-		if (c != TLBF_RANGE_LIST) {
-			out.result = TLBF_PUSH_PROMOTED;
-			out.why = tlbf__push_why(c);
+	for (uint32_t i = 0; staged && i < n; i++)
+		if (!tlbf__push_read(ranges, i, extended, &out, &stage[i]))
 			break;
-		}
-		stage[i] = tlbf_range_to_gla(v, extended);
-	}
 	if (out.result == TLBF_PUSH_PROMOTED) {
 		out.mark = tlbf_ring_flush_entire(r);
 		return out;
@@ -426,19 +434,9 @@ static inline struct tlbf_push tlbf_ring_push(struct tlbf_ring *r, const uint64_
 	out.mark.kind = TLBF_MARK_LIST;
 	out.mark.value = first + n;
 	for (uint32_t i = 0; i < n; i++) {
-		uint64_t gla;
-		if (staged) {
-			gla = stage[i];
-		} else {
-			uint64_t v = tlbf_guest_load_u64(&ranges[i]);
-			enum tlbf_range_class c = tlbf_range_classify(v, extended);
-			if (c != TLBF_RANGE_LIST) {
-				out.result = TLBF_PUSH_PROMOTED;
-				out.why = tlbf__push_why(c);
-				break;
-			}
-			gla = tlbf_range_to_gla(v, extended);
-		}
+		uint64_t gla = staged ? stage[i] : 0;
+		if (!staged && !tlbf__push_read(ranges, i, extended, &out, &gla))
+			break;
 		enum tlbf_push_result res = tlbf__ring_put(r, first + i, gla);
 		if (res == TLBF_PUSH_DEGRADED) {
 			out.result = res;
