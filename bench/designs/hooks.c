@@ -17,6 +17,7 @@ enum design_break design_hook_break;
 
 static const char *const break_names[DESIGN_BREAK__COUNT] = {
 	"none", "pending-skip", "early-clear", "late-announce", "no-wait", "no-kick", "skip-exiting",
+	"gpa-as-invvpid",
 };
 
 const char *design_break_name(enum design_break b)

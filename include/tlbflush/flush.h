@@ -102,7 +102,8 @@ static inline enum tlbf_partition_status tlbf_partition_init(struct tlbf_partiti
 /**
  * tlbf_flush_record - record a decoded request in its target VTL's ring
  * @pt: the partition
- * @req: a request accepted by tlbf_hypercall_decode()
+ * @req: a request accepted by tlbf_hypercall_decode(), or one the VMM made
+ *	itself with kind TLBF_FLUSH_GPA (tlbf_ring_flush_gpa())
  *
  * Concurrency: any number of initiators and VPs.
  * Returns: how it was recorded and the mark the wake step compares against.
@@ -116,6 +117,9 @@ static inline struct tlbf_push tlbf_flush_record(const struct tlbf_partition *pt
 	switch (req->kind) {
 	case TLBF_FLUSH_NON_GLOBAL:
 		out.mark = tlbf_ring_flush_non_global(ring);
+		return out;
+	case TLBF_FLUSH_GPA:
+		out.mark = tlbf_ring_flush_gpa(ring);
 		return out;
 	case TLBF_FLUSH_LIST:
 		/* The push reads and classifies each range once and promotes

@@ -40,10 +40,13 @@ static struct tlbf_mock mock;
 static struct tlbf_backend be;
 static _Atomic uint64_t pt[VTLS][NPAGES];           /* page-table versions */
 static _Atomic uint64_t required[NVP][VTLS][NPAGES]; /* the oracle */
+/* The VMM's guest-physical mapping of each page's frame, and its oracle. */
+static _Atomic uint64_t gpt[VTLS][NPAGES];
+static _Atomic uint64_t required_gpa[NVP][VTLS][NPAGES];
 static atomic_bool stop;
 static struct stress_opts opts;
 static _Atomic uint64_t stale, uses, requests, reasons[TLBF_WAKE__COUNT];
-static _Atomic uint64_t req_kind[3];
+static _Atomic uint64_t req_kind[4];
 static _Atomic uint64_t stalls, longest_ns; /* --stall: kickers stalled, longest other call */
 
 static void relax(void *arg)
@@ -68,7 +71,20 @@ static void guest_use(uint32_t vp, unsigned vtl)
 		tlbf_mock_tlb_fill(&mock, vp, vtl, page, ver, page < NGLOBAL);
 	}
 	uint64_t need = atomic_load_explicit(&required[vp][vtl][page], memory_order_acquire);
+	/* The frame's guest-physical translation, which only INVEPT drops. */
+	uint64_t gver;
+	if (!tlbf_mock_gpa_lookup(&mock, vp, vtl, page, &gver)) {
+		gver = atomic_load_explicit(&gpt[vtl][page], memory_order_acquire);
+		tlbf_mock_gpa_fill(&mock, vp, vtl, page, gver);
+	}
+	uint64_t gneed = atomic_load_explicit(&required_gpa[vp][vtl][page], memory_order_acquire);
 	atomic_fetch_add_explicit(&uses, 1, memory_order_relaxed);
+	if (gver < gneed && atomic_fetch_add(&stale, 1) < 5)
+		fprintf(stderr,
+		        "STALE: vp %u vtl %u page %llu guest-physical mapping used at version %llu, "
+		        "flushed to %llu\n",
+		        vp, vtl, (unsigned long long)page, (unsigned long long)gver,
+		        (unsigned long long)gneed);
 	if (ver < need && atomic_fetch_add(&stale, 1) < 5)
 		fprintf(stderr, "STALE: vp %u vtl %u page %llu used at version %llu, flushed to %llu\n",
 		        vp, vtl, (unsigned long long)page, (unsigned long long)ver,
@@ -82,8 +98,9 @@ static void initiate(uint32_t self)
 	uint64_t set = stress_rand() & ((UINT64_C(1) << NVP) - 1);
 	if ((stress_rand() & 3) == 0)
 		set = (UINT64_C(1) << NVP) - 1;
-	unsigned kind = (unsigned)(stress_rand() % 8); /* 0: entire, 1: non-global, else list */
-	kind = kind == 0 ? 0 : kind == 1 ? 1 : 2;
+	/* 0: entire, 1: non-global, 2: list, 3: the VMM's guest-physical */
+	unsigned kind = (unsigned)(stress_rand() % 16);
+	kind = kind < 2 ? 0 : kind < 4 ? 1 : kind == 4 ? 3 : 2;
 	uint64_t ranges[3];
 	unsigned n = 0;
 	uint64_t pages[NPAGES];
@@ -104,16 +121,20 @@ static void initiate(uint32_t self)
 			if (stress_rand() & 1)
 				pages[npages++] = p;
 	}
-	/* The guest's page-table change, before the hypercall. */
+	/* The guest's page-table change, before the hypercall (for kind 3,
+	 * the VMM's change of its guest-physical mapping). */
 	uint64_t newver[NPAGES];
+	_Atomic uint64_t *table = kind == 3 ? gpt[vtl] : pt[vtl];
 	for (unsigned i = 0; i < npages; i++)
-		newver[i] = atomic_fetch_add_explicit(&pt[vtl][pages[i]], 1, memory_order_release) + 1;
+		newver[i] = atomic_fetch_add_explicit(&table[pages[i]], 1, memory_order_release) + 1;
 
 	struct tlbf_mark mark;
 	if (kind == 2)
 		mark = tlbf_ring_push(&rings[vtl], ranges, n, false).mark;
 	else if (kind == 1)
 		mark = tlbf_ring_flush_non_global(&rings[vtl]);
+	else if (kind == 3)
+		mark = tlbf_ring_flush_gpa(&rings[vtl]);
 	else
 		mark = tlbf_ring_flush_entire(&rings[vtl]);
 	atomic_fetch_add_explicit(&req_kind[kind], 1, memory_order_relaxed);
@@ -151,7 +172,9 @@ static void initiate(uint32_t self)
 	for (uint32_t v = 0; v < NVP; v++)
 		if ((set >> v) & 1)
 			for (unsigned i = 0; i < npages; i++)
-				atomic_max(&required[v][vtl][pages[i]], newver[i]);
+				atomic_max(kind == 3 ? &required_gpa[v][vtl][pages[i]]
+				                     : &required[v][vtl][pages[i]],
+				           newver[i]);
 }
 
 static void *vp_main(void *arg)
@@ -223,10 +246,11 @@ int main(int argc, char **argv)
 	printf("stress_wake: %d VPs (%d initiating), %s%s%.1f s, seed %llu\n", NVP, NINIT,
 	       opts.chaos ? "chaos, " : "", opts.wrap ? "wrap, " : "", opts.seconds,
 	       (unsigned long long)opts.seed);
-	printf("  requests %llu (list %llu, entire %llu, non-global %llu), guest entries %llu "
-	       "(cancelled %llu), translations used %llu\n",
+	printf("  requests %llu (list %llu, entire %llu, non-global %llu, guest-physical %llu), "
+	       "guest entries %llu (cancelled %llu), translations used %llu\n",
 	       (unsigned long long)requests, (unsigned long long)req_kind[2],
 	       (unsigned long long)req_kind[0], (unsigned long long)req_kind[1],
+	       (unsigned long long)req_kind[3],
 	       (unsigned long long)entries, (unsigned long long)cancelled, (unsigned long long)uses);
 	printf("  wake decisions:");
 	for (unsigned i = 0; i < TLBF_WAKE__COUNT; i++)
