@@ -206,6 +206,9 @@ void report_header(void)
 	       sim_opt.nvps, sim_opt.ninit, sim_opt.seconds, sim_opt.seed,
 	       sim_opt.chaos ? ", chaos" : "", sim_opt.brk ? ", break " : "",
 	       sim_opt.brk ? design_break_name(sim_opt.brk) : "", sim_opt.kick_cost_us);
+	if (sim_opt.preempt > 0)
+		printf("producers preempted in their critical section: probability %g, %g us each\n",
+		       sim_opt.preempt, sim_opt.preempt_us);
 	printf("tlbflush is this library; rwlock, mutex-seqlock and kvm-fifo are baselines\n"
 	       "re-implemented from OpenVMM (original and current) and KVM, driven by the same\n"
 	       "guest, flush calls and mock backend. A row appears as its design finishes.\n\n");
@@ -459,6 +462,8 @@ void report_json(const struct sim_result *r)
 	       r->invgla_single, r->invgla_list, r->invgla_skipped, r->vp_entire);
 	printf("\"backend\":{\"cancel_signals\":%" PRIu64 ",\"waits\":%" PRIu64 "},", r->mock_kicks,
 	       r->mock_waits);
+	printf("\"preempt\":%g,\"preempt_us\":%g,\"preemptions\":%" PRIu64 ",", sim_opt.preempt,
+	       sim_opt.preempt_us, r->preemptions);
 	printf("\"failures\":%" PRIu64 ",\"stale\":%" PRIu64 "}\n", r->failures, r->stale);
 	fflush(stdout);
 }

@@ -154,8 +154,10 @@ static void flush_call(struct sim_vp *c)
 		        tlbf_hypercall_rule_name(rule));
 		return;
 	}
+	design_hook_preempt_arm(); /* --preempt: maybe descheduled inside */
 	if (design_flush(sim.d, c->id, &req) != 0)
 		c->failures++;
+	design_hook_preempt_disarm();
 	uint64_t dt = now_ns() - t0;
 	unsigned iv = interval_now();
 	c->hist[iv][hist_index(dt)]++;
@@ -456,10 +458,12 @@ int sim_run_design(const struct design_ops *ops, unsigned index, unsigned count,
 			exit(1);
 		}
 	}
+	uint64_t pre0 = design_hook_preemptions();
 	supervise(ops, index, count, res);
 	for (uint32_t i = 0; i < n; i++)
 		pthread_join(t[i], NULL);
 	res->seconds = (double)(now_ns() - sim.t0) / 1e9;
+	res->preemptions = design_hook_preemptions() - pre0;
 	free(t);
 	if (progress_enabled())
 		fprintf(stderr, "\r\033[K");

@@ -64,6 +64,8 @@ struct sim_options {
 	bool json;
 	enum design_break brk;
 	double kick_cost_us;
+	double preempt;    /* --preempt: probability per producer critical section */
+	double preempt_us; /* --preempt-us */
 };
 
 extern struct sim_options sim_opt;
@@ -113,6 +115,7 @@ struct sim_result {
 	uint64_t invgla_single, invgla_list, invgla_skipped, vp_entire, vp_errors;
 	uint64_t mock_kicks, mock_waits;
 	uint64_t gpa_calls, invept, invvpid, invvpid_ng; /* full flushes carried out, by kind */
+	uint64_t preemptions; /* --preempt: producers descheduled in their critical section */
 	double p50_ns, p99_ns, p999_ns, max_ns;
 	uint64_t failures, stale;
 	struct sim_interval iv[SIM_INTERVALS];
