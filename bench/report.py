@@ -40,7 +40,8 @@ TABLES = [
     ("push8", ["push8"]),
     ("flush_entire", ["flush_entire"]),
     ("push_p999", ["push_p999"]),
-    ("wake64", ["wake64"]),
+    ("wake64", ["wake64", "wake64_mixed"]),
+    ("push_set", ["push_set8", "push_set64"]),
     ("entry_exit", ["entry_exit"]),
     ("vpset", ["vpset_contains", "vpset_iter_sparse64", "vpset_iter_dense64",
                "vpset_iter_sparse4096", "vpset_iter_dense4096",
@@ -58,8 +59,16 @@ TARGETS = [
     ("ratio", "push_p999_4t_vs_mutex_seqlock", 5),
     ("ratio", "push_p999_4t_vs_rwlock", 3),
     ("ratio", "wake64_vs_materialize", 3),
+    ("ratio", "push_set8_vs_kvm_fifo", 3),
+    ("ratio", "push_set64_vs_kvm_fifo", 20),
+    ("ratio", "wake64_mixed_vs_mutex_seqlock", 1.5),
     ("ratio", "entry_exit_vs_packed", 2),
     ("ratio", "sim_throughput_vs_rwlock", 2),
+    ("ratio", "kicks_per_call_vs_mutex_seqlock", 1.2),
+    ("ratio", "kicks_per_call_vs_kvm_fifo", 1.2),
+    ("ratio", "invept_per_call_vs_mutex_seqlock", 10),
+    ("ratio", "preempted_p999_vs_mutex_seqlock", 2),
+    ("ratio", "preempted_p999_vs_rwlock", 2),
     ("ratio", "fetch_add_floor_vs_push1_2t", 0.1),
     ("ratio", "load_floor_vs_poll_idle", 0.5),
     ("instr", "poll_idle", 20),
@@ -85,9 +94,28 @@ COMPARES = {
                               "rwlock over tlbflush",
     "wake64_vs_materialize": "wake decision over 64 VPs: a materialised VP bitmap over "
                              "the lazy set view (library inlined)",
+    "push_set8_vs_kvm_fifo": "record one request of 1 range for 8 target VPs, 1 thread: "
+                             "kvm-fifo (a FIFO per target, each under its lock) over tlbflush "
+                             "(one ring push)",
+    "push_set64_vs_kvm_fifo": "the same for 64 target VPs: kvm-fifo over tlbflush",
+    "wake64_mixed_vs_mutex_seqlock": "wake of 64 VPs, 56 outside, 4 in the other VTL, 4 in the "
+                                     "guest that polled past the request, 1 thread: "
+                                     "mutex-seqlock (kicks those 4) over tlbflush (kicks none)",
+    "preempted_p999_vs_mutex_seqlock": "shootdown-sim with producers preempted in their "
+                                       "critical section (1 flush call in 2000, 2 ms; 4 initiators): "
+                                       "99.9th percentile flush-call latency, mutex-seqlock "
+                                       "over tlbflush",
+    "preempted_p999_vs_rwlock": "the same: rwlock over tlbflush",
     "entry_exit_vs_packed": "VP entry + exit, 2 threads: the packed state word "
                             "(mutex-seqlock design) over tlbflush",
     "sim_throughput_vs_rwlock": "shootdown-sim flush calls per second: tlbflush over rwlock",
+    "kicks_per_call_vs_mutex_seqlock": "shootdown-sim cancel signals (IPIs) per flush call: "
+                                       "mutex-seqlock over tlbflush",
+    "kicks_per_call_vs_kvm_fifo": "shootdown-sim cancel signals (IPIs) per flush call: "
+                                  "kvm-fifo over tlbflush",
+    "invept_per_call_vs_mutex_seqlock": "shootdown-sim INVEPTs per flush call: mutex-seqlock "
+                                        "(INVEPT for every full flush) over tlbflush (INVEPT only "
+                                        "for the VMM's guest-physical requests; inf if none)",
     "fetch_add_floor_vs_push1_2t": "a bare fetch_add on one shared line over a push of 1 range "
                                    "(library inlined), 2 threads",
     "load_floor_vs_poll_idle": "a bare acquire load over an idle poll (library inlined), "
@@ -175,6 +203,16 @@ def load_sim(path):
                 d = json.loads(line)
                 sim[d["design"]] = d
     return sim
+
+
+def per_call(s):
+    """The simulator's per-flush-call figures of one design's JSON object."""
+    calls = s.get("flush_calls") or 0
+    ff = s.get("full_flushes", {})
+    raw = {"kicks": s.get("kicks", 0), "cancelled": s.get("entries_cancelled", 0),
+           "invept": ff.get("invept", 0), "invvpid": ff.get("invvpid", 0),
+           "invvpid_non_global": ff.get("invvpid_non_global", 0)}
+    return {k: (v / calls if calls else 0.0) for k, v in raw.items()}
 
 
 def load_instr(path):
@@ -273,6 +311,7 @@ def main():
     ap.add_argument("--bench")
     ap.add_argument("--instr")
     ap.add_argument("--sim")
+    ap.add_argument("--sim-preempt")
     ap.add_argument("--outdir", required=True)
     a = ap.parse_args()
     if a.plots_from_summary:
@@ -283,6 +322,7 @@ def main():
 
     res = load_bench(a.bench)
     sim = load_sim(a.sim)
+    simp = load_sim(a.sim_preempt) if a.sim_preempt else {}
     instr = load_instr(a.instr)
 
     def ns(op, design, threads):
@@ -328,10 +368,64 @@ def main():
                     s = sim[d]
                     lines.append(f"  {d:<16} {s['flush_calls_per_s']:>14.0f} {s['kicks']:>9}"
                                  f" {s['stale']:>6}")
+            lines.append("  per flush call: kicks (cancel signals), cancel (guest entries they"
+                         " cancelled), full flushes by kind;")
+            lines.append("  flush-call latency in us; guest translations used per second")
+            lines.append(f"  {'design':<16} {'kicks':>7} {'cancel':>7} {'INVEPT':>7}"
+                         f" {'INVVPID':>7} {'non-glob':>8} {'p50':>7} {'p99':>7} {'p99.9':>7}"
+                         f" {'max':>8} {'uses/s':>9}")
+            for d in DESIGNS:
+                if d not in sim:
+                    continue
+                s = sim[d]
+                pc = per_call(s)
+                lat = s.get("latency_ns", {})
+                ups = s["translations_used"] / s["seconds"] if s.get("seconds") else 0
+                lines.append(f"  {d:<16} {pc['kicks']:>7.3f} {pc['cancelled']:>7.3f}"
+                             f" {pc['invept']:>7.3f} {pc['invvpid']:>7.3f}"
+                             f" {pc['invvpid_non_global']:>8.3f}"
+                             f" {lat.get('p50', 0) / 1e3:>7.1f} {lat.get('p99', 0) / 1e3:>7.1f}"
+                             f" {lat.get('p999', 0) / 1e3:>7.1f} {lat.get('max', 0) / 1e3:>8.1f}"
+                             f" {ups / 1e6:>8.2f}M")
+            if simp:
+                fp = next(iter(simp.values()))
+                lines.append(f"  producers preempted in their critical section (probability"
+                             f" {fp.get('preempt')}, {fp.get('preempt_us')} us each,"
+                             f" {fp['initiators']} initiators): flush-call latency in us")
+                lines.append(f"  {'design':<16} {'preempted':>9} {'calls/s':>9} {'p50':>7}"
+                             f" {'p99':>7} {'p99.9':>7} {'max':>8}")
+                for d in DESIGNS:
+                    if d not in simp:
+                        continue
+                    s = simp[d]
+                    lat = s.get("latency_ns", {})
+                    lines.append(f"  {d:<16} {s.get('preemptions', 0):>9}"
+                                 f" {s['flush_calls_per_s']:>9.0f} {lat.get('p50', 0) / 1e3:>7.1f}"
+                                 f" {lat.get('p99', 0) / 1e3:>7.1f}"
+                                 f" {lat.get('p999', 0) / 1e3:>7.1f}"
+                                 f" {lat.get('max', 0) / 1e3:>8.1f}")
             first = next(iter(sim.values()))
             lines.append(f"  ({first['vps']} VP threads, {first['initiators']} initiators,"
                          f" {first['seconds']:.1f} s per design)")
             lines.append("")
+
+    def sim_per_call(design, key):
+        if design not in sim:
+            return None
+        return per_call(sim[design]).get(key)
+
+    def sim_over(baseline, key):
+        b, t = sim_per_call(baseline, key), sim_per_call("tlbflush", key)
+        if b is None or t is None:
+            return None
+        if t == 0:
+            return float("inf") if b > 0 else None
+        return b / t
+
+    def preempted_over(baseline):
+        def p999(d):
+            return simp[d].get("latency_ns", {}).get("p999") if d in simp else None
+        return div(p999(baseline), p999("tlbflush"))
 
     def sim_ratio():
         if "tlbflush" in sim and "rwlock" in sim and sim["rwlock"]["flush_calls_per_s"]:
@@ -353,9 +447,20 @@ def main():
                                       counter("push_p999", "tlbflush", 4, "p999_ns")),
         "wake64_vs_materialize": div(ns("wake64", "materialize", 1),
                                      ns("wake64", "tlbflush-inline", 1)),
+        "push_set8_vs_kvm_fifo": div(ns("push_set8", "kvm-fifo", 1),
+                                     ns("push_set8", "tlbflush", 1)),
+        "push_set64_vs_kvm_fifo": div(ns("push_set64", "kvm-fifo", 1),
+                                      ns("push_set64", "tlbflush", 1)),
+        "wake64_mixed_vs_mutex_seqlock": div(ns("wake64_mixed", "mutex-seqlock", 1),
+                                             ns("wake64_mixed", "tlbflush", 1)),
+        "preempted_p999_vs_mutex_seqlock": preempted_over("mutex-seqlock"),
+        "preempted_p999_vs_rwlock": preempted_over("rwlock"),
         "entry_exit_vs_packed": div(ns("entry_exit", "mutex-seqlock", 2),
                                     ns("entry_exit", "tlbflush", 2)),
         "sim_throughput_vs_rwlock": sim_ratio(),
+        "kicks_per_call_vs_mutex_seqlock": sim_over("mutex-seqlock", "kicks"),
+        "kicks_per_call_vs_kvm_fifo": sim_over("kvm-fifo", "kicks"),
+        "invept_per_call_vs_mutex_seqlock": sim_over("mutex-seqlock", "invept"),
         "fetch_add_floor_vs_push1_2t": div(ns("floor_fetch_add", "floor", 2),
                                            ns("push1", "tlbflush-inline", 2)),
         "load_floor_vs_poll_idle": div(ns("floor_load", "floor", 2),

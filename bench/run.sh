@@ -75,18 +75,26 @@ done
 
 # 3. End to end: the simulator's flush throughput per design.
 sim=$build/examples/shootdown-sim
-step 3 "shootdown-sim, every design for $sim_seconds s"
+step 3 "shootdown-sim, every design for $sim_seconds s, then with preempted producers"
 if [ -x "$sim" ]; then
 	"$sim" --design all --json --seconds "$sim_seconds" --seed 1 >"$out/sim.json" 2>"$tmp/sim.log" ||
 		{ cat "$tmp/sim.log" >&2; exit 1; }
 else
 	: >"$out/sim.json"
 fi
+# The same with producers descheduled inside their critical section now
+# and then (--preempt): the flush-call latency tail of every design.
+: >"$out/sim_preempt.json"
+if [ -x "$sim" ]; then
+	"$sim" --design all --json --seconds "$sim_seconds" --seed 1 --initiators 4 \
+		--preempt 0.0005 --preempt-us 2000 >"$out/sim_preempt.json" 2>"$tmp/sim.log" ||
+		{ cat "$tmp/sim.log" >&2; exit 1; }
+fi
 
 # 4. Tables, ratio and instr lines, verdicts, plot data.
 step 4 "report and plots"
 python3 "$here/report.py" --mode "$mode" --bench "$out/latest.json" --instr "$out/instr.txt" \
-	--sim "$out/sim.json" --outdir "$out" >"$tmp/report.txt"
+	--sim "$out/sim.json" --sim-preempt "$out/sim_preempt.json" --outdir "$out" >"$tmp/report.txt"
 cat "$tmp/report.txt"
 
 # 5. Plots: ns/op against threads, one line per design.
@@ -106,7 +114,7 @@ case $out in
 "$PWD"/*) shown=${out#"$PWD"/} ;;
 *) shown=$out ;;
 esac
-files="latest.json instr.txt sim.json"
+files="latest.json instr.txt sim.json sim_preempt.json"
 [ "$mode" = full ] && files="$files summary.txt"
 [ -f "$out/scaling.svg" ] && files="$files scaling.svg ops.svg"
 echo "results written to $shown/: $files"

@@ -370,6 +370,17 @@ static bool setup_flush_entire(struct shim *s)
 	return req_vp0(s, 0);
 }
 
+/* push_set8, push_set64: one List request of 1 range for VPs 0-7 / 0-63. */
+static bool setup_push_set8(struct shim *s)
+{
+	return make_req(s, 0, true, 0, 1, 1, 0xff);
+}
+
+static bool setup_push_set64(struct shim *s)
+{
+	return make_req(s, 0, true, 0, 1, 1, UINT64_MAX);
+}
+
 static void run_record(struct shim *s, struct shim_thread *th, uint32_t t, uint32_t n)
 {
 	const uint32_t self = s->nvps + t;
@@ -405,26 +416,34 @@ static void run_push_p999(struct shim *s, struct shim_thread *th, uint32_t t, ui
 	}
 }
 
-/* wake64: put the 64 VPs in their states (see shim.h). */
-static void wake64_states(struct shim *s)
+/* wake64: put the 64 VPs in their states (see shim.h); @mixed: the
+ * wake64_mixed states (56 outside, 4 in the other VTL, 4 in the target
+ * VTL, polled past). */
+static void wake64_states_of(struct shim *s, bool mixed)
 {
 	uint64_t *out = s->thr[0].out;
+	const uint32_t nout = mixed ? 56 : 16;
 	for (uint32_t v = 0; v < 64; v++) {
-		unsigned vtl = v >= 16 && v < 32 ? 1 : 0;
+		unsigned vtl = mixed ? (v >= 56 && v < 60 ? 1 : 0) : (v >= 16 && v < 32 ? 1 : 0);
 		if (!is_design(s)) {
 			tlbf_vp_announce(&s->vps[v], &s->loc[v].l, vtl);
 			tlbf_ring_poll(&s->rings[vtl], &s->loc[v].l.cursor[vtl], out, TLBF_RING_CAPACITY);
 			tlbf_vp_publish(&s->vps[v], &s->loc[v].l, vtl);
-			if (v < 16)
+			if (v < nout)
 				tlbf_vp_exit(&s->vps[v], &s->loc[v].l);
 		} else {
 			design_vp_announce(s->d, v, vtl);
 			design_vp_poll(s->d, v, vtl, out, TLBF_RING_CAPACITY);
 			design_vp_publish(s->d, v, vtl);
-			if (v < 16)
+			if (v < nout)
 				design_vp_exit(s->d, v);
 		}
 	}
+}
+
+static void wake64_states(struct shim *s)
+{
+	wake64_states_of(s, false);
 }
 
 /* Set the VPs up and check the scenario: every VP skipped for its reason
@@ -452,6 +471,27 @@ static bool setup_wake64(struct shim *s)
 	uint64_t want = s->kind == K_RWLOCK ? 64 : s->kind == K_MUTEX_SEQLOCK ? 32 : 0;
 	if (st.kicks != want)
 		s->error = "wake64: unexpected number of kicks";
+	return true;
+}
+
+/* wake64_mixed: the same wake, most VPs outside, 4 in the guest. */
+static bool setup_wake64_mixed(struct shim *s)
+{
+	if (!make_req(s, 0, true, 0, 1, 1, UINT64_MAX))
+		return false;
+	if (!is_design(s)) {
+		s->mark = tlbf_ring_push(&s->rings[0], s->ranges, 1, false).mark;
+		wake64_states_of(s, true);
+		return true;
+	}
+	s->tok = design_record(s->d, s->nvps, &s->req[0]);
+	wake64_states_of(s, true);
+	struct design_stats st;
+	design_wake(s->d, s->nvps, &s->req[0], s->tok);
+	design_get_stats(s->d, &st);
+	uint64_t want = s->kind == K_RWLOCK ? 64 : s->kind == K_MUTEX_SEQLOCK ? 4 : 0;
+	if (st.kicks != want)
+		s->error = "wake64_mixed: unexpected number of kicks";
 	return true;
 }
 
@@ -626,6 +666,10 @@ static const struct scenario scenarios[] = {
 	{"push8", KB_DESIGNS | K_LIB, 64, MAX_THREADS, setup_push8, NULL, run_record},
 	{"flush_entire", KB_DESIGNS | K_LIB, 64, MAX_THREADS, setup_flush_entire, NULL, run_record},
 	{"push_p999", KB_DESIGNS | K_LIB, 64, MAX_THREADS, setup_push_p999, NULL, run_push_p999},
+	{"push_set8", KB_DESIGNS, 64, MAX_THREADS, setup_push_set8, NULL, run_record},
+	{"push_set64", KB_DESIGNS, 64, MAX_THREADS, setup_push_set64, NULL, run_record},
+	{"wake64_mixed", KB_DESIGNS & ~KB(K_KVM_FIFO), 64, MAX_THREADS, setup_wake64_mixed, NULL,
+	 run_wake64},
 	{"wake64", (KB_DESIGNS & ~KB(K_KVM_FIFO)) | K_LIB | KB(K_MATERIALIZE), 64, MAX_THREADS,
 	 setup_wake64, NULL, run_wake64},
 	{"entry_exit", (KB_DESIGNS & ~KB(K_RWLOCK)) | K_LIB, 64, MAX_THREADS, NULL, NULL,

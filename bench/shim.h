@@ -30,6 +30,12 @@
  *                   polled past the request; "materialize" is the same
  *                   predicate over the set first written into a heap
  *                   bitmap and then iterated (heap kick masks too)
+ *   push_set8, push_set64 record one List request of 1 range for VPs
+ *                   0-7 / 0-63 (kvm-fifo writes each target's FIFO under
+ *                   its lock; the others write their one shared record)
+ *   wake64_mixed    wake64 with 56 VPs outside, 4 in the guest of the
+ *                   other VTL and 4 in the guest of the target VTL that
+ *                   polled past the request
  *   entry_exit      announce (entry) then exit; thread t cycles over VPs
  *                   t, t + T, t + 2T, ... of 64
  *   floor_load      a bare acquire load of one shared word

@@ -132,6 +132,29 @@ static void list_promoted_by_policy(void **state)
 	assert_true(tlbf_ring_valid(&rings[0]));
 }
 
+/* The VMM's own guest-physical request: recorded in the gpa generation of
+ * its target VTL's ring; a reader answers flush everything and
+ * guest-physical. */
+static void gpa_request_recorded(void **state)
+{
+	(void)state;
+	struct tlbf_flush_request req;
+	memset(&req, 0, sizeof(req));
+	req.kind = TLBF_FLUSH_GPA;
+	req.target_vtl = (uint8_t)(TLBF_VTL_COUNT - 1);
+	tlbf_vpset_init_all(&req.vps, NVP);
+	tlbf_vp_start(&vps[1], &loc[1], pt.rings);
+	struct tlbf_push p = tlbf_flush_record(&pt, &req);
+	assert_int_equal(p.result, TLBF_PUSH_LISTED);
+	assert_int_equal(p.mark.kind, TLBF_MARK_GPA);
+	struct tlbf_ring *r = pt.rings[TLBF_VTL_COUNT - 1];
+	assert_true(tlbf__load(&r->gpa, TLBF_RELAXED) == 1);
+	assert_true(tlbf__load(&r->entire, TLBF_RELAXED) == 0);
+	struct tlbf_poll q = tlbf_ring_poll(r, &loc[1].cursor[TLBF_VTL_COUNT - 1], out,
+	                                    TLBF_RING_CAPACITY);
+	assert_int_equal(q.flags, TLBF_POLL_ENTIRE | TLBF_POLL_GPA);
+}
+
 /* Masks shorter than the partition needs are refused before anything is
  * recorded; nothing is written past them. */
 static void short_masks_refused(void **state)
@@ -211,6 +234,7 @@ int main(void)
 		cmocka_unit_test_setup(list_ex_on_a_sparse_set, setup),
 		cmocka_unit_test_setup(space_non_global_all_vtl1, setup),
 		cmocka_unit_test_setup(list_promoted_by_policy, setup),
+		cmocka_unit_test_setup(gpa_request_recorded, setup),
 		cmocka_unit_test_setup(short_masks_refused, setup),
 		cmocka_unit_test_setup(partition_refused, setup),
 		cmocka_unit_test_setup(empty_ex_set_is_a_no_op, setup),

@@ -54,7 +54,7 @@ static void empty_poll(void **state)
 	assert_true(tlbf_ring_valid(&ring));
 	/* All-zero static storage is the same empty ring. */
 	static struct tlbf_ring zero;
-	struct tlbf_cursor z = {0, 0, 0, 0};
+	struct tlbf_cursor z = {0, 0, 0, 0, 0};
 	assert_int_equal(tlbf_ring_poll(&zero, &z, out, N).flags, TLBF_POLL_NOTHING);
 	uint64_t v = range(9, 0);
 	assert_int_equal(tlbf_ring_push(&zero, &v, 1, false).result, TLBF_PUSH_LISTED);
@@ -184,6 +184,38 @@ static void generations_and_list(void **state)
 	assert_int_equal(p.flags, TLBF_POLL_ENTIRE);
 	assert_true(c.entire == 1 && c.non_global == 3 && c.list == 2);
 	assert_int_equal(tlbf_ring_poll(&ring, &c, out, N).flags, TLBF_POLL_NOTHING);
+}
+
+/* The guest-physical generation: flush everything and guest-physical too;
+ * it swallows what is pending and catches up every counter. */
+static void gpa_generation(void **state)
+{
+	(void)state;
+	struct tlbf_cursor c;
+	tlbf_cursor_init_now(&ring, &c);
+	struct tlbf_mark m = tlbf_ring_flush_gpa(&ring);
+	assert_int_equal(m.kind, TLBF_MARK_GPA);
+	assert_true(m.value == 1);
+	assert_true(tlbf_ring_pending(&ring, &c));
+	push1(range(5, 0));
+	tlbf_ring_flush_non_global(&ring);
+	struct tlbf_poll p = tlbf_ring_poll(&ring, &c, out, N);
+	assert_int_equal(p.flags, TLBF_POLL_ENTIRE | TLBF_POLL_GPA);
+	assert_true(c.gpa == 1 && c.non_global == 1 && c.list == 1 && c.entire == 0);
+	assert_false(tlbf_ring_pending(&ring, &c));
+	assert_int_equal(tlbf_ring_poll(&ring, &c, out, N).flags, TLBF_POLL_NOTHING);
+	/* A flush-entire alone does not ask for guest-physical. */
+	tlbf_ring_flush_entire(&ring);
+	assert_int_equal(tlbf_ring_poll(&ring, &c, out, N).flags, TLBF_POLL_ENTIRE);
+	/* Both at once: one answer with both bits. */
+	tlbf_ring_flush_entire(&ring);
+	tlbf_ring_flush_gpa(&ring);
+	assert_int_equal(tlbf_ring_poll(&ring, &c, out, N).flags, TLBF_POLL_ENTIRE | TLBF_POLL_GPA);
+	/* A cursor started now does not see the past ones. */
+	struct tlbf_cursor d;
+	tlbf_cursor_init_now(&ring, &d);
+	assert_true(d.gpa == 2);
+	assert_int_equal(tlbf_ring_poll(&ring, &d, out, N).flags, TLBF_POLL_NOTHING);
 }
 
 static void cursor_init_now_skips_the_past(void **state)
@@ -379,6 +411,7 @@ int main(void)
 		cmocka_unit_test_setup(exact_capacity_and_one_more, setup),
 		cmocka_unit_test_setup(overflow_after_slow_reader, setup),
 		cmocka_unit_test_setup(generations_and_list, setup),
+		cmocka_unit_test_setup(gpa_generation, setup),
 		cmocka_unit_test_setup(cursor_init_now_skips_the_past, setup),
 		cmocka_unit_test_setup(pending_does_not_hide_later_entries, setup),
 		cmocka_unit_test_setup(degraded_and_lapped_pushes, setup),

@@ -200,6 +200,12 @@ static void vp_side(void **state)
 	snap();
 	entry(2);
 	expect_moved((const int[]){TLBF_STAT_POLL_LIST, 1, TLBF_STAT_INVGLA_SKIPPED, 1,
+	                           TLBF_STAT_FULL_INVVPID, 1, TLBF_STAT_ENTRIES, 1, -1});
+	/* The VMM's guest-physical request: everything, guest-physical too. */
+	tlbf_ring_flush_gpa(&rings[0]);
+	snap();
+	entry(2);
+	expect_moved((const int[]){TLBF_STAT_POLL_EVERYTHING, 1, TLBF_STAT_POLL_GPA, 1,
 	                           TLBF_STAT_FULL_INVEPT, 1, TLBF_STAT_ENTRIES, 1, -1});
 	/* A lap behind: an overflow. */
 	for (unsigned i = 0; i < TLBF_RING_CAPACITY + 1; i++)
@@ -207,7 +213,7 @@ static void vp_side(void **state)
 	snap();
 	entry(2);
 	expect_moved((const int[]){TLBF_STAT_POLL_EVERYTHING, 1, TLBF_STAT_OVERFLOWS, 1,
-	                           TLBF_STAT_FULL_INVEPT, 1, TLBF_STAT_ENTRIES, 1, -1});
+	                           TLBF_STAT_FULL_INVVPID, 1, TLBF_STAT_ENTRIES, 1, -1});
 	/* A failed INVGLA: an error, and everything at the entry. */
 	tlbf_ring_push(&rings[0], &r, 1, false);
 	tv[2].vp_index = NVP; /* the mock refuses a VP it does not have */
@@ -216,7 +222,7 @@ static void vp_side(void **state)
 	tlbf_tdx_entry_done(&tv[2], 0, true);
 	tlbf_vp_exit(&vps[2], &loc[2]);
 	expect_moved((const int[]){TLBF_STAT_POLL_LIST, 1, TLBF_STAT_INVGLA_SINGLE, 1, TLBF_STAT_ERRORS, 1,
-	                           TLBF_STAT_FULL_INVEPT, 1, TLBF_STAT_ENTRIES, 1, -1});
+	                           TLBF_STAT_FULL_INVVPID, 1, TLBF_STAT_ENTRIES, 1, -1});
 }
 
 static void names(void **state)

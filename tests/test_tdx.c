@@ -189,12 +189,13 @@ static void list_single_and_entire_on_the_mock(void **state)
 	assert_true(tlbf_mock_tlb_lookup(&mock, 0, 0, 0, &v));
 	leave(0);
 
-	/* Flush entire: the enter flags carry INVEPT; everything goes. */
+	/* Flush entire: the enter flags carry INVVPID (a guest's request
+	 * concerns linear translations only); every linear one goes. */
 	tlbf_ring_flush_entire(&rings[0]);
 	before = log_len();
 	entry(0, 0, &in);
 	assert_true(log_field(before, 0) == TLBF_MOCK_OP_ENTER_FLAGS);
-	assert_true(log_field(before, 2) == tlbf_tdx_enter_flags(TLBF_INVD_INVEPT, 0));
+	assert_true(log_field(before, 2) == tlbf_tdx_enter_flags(TLBF_INVD_INVVPID, 0));
 	assert_true(log_field(before + 1, 0) == TLBF_MOCK_OP_ENTER);
 	assert_false(tlbf_mock_tlb_lookup(&mock, 0, 0, 0, &v));
 	assert_int_equal(tv[0].pending[0], TLBF_INVD_NONE); /* cleared: entered */
@@ -232,7 +233,7 @@ static void keep_on_cancel_clear_on_entry(void **state)
 	tlbf__store(&mvps[2].cancel, 1, TLBF_RELAXED);
 	entry(2, 0, &in);
 	assert_false(in);
-	assert_int_equal(tv[2].pending[0], TLBF_INVD_INVEPT); /* kept (T6) */
+	assert_int_equal(tv[2].pending[0], TLBF_INVD_INVVPID); /* kept (T6) */
 	uint64_t v;
 	assert_true(tlbf_mock_tlb_lookup(&mock, 2, 0, 5, &v)); /* not flushed yet */
 	leave(2);
@@ -271,6 +272,84 @@ static void *guest_until_kicked(void *arg)
 	tlbf_mock_leave(&mock, 3);
 	tlbf_vp_exit(&vps[3], &loc[3]);
 	return NULL;
+}
+
+/* Each kind of answer as the weakest sufficient TDX operation. */
+static void apply_maps_each_kind(void **state)
+{
+	(void)state;
+	struct tlbf_poll p = {TLBF_POLL_ENTIRE, 0};
+	tlbf_tdx_apply(&be, &tv[0], 0, p);
+	assert_int_equal(tv[0].pending[0], TLBF_INVD_INVVPID);
+	p.flags = TLBF_POLL_NON_GLOBAL;
+	tlbf_tdx_apply(&be, &tv[1], 0, p);
+	assert_int_equal(tv[1].pending[0], TLBF_INVD_INVVPID_NON_GLOBAL);
+	p.flags = TLBF_POLL_ENTIRE | TLBF_POLL_GPA;
+	tlbf_tdx_apply(&be, &tv[2], 0, p);
+	assert_int_equal(tv[2].pending[0], TLBF_INVD_INVEPT);
+	assert_int_equal(tv[2].gpa, 1);
+	/* Merged by strength: list < non-global < all linear < guest-physical. */
+	p.flags = TLBF_POLL_NON_GLOBAL;
+	tlbf_tdx_apply(&be, &tv[0], 0, p);
+	assert_int_equal(tv[0].pending[0], TLBF_INVD_INVVPID);
+	p.flags = TLBF_POLL_ENTIRE | TLBF_POLL_GPA;
+	tlbf_tdx_apply(&be, &tv[0], 0, p);
+	assert_int_equal(tv[0].pending[0], TLBF_INVD_INVEPT);
+	p.flags = TLBF_POLL_ENTIRE;
+	tlbf_tdx_apply(&be, &tv[0], 0, p);
+	assert_int_equal(tv[0].pending[0], TLBF_INVD_INVEPT);
+	p.flags = TLBF_POLL_ENTIRE;
+	tlbf_tdx_apply(&be, &tv[1], 0, p);
+	assert_int_equal(tv[1].pending[0], TLBF_INVD_INVVPID);
+	/* A failed INVGLA becomes INVVPID, not INVEPT. */
+	tv[3].list_page[0] = tlbf_gva_make(1, 0);
+	p.flags = TLBF_POLL_LIST;
+	p.count = 1;
+	tlbf_tdx_apply(&be, &tv[3], TLBF_VTL_COUNT - 1, p);
+	assert_int_equal(tv[3].pending[TLBF_VTL_COUNT - 1], TLBF_INVD_NONE);
+	struct tlbf_mock_vp saved = mvps[3];
+	mock.nvps = 3; /* the mock refuses VP 3: the INVGLA fails */
+	tlbf_tdx_apply(&be, &tv[3], 0, p);
+	mock.nvps = NVP;
+	mvps[3] = saved;
+	assert_int_equal(tv[3].errors, 1);
+	assert_int_equal(tv[3].pending[0], TLBF_INVD_INVVPID);
+}
+
+/* The mock keeps guest-physical translations through INVVPID and drops them
+ * with INVEPT; a guest-physical request reaches the VP as INVEPT. */
+static void gpa_request_is_invept_on_the_mock(void **state)
+{
+	(void)state;
+	bool in;
+	uint64_t v;
+	tlbf_vp_start(&vps[0], &loc[0], rp);
+	tlbf_mock_tlb_fill(&mock, 0, 0, 3, 1, false);
+	tlbf_mock_gpa_fill(&mock, 0, 0, 3, 1);
+	tlbf_ring_flush_entire(&rings[0]);
+	entry(0, 0, &in);
+	assert_true(in);
+	assert_false(tlbf_mock_tlb_lookup(&mock, 0, 0, 3, &v));
+	assert_true(tlbf_mock_gpa_lookup(&mock, 0, 0, 3, &v)); /* INVVPID keeps it */
+	assert_int_equal(mvps[0].flushes_invept, 0);
+	leave(0);
+	tlbf_mock_tlb_fill(&mock, 0, 0, 3, 2, false);
+	uint64_t before = log_len();
+	struct tlbf_mark m = tlbf_ring_flush_gpa(&rings[0]);
+	assert_int_equal(m.kind, TLBF_MARK_GPA);
+	struct tlbf_poll p = entry(0, 0, &in);
+	assert_int_equal(p.flags, TLBF_POLL_ENTIRE | TLBF_POLL_GPA);
+	assert_true(in);
+	assert_true(log_field(before, 2) == tlbf_tdx_enter_flags(TLBF_INVD_INVEPT, 0));
+	assert_false(tlbf_mock_tlb_lookup(&mock, 0, 0, 3, &v));
+	assert_false(tlbf_mock_gpa_lookup(&mock, 0, 0, 3, &v)); /* INVEPT drops it */
+	assert_int_equal(mvps[0].flushes_invept, 1);
+	assert_int_equal(mvps[0].flushes_entire, 2);
+	/* Out-of-range VPs and VTLs: nothing cached, nothing found. */
+	tlbf_mock_gpa_fill(&mock, NVP, 0, 3, 1);
+	assert_false(tlbf_mock_gpa_lookup(&mock, NVP, 0, 3, &v));
+	assert_false(tlbf_mock_gpa_lookup(&mock, 0, TLBF_VTL_COUNT, 3, &v));
+	leave(0);
 }
 
 static void kick_waits_for_the_vp(void **state)
@@ -445,6 +524,8 @@ int main(void)
 		cmocka_unit_test_setup(list_single_and_entire_on_the_mock, setup),
 		cmocka_unit_test_setup(non_global_keeps_global_and_list_still_runs, setup),
 		cmocka_unit_test_setup(keep_on_cancel_clear_on_entry, setup),
+		cmocka_unit_test_setup(apply_maps_each_kind, setup),
+		cmocka_unit_test_setup(gpa_request_is_invept_on_the_mock, setup),
 		cmocka_unit_test_setup(kick_waits_for_the_vp, setup),
 		cmocka_unit_test_setup(wait_only_does_not_depend_on_the_kicker, setup),
 		cmocka_unit_test_setup(wait_ends_when_the_vp_polled_past, setup),

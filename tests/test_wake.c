@@ -144,6 +144,25 @@ static void polled_past_each_kind(void **state)
 	assert_int_equal(tlbf_wake_decide(&vps[0], 0, 9, 0, g2), TLBF_WAKE_KICK);
 }
 
+/* No cursor is published for guest-physical requests: a VP in the guest
+ * of the target VTL is never skipped as polled, even after it polled. */
+static void gpa_mark_is_never_polled_past(void **state)
+{
+	(void)state;
+	tlbf_vp_start(&vps[1], &loc[1], rp);
+	struct tlbf_mark x = tlbf_ring_flush_gpa(&rings[0]);
+	struct tlbf_poll p = enter(1, 0);
+	assert_int_equal(p.flags, TLBF_POLL_ENTIRE | TLBF_POLL_GPA);
+	tlbf_wake_fence();
+	assert_int_equal(tlbf_wake_decide(&vps[1], 1, 9, 0, x), TLBF_WAKE_KICK);
+	/* Outside, or in the other VTL, it is still skipped. */
+	tlbf_vp_exit(&vps[1], &loc[1]);
+	assert_int_equal(tlbf_wake_decide(&vps[1], 1, 9, 0, x), TLBF_WAKE_SKIP_OUTSIDE);
+	/* A mark of no known kind is refused. */
+	x.kind = (enum tlbf_mark_kind)(TLBF_MARK_GPA + 1);
+	assert_int_equal(tlbf_wake_decide(&vps[1], 1, 9, 0, x), TLBF_WAKE_REFUSED);
+}
+
 static void polled_past_across_the_wrap(void **state)
 {
 	(void)state;
@@ -269,6 +288,7 @@ int main(void)
 		cmocka_unit_test_setup(state_transitions, setup),
 		cmocka_unit_test_setup(every_skip_reason, setup),
 		cmocka_unit_test_setup(polled_past_each_kind, setup),
+		cmocka_unit_test_setup(gpa_mark_is_never_polled_past, setup),
 		cmocka_unit_test_setup(polled_past_across_the_wrap, setup),
 		cmocka_unit_test_setup(kick_cas_races, setup),
 		cmocka_unit_test_setup(epoch_wraps, setup),

@@ -142,6 +142,7 @@ const char *design_recorded_name(enum design_recorded r)
 	case DESIGN_REC_PROMOTED: return "promoted";
 	case DESIGN_REC_DEGRADED: return "degraded";
 	case DESIGN_REC_EMPTY: return "empty";
+	case DESIGN_REC_GPA: return "gpa";
 	case DESIGN_REC__COUNT: break;
 	}
 	return "?";
@@ -150,6 +151,8 @@ const char *design_recorded_name(enum design_recorded r)
 enum design_recorded design_read_request(const struct tlbf_flush_request *req, uint64_t *ranges,
                                          uint32_t cap)
 {
+	if (req->kind == TLBF_FLUSH_GPA)
+		return DESIGN_REC_GPA;
 	if (req->kind != TLBF_FLUSH_LIST)
 		return req->kind == TLBF_FLUSH_NON_GLOBAL ? DESIGN_REC_NON_GLOBAL : DESIGN_REC_ENTIRE;
 	if (req->range_count == 0)

@@ -77,6 +77,7 @@ TLBF_EXTERN_C_BEGIN
  *	held by a stalled producer, a full FIFO) and was recorded as
  *	flush-entire
  * @DESIGN_REC_EMPTY: nothing to record (no range, no target)
+ * @DESIGN_REC_GPA: the VMM's guest-physical request (TLBF_FLUSH_GPA)
  */
 enum design_recorded {
 	DESIGN_REC_LIST = 0,
@@ -85,6 +86,7 @@ enum design_recorded {
 	DESIGN_REC_PROMOTED,
 	DESIGN_REC_DEGRADED,
 	DESIGN_REC_EMPTY,
+	DESIGN_REC_GPA,
 	DESIGN_REC__COUNT
 };
 

@@ -7,16 +7,35 @@
 #include "hooks.h"
 
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 bool design_hook_chaos;
+bool design_hook_active;
+double design_hook_preempt;
+double design_hook_preempt_us = 500;
 enum design_break design_hook_break;
+static _Atomic uint64_t preemptions;
+static _Thread_local bool preempt_armed;
+
+uint64_t design_hook_preemptions(void)
+{
+	return atomic_load_explicit(&preemptions, memory_order_relaxed);
+}
+
+/* The step inside each design's producer critical section. */
+static bool in_producer_section(const char *label)
+{
+	return strcmp(label, "P5") == 0 || strcmp(label, "rw:unlock") == 0 ||
+	       strcmp(label, "ms:write") == 0 || strcmp(label, "kf:publish") == 0;
+}
 
 static const char *const break_names[DESIGN_BREAK__COUNT] = {
 	"none", "pending-skip", "early-clear", "late-announce", "no-wait", "no-kick", "skip-exiting",
+	"gpa-as-invvpid",
 };
 
 const char *design_break_name(enum design_break b)
@@ -33,6 +52,19 @@ enum design_break design_break_parse(const char *name)
 }
 
 static _Thread_local uint64_t rng_state;
+
+uint64_t design_hook_rand(void);
+
+void design_hook_preempt_arm(void)
+{
+	preempt_armed = design_hook_preempt > 0 &&
+	                (double)(design_hook_rand() >> 11) * 0x1p-53 < design_hook_preempt;
+}
+
+void design_hook_preempt_disarm(void)
+{
+	preempt_armed = false;
+}
 
 void design_hook_seed_thread(uint64_t seed, uint32_t id)
 {
@@ -55,7 +87,13 @@ uint64_t design_hook_rand(void)
 
 void design_hook_step(const char *label)
 {
-	(void)label;
+	if (preempt_armed && in_producer_section(label)) {
+		preempt_armed = false;
+		atomic_fetch_add_explicit(&preemptions, 1, memory_order_relaxed);
+		long ns = (long)(design_hook_preempt_us * 1e3);
+		struct timespec ts = {ns / 1000000000L, ns % 1000000000L};
+		nanosleep(&ts, NULL);
+	}
 	if (!design_hook_chaos)
 		return;
 	uint64_t r = design_hook_rand();

@@ -41,6 +41,7 @@ enum design_break {
 	DESIGN_BREAK_NO_WAIT,
 	DESIGN_BREAK_NO_KICK,
 	DESIGN_BREAK_SKIP_EXITING,
+	DESIGN_BREAK_GPA_AS_INVVPID,
 	DESIGN_BREAK__COUNT
 };
 
@@ -51,6 +52,21 @@ enum design_break design_break_parse(const char *name);
 
 /* Chaos mode: yield or sleep at every labelled step. */
 extern bool design_hook_chaos;
+/* Preempted producers: a flush call armed with design_hook_preempt_arm()
+ * (with probability design_hook_preempt) sleeps design_hook_preempt_us at
+ * the first step inside the design's producer critical section it reaches
+ * (tlbflush: a claimed slot not yet published, P5; rwlock and
+ * mutex-seqlock: the write lock held; kvm-fifo: a FIFO lock held). */
+extern double design_hook_preempt;
+extern double design_hook_preempt_us;
+/* Arm this thread's next producer section with probability
+ * design_hook_preempt; disarm at the end of the flush call. */
+void design_hook_preempt_arm(void);
+void design_hook_preempt_disarm(void);
+/* How many producers were preempted so far (all threads). */
+uint64_t design_hook_preemptions(void);
+/* Whether any step hook is active (chaos or preemption). */
+extern bool design_hook_active;
 /* The selected break mode. */
 extern enum design_break design_hook_break;
 
@@ -65,11 +81,11 @@ void design_hook_step(const char *label);
 DESIGN_NORETURN void design_hook_assert_failed(const char *file, int line, const char *expr);
 
 #ifdef DESIGN_HOOKS
-#define TLBF_STEP(label) (design_hook_chaos ? design_hook_step(label) : (void)0)
+#define TLBF_STEP(label) (design_hook_active ? design_hook_step(label) : (void)0)
 #define TLBF_BREAK(name) (design_hook_break == DESIGN_BREAK_##name)
 #define TLBF_ASSERT(expr) \
 	((expr) ? (void)0 : design_hook_assert_failed(__FILE__, __LINE__, #expr))
-#define DESIGN_STEP(label) (design_hook_chaos ? design_hook_step(label) : (void)0)
+#define DESIGN_STEP(label) (design_hook_active ? design_hook_step(label) : (void)0)
 #else
 #define DESIGN_STEP(label) ((void)0)
 #endif

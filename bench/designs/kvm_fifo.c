@@ -44,6 +44,8 @@ struct kf_fifo {
 	_Alignas(64) atomic_flag lock;
 	_Atomic uint32_t in;  /* producers, under lock */
 	_Atomic uint32_t out; /* consumer */
+	_Atomic uint32_t gpa; /* guest-physical requests, under lock */
+	uint32_t gpa_seen;    /* consumer's private copy */
 	_Atomic uint64_t entry[KF_SIZE];
 };
 
@@ -106,6 +108,8 @@ static struct design *kf_create(const struct design_config *cfg)
 			atomic_flag_clear(&f->lock);
 			atomic_init(&f->in, 0);
 			atomic_init(&f->out, 0);
+			atomic_init(&f->gpa, 0);
+			f->gpa_seen = 0;
 			for (unsigned e = 0; e < KF_SIZE; e++)
 				atomic_init(&f->entry[e], 0);
 		}
@@ -113,12 +117,17 @@ static struct design *kf_create(const struct design_config *cfg)
 	return &k->base;
 }
 
-/* Queue @n ranges (n == 0: flush all). Returns true if it overflowed. */
-static bool kf_push(struct kf_fifo *f, const uint64_t *ranges, uint32_t n)
+/* Queue @n ranges (n == 0: flush all; with @gpa a guest-physical flush,
+ * which KVM keeps as a request bit beside the FIFO and carries out with
+ * INVEPT). Returns true if it overflowed. */
+static bool kf_push(struct kf_fifo *f, const uint64_t *ranges, uint32_t n, bool gpa)
 {
 	bool overflow = false;
 	DESIGN_STEP("kf:lock");
 	kf_lock(f);
+	if (gpa) /* relaxed: published by the release store of in below */
+		atomic_store_explicit(&f->gpa, atomic_load_explicit(&f->gpa, memory_order_relaxed) + 1,
+		                      memory_order_relaxed);
 	uint32_t in = atomic_load_explicit(&f->in, memory_order_relaxed);
 	/* Acquire: the consumer's reads of the slots we reuse are done. */
 	uint32_t out = atomic_load_explicit(&f->out, memory_order_acquire);
@@ -165,7 +174,8 @@ static struct design_token kf_record(struct design *d, uint32_t self,
 		while (tlbf_vpset_iter_next(&it, &v)) {
 			if (v >= d->nvps)
 				break;
-			if (kf_push(&k->vcpu[v].fifo[req->target_vtl], ranges, n)) {
+			if (kf_push(&k->vcpu[v].fifo[req->target_vtl], ranges, n,
+			            tok.how == DESIGN_REC_GPA)) {
 				s->st.overflows++;
 				degraded = true;
 			}
@@ -257,6 +267,7 @@ static void kf_vp_start(struct design *d, uint32_t vp)
 		struct kf_fifo *f = &c->fifo[v];
 		atomic_store_explicit(&f->out, atomic_load_explicit(&f->in, memory_order_acquire),
 		                      memory_order_release);
+		f->gpa_seen = atomic_load_explicit(&f->gpa, memory_order_acquire);
 	}
 }
 
@@ -276,6 +287,15 @@ static struct tlbf_poll kf_vp_poll(struct design *d, uint32_t vp, unsigned vtl, 
 	DESIGN_STEP("kf:drain");
 	uint32_t in = atomic_load_explicit(&f->in, memory_order_acquire);
 	uint32_t o = atomic_load_explicit(&f->out, memory_order_relaxed); /* ours */
+	/* After in: a push's bump is ordered before its store of in. Checked
+	 * even with nothing queued (a push into a full FIFO adds no entry). */
+	uint32_t gpa = atomic_load_explicit(&f->gpa, memory_order_acquire);
+	if (gpa != f->gpa_seen) {
+		f->gpa_seen = gpa;
+		atomic_store_explicit(&f->out, in, memory_order_release);
+		p.flags = TLBF_POLL_ENTIRE | TLBF_POLL_GPA;
+		return p;
+	}
 	if (in == o)
 		return p;
 	bool all = false;

@@ -253,6 +253,9 @@ static struct tlbf_poll ms_vp_poll(struct design *d, uint32_t vp, unsigned vtl, 
 	p.count = (uint32_t)n;
 	return p;
 everything:
+	/* As OpenVMM does: every flush of everything is INVEPT, so a
+	 * guest-physical request needs nothing of its own (it bumps entire). */
+	p.flags |= TLBF_POLL_GPA;
 	l->entire[vtl] = e;
 	l->non_global[vtl] = g;
 	l->count[vtl] = c;

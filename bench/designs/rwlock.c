@@ -38,6 +38,7 @@ struct rw_state {
 	uint64_t total;           /* ranges ever added */
 	uint64_t entire;          /* flush-entire generation */
 	uint64_t non_global;      /* flush-non-global generation */
+	uint64_t gpa;             /* guest-physical generation */
 };
 
 /* A VP's last seen counters per VTL (VP thread only). */
@@ -45,6 +46,7 @@ struct rw_local {
 	_Alignas(64) uint64_t total[TLBF_VTL_COUNT];
 	uint64_t entire[TLBF_VTL_COUNT];
 	uint64_t non_global[TLBF_VTL_COUNT];
+	uint64_t gpa[TLBF_VTL_COUNT];
 	uint64_t overflows;
 };
 
@@ -124,6 +126,7 @@ static struct design_token rw_record(struct design *d, uint32_t self,
 		break;
 	case DESIGN_REC_NON_GLOBAL: s->non_global++; break;
 	case DESIGN_REC_EMPTY: break;
+	case DESIGN_REC_GPA: s->gpa++; break;
 	default: s->entire++; break;
 	}
 	DESIGN_STEP("rw:unlock");
@@ -165,6 +168,7 @@ static void rw_vp_start(struct design *d, uint32_t vp)
 		l->total[v] = s->total;
 		l->entire[v] = s->entire;
 		l->non_global[v] = s->non_global;
+		l->gpa[v] = s->gpa;
 		pthread_rwlock_unlock(&s->lock);
 	}
 }
@@ -188,7 +192,9 @@ static struct tlbf_poll rw_vp_poll(struct design *d, uint32_t vp, unsigned vtl, 
 	uint64_t n = 0;
 	DESIGN_STEP("rw:rdlock");
 	pthread_rwlock_rdlock(&s->lock);
-	if (s->entire != l->entire[vtl]) {
+	if (s->gpa != l->gpa[vtl]) {
+		p.flags = TLBF_POLL_ENTIRE | TLBF_POLL_GPA;
+	} else if (s->entire != l->entire[vtl]) {
 		p.flags = TLBF_POLL_ENTIRE;
 	} else {
 		if (s->non_global != l->non_global[vtl])
@@ -213,6 +219,7 @@ static struct tlbf_poll rw_vp_poll(struct design *d, uint32_t vp, unsigned vtl, 
 	l->total[vtl] = s->total;
 	l->entire[vtl] = s->entire;
 	l->non_global[vtl] = s->non_global;
+	l->gpa[vtl] = s->gpa;
 	DESIGN_STEP("rw:rdunlock");
 	pthread_rwlock_unlock(&s->lock);
 	if (p.flags & TLBF_POLL_ENTIRE) {

@@ -88,6 +88,7 @@ static struct design_token tlbflush_record(struct design *d, uint32_t self,
 		/* LISTED or LAPPED (covered by the readers' overflow). */
 		tok.how = req->kind == TLBF_FLUSH_LIST         ? DESIGN_REC_LIST
 		          : req->kind == TLBF_FLUSH_NON_GLOBAL ? DESIGN_REC_NON_GLOBAL
+		          : req->kind == TLBF_FLUSH_GPA        ? DESIGN_REC_GPA
 		                                               : DESIGN_REC_ENTIRE;
 		break;
 	}

@@ -39,12 +39,17 @@ static inline uint64_t guest_gva(unsigned page)
 /**
  * struct guest_mem - page tables and oracle of one run
  * @pt: the page tables' versions, per VTL and page
+ * @gpt: the versions of the VMM's guest-physical mapping of each page's
+ *	frame, per VTL and page (changed by the VMM, e.g. a VTL protection)
  * @required: [nvps][GUEST_VTLS][GUEST_NPAGES], the oracle
+ * @required_gpa: likewise, for the guest-physical versions
  * @nvps: VPs
  */
 struct guest_mem {
 	_Atomic uint64_t pt[GUEST_VTLS][GUEST_NPAGES];
+	_Atomic uint64_t gpt[GUEST_VTLS][GUEST_NPAGES];
 	_Atomic uint64_t *required;
+	_Atomic uint64_t *required_gpa;
 	uint32_t nvps;
 };
 
@@ -65,15 +70,29 @@ void guest_mem_change(struct guest_mem *g, unsigned vtl, uint64_t pages,
 void guest_mem_require(struct guest_mem *g, const uint64_t *vps, unsigned vtl, uint64_t pages,
                        const uint64_t newver[GUEST_NPAGES]);
 
+/* The VMM changes its guest-physical mapping of the pages of @pages in
+ * @vtl before it requests a guest-physical flush; new versions in @newver. */
+void guest_mem_change_gpa(struct guest_mem *g, unsigned vtl, uint64_t pages,
+                          uint64_t newver[GUEST_NPAGES]);
+
+/* That guest-physical flush returned: the VPs of @vps must use @newver or
+ * later of the guest-physical mapping. */
+void guest_mem_require_gpa(struct guest_mem *g, const uint64_t *vps, unsigned vtl,
+                           uint64_t pages, const uint64_t newver[GUEST_NPAGES]);
+
 /**
  * struct guest_use - one translation a VP used
  * @version: the version used
  * @need: the oracle's lowest allowed version
+ * @gpa_version: the guest-physical mapping's version used
+ * @gpa_need: the oracle's lowest allowed guest-physical version
  * @filled: true if the TLB missed and the page table was read
  */
 struct guest_use {
 	uint64_t version;
 	uint64_t need;
+	uint64_t gpa_version;
+	uint64_t gpa_need;
 	bool filled;
 };
 
@@ -84,7 +103,7 @@ struct guest_use guest_mem_use(struct guest_mem *g, struct tlbf_mock *m, uint32_
 
 static inline bool guest_use_stale(struct guest_use u)
 {
-	return u.version < u.need;
+	return u.version < u.need || u.gpa_version < u.gpa_need;
 }
 
 #endif /* TLBF_GUEST_ORACLE_H */

@@ -40,7 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
-struct sim_options sim_opt = {8, 2, 8.0, NULL, false, 0, false, DESIGN_BREAK_NONE, 1.0};
+struct sim_options sim_opt = {8, 2, 8.0, NULL, false, 0, false, DESIGN_BREAK_NONE, 1.0, 0, 500};
 
 /* ---- command line ---- */
 
@@ -49,6 +49,7 @@ static void usage(FILE *f, const char *argv0)
 	fprintf(f,
 	        "usage: %s [--vps N] [--initiators M] [--seconds S] [--design NAME|all]\n"
 	        "       %*s [--chaos] [--seed X] [--json] [--break STEP] [--kick-cost-us C]\n"
+	        "       %*s [--preempt P] [--preempt-us U]\n"
 	        "\n"
 	        "Simulate TLB shootdowns on the mock TDX backend: N VP threads run guest code\n"
 	        "through per-VP software TLBs over a versioned page table; M of them also issue\n"
@@ -73,17 +74,26 @@ static void usage(FILE *f, const char *argv0)
 	        "                    flag cleared before the entry happened), late-announce (poll\n"
 	        "                    before announcing), no-wait (kick without waiting), no-kick\n"
 	        "                    (skip VPs that need a kick), skip-exiting (do not wait for\n"
-	        "                    VPs another initiator is kicking). Other designs ignore it.\n"
+	        "                    VPs another initiator is kicking), gpa-as-invvpid (a\n"
+	        "                    guest-physical request carried out as INVVPID, which\n"
+	        "                    leaves guest-physical translations). Other designs ignore it.\n"
 	        "  --kick-cost-us C  what a kick costs on real hardware and the mock does not do:\n"
 	        "                    the kicker spends C us per cancel signal (IPI and its\n"
 	        "                    answer), the kicked VP 2C us per forced exit or cancelled\n"
 	        "                    entry (TD exit and re-entry). Default 1; 0 makes kicks\n"
 	        "                    free\n"
+	        "  --preempt P       deschedule a flush call's producer inside its critical\n"
+	        "                    section with probability P per call (0..1, default 0):\n"
+	        "                    the write lock held\n"
+	        "                    (rwlock, mutex-seqlock), a FIFO lock held (kvm-fifo), a\n"
+	        "                    claimed slot not yet published (tlbflush, between P1 and\n"
+	        "                    P6); every design's flush-call latency tail shows it\n"
+	        "  --preempt-us U    how long such a producer sleeps (default 500)\n"
 	        "  --help            this text\n"
 	        "\n"
 	        "Exit status: 0 no stale translation, 3 stale translations observed, 1 the run\n"
 	        "failed otherwise, 2 usage error.\n",
-	        argv0, (int)strlen(argv0), "", (unsigned)TLBF_MAX_VPS);
+	        argv0, (int)strlen(argv0), "", (int)strlen(argv0), "", (unsigned)TLBF_MAX_VPS);
 }
 
 static bool parse_u64(const char *s, uint64_t *out)
@@ -154,6 +164,18 @@ static void parse_args(int argc, char **argv)
 			if (*end || !(sim_opt.kick_cost_us >= 0) || sim_opt.kick_cost_us > 1e6)
 				bad_usage(argv[0], "bad --kick-cost-us", v);
 			i++;
+		} else if (!strcmp(a, "--preempt")) {
+			char *end;
+			sim_opt.preempt = strtod(v, &end);
+			if (*end || !(sim_opt.preempt >= 0) || sim_opt.preempt > 1)
+				bad_usage(argv[0], "bad --preempt", v);
+			i++;
+		} else if (!strcmp(a, "--preempt-us")) {
+			char *end;
+			sim_opt.preempt_us = strtod(v, &end);
+			if (*end || !(sim_opt.preempt_us > 0) || sim_opt.preempt_us > 1e6)
+				bad_usage(argv[0], "bad --preempt-us", v);
+			i++;
 		} else if (!strcmp(a, "--break")) {
 			sim_opt.brk = design_break_parse(v);
 			if (sim_opt.brk == DESIGN_BREAK__COUNT)
@@ -181,6 +203,9 @@ int main(int argc, char **argv)
 {
 	parse_args(argc, argv);
 	design_hook_chaos = sim_opt.chaos;
+	design_hook_preempt = sim_opt.preempt;
+	design_hook_preempt_us = sim_opt.preempt_us;
+	design_hook_active = sim_opt.chaos || sim_opt.preempt > 0;
 	design_hook_break = sim_opt.brk;
 	design_hook_seed_thread(sim_opt.seed, UINT32_MAX);
 

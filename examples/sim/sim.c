@@ -154,8 +154,10 @@ static void flush_call(struct sim_vp *c)
 		        tlbf_hypercall_rule_name(rule));
 		return;
 	}
+	design_hook_preempt_arm(); /* --preempt: maybe descheduled inside */
 	if (design_flush(sim.d, c->id, &req) != 0)
 		c->failures++;
+	design_hook_preempt_disarm();
 	uint64_t dt = now_ns() - t0;
 	unsigned iv = interval_now();
 	c->hist[iv][hist_index(dt)]++;
@@ -168,6 +170,43 @@ static void flush_call(struct sim_vp *c)
 	c->shapes[k.shape]++;
 	c->non_global_calls += k.non_global;
 	c->vtl1_calls += k.target_vtl == 1;
+	c->calls_in[iv]++;
+	atomic_fetch_add_explicit(&c->calls, 1, memory_order_relaxed);
+}
+
+/* ---- the VMM's own request: it changed guest-physical mappings (e.g. a
+ * VTL protection) of some pages of one VTL and flushes every VP ---- */
+
+static void gpa_call(struct sim_vp *c)
+{
+	unsigned vtl = GUEST_VTLS > 1 && rnd_below(4) == 0 ? 1 : 0;
+	uint64_t pages = UINT64_C(1) << rnd_below(GUEST_NPAGES);
+	pages |= UINT64_C(1) << rnd_below(GUEST_NPAGES);
+	uint64_t newver[GUEST_NPAGES] = {0};
+	guest_mem_change_gpa(&sim.mem, vtl, pages, newver);
+	event(c, EV_CALL, 0, vtl);
+
+	uint64_t t0 = now_ns();
+	struct tlbf_flush_request req;
+	memset(&req, 0, sizeof(req));
+	req.kind = TLBF_FLUSH_GPA;
+	req.target_vtl = (uint8_t)vtl;
+	tlbf_vpset_init_all(&req.vps, sim_opt.nvps);
+	/* Made on this VP's thread while the VP is outside the guest: the
+	 * VP itself is skipped as the initiator and polls at its next entry. */
+	if (design_flush(sim.d, c->id, &req) != 0)
+		c->failures++;
+	uint64_t dt = now_ns() - t0;
+	unsigned iv = interval_now();
+	c->hist[iv][hist_index(dt)]++;
+
+	uint64_t all[(TLBF_MAX_VPS + 63) / 64];
+	for (uint32_t w = 0; w < (sim_opt.nvps + 63) / 64; w++)
+		all[w] = sim_opt.nvps - w * 64 >= 64 ? ~UINT64_C(0)
+		                                     : (UINT64_C(1) << (sim_opt.nvps - w * 64)) - 1;
+	guest_mem_require_gpa(&sim.mem, all, vtl, pages, newver);
+	event(c, EV_CALL_DONE, pages, 0);
+	c->gpa_calls++;
 	c->calls_in[iv]++;
 	atomic_fetch_add_explicit(&c->calls, 1, memory_order_relaxed);
 }
@@ -248,6 +287,8 @@ static void *vp_main(void *arg)
 		design_vp_exit(sim.d, c->id);
 		if (c->id < sim_opt.ninit && rnd_below(2) == 0)
 			flush_call(c);
+		if (c->id < sim_opt.ninit && rnd_below(512) == 0)
+			gpa_call(c);
 		if (rnd_below(16) == 0) {
 			/* The guest halts now and then: the VP waits outside. */
 			uint64_t us = 10 + rnd_below(90);
@@ -351,6 +392,10 @@ static int collect(struct sim_result *res)
 		res->invgla_skipped += c->tv.invgla_skipped;
 		res->vp_entire += c->tv.entire;
 		res->vp_errors += c->tv.errors;
+		res->gpa_calls += c->gpa_calls;
+		res->invept += sim.mvps[i].flushes_invept;
+		res->invvpid += sim.mvps[i].flushes_entire - sim.mvps[i].flushes_invept;
+		res->invvpid_ng += sim.mvps[i].flushes_non_global;
 		res->entries += sim.mvps[i].entries;
 		res->cancelled += sim.mvps[i].cancelled;
 		for (unsigned v = 0; v < SIM_INTERVALS; v++) {
@@ -368,6 +413,7 @@ static int collect(struct sim_result *res)
 	}
 	res->p50_ns = hist_quantile(all, 0.50);
 	res->p99_ns = hist_quantile(all, 0.99);
+	res->p999_ns = hist_quantile(all, 0.999);
 	res->max_ns = hist_quantile(all, 1.0);
 	free(hist);
 	res->mock_kicks = atomic_load(&sim.mock.kicks);
@@ -412,10 +458,12 @@ int sim_run_design(const struct design_ops *ops, unsigned index, unsigned count,
 			exit(1);
 		}
 	}
+	uint64_t pre0 = design_hook_preemptions();
 	supervise(ops, index, count, res);
 	for (uint32_t i = 0; i < n; i++)
 		pthread_join(t[i], NULL);
 	res->seconds = (double)(now_ns() - sim.t0) / 1e9;
+	res->preemptions = design_hook_preemptions() - pre0;
 	free(t);
 	if (progress_enabled())
 		fprintf(stderr, "\r\033[K");

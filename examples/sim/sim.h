@@ -64,6 +64,8 @@ struct sim_options {
 	bool json;
 	enum design_break brk;
 	double kick_cost_us;
+	double preempt;    /* --preempt: probability per producer critical section */
+	double preempt_us; /* --preempt-us */
 };
 
 extern struct sim_options sim_opt;
@@ -82,6 +84,7 @@ struct sim_vp {
 	uint64_t calls_by_code[4]; /* space, list, space-ex, list-ex */
 	uint64_t shapes[GUEST_SHAPE__COUNT];
 	uint64_t non_global_calls, vtl1_calls, failures;
+	uint64_t gpa_calls; /* the VMM's guest-physical requests among the calls */
 	uint64_t calls_in[SIM_INTERVALS], cancelled_in[SIM_INTERVALS];
 	uint64_t hist[SIM_INTERVALS][SIM_HIST_BUCKETS];
 	_Atomic uint64_t calls; /* completed flush calls (progress line) */
@@ -111,7 +114,9 @@ struct sim_result {
 	uint64_t entries, cancelled, runs, kicked_runs, uses, fills;
 	uint64_t invgla_single, invgla_list, invgla_skipped, vp_entire, vp_errors;
 	uint64_t mock_kicks, mock_waits;
-	double p50_ns, p99_ns, max_ns;
+	uint64_t gpa_calls, invept, invvpid, invvpid_ng; /* full flushes carried out, by kind */
+	uint64_t preemptions; /* --preempt: producers descheduled in their critical section */
+	double p50_ns, p99_ns, p999_ns, max_ns;
 	uint64_t failures, stale;
 	struct sim_interval iv[SIM_INTERVALS];
 	unsigned nintervals; /* the parts measured (fewer if the run ended early) */

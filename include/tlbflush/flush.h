@@ -103,7 +103,8 @@ static inline enum tlbf_partition_status tlbf_partition_init(struct tlbf_partiti
 /**
  * tlbf_flush_record - record a decoded request in its target VTL's ring
  * @pt: the partition
- * @req: a request accepted by tlbf_hypercall_decode()
+ * @req: a request accepted by tlbf_hypercall_decode(), or one the VMM made
+ *	itself with kind TLBF_FLUSH_GPA (tlbf_ring_flush_gpa())
  *
  * Concurrency: any number of initiators and VPs.
  * Returns: how it was recorded and the mark the wake step compares against.
@@ -124,6 +125,8 @@ static inline struct tlbf_push tlbf_flush_record(const struct tlbf_partition *pt
 		out = tlbf_ring_push(ring, req->ranges, req->range_count, req->extended);
 	} else if (req->kind == TLBF_FLUSH_NON_GLOBAL) {
 		out.mark = tlbf_ring_flush_non_global(ring);
+	} else if (req->kind == TLBF_FLUSH_GPA) {
+		out.mark = tlbf_ring_flush_gpa(ring);
 	} else {
 		out.mark = tlbf_ring_flush_entire(ring);
 	}

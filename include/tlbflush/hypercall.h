@@ -144,11 +144,15 @@ enum tlbf_hypercall_rule {
  * @TLBF_FLUSH_NON_GLOBAL: a Space call with NON_GLOBAL_MAPPINGS_ONLY.
  * @TLBF_FLUSH_LIST: a List call: the ranges (which the ring's push may
  *	still promote to a flush of everything).
+ * @TLBF_FLUSH_GPA: never decoded from a hypercall: a request the VMM makes
+ *	itself after changing the target's guest-physical mappings (e.g. VTL
+ *	protections); flushes guest-physical translations too (INVEPT on TDX).
  */
 enum tlbf_flush_kind {
 	TLBF_FLUSH_ENTIRE = 0,
 	TLBF_FLUSH_NON_GLOBAL,
-	TLBF_FLUSH_LIST
+	TLBF_FLUSH_LIST,
+	TLBF_FLUSH_GPA
 };
 
 /**

@@ -9,6 +9,10 @@
  *     whether it is global). INVGLA invalidates the entries a GLA entry or
  *     list covers; an entry with invd_translations flushes all entries
  *     (INVEPT, INVVPID) or the non-global ones (INVVPID_NON_GLOBAL);
+ *   - beside it, a table of guest-physical translations per VTL (guest
+ *     page -> version of the VMM's guest-physical mapping it was read at).
+ *     Only INVEPT drops them: INVVPID and INVGLA act on linear and combined
+ *     translations, and a refill goes through a cached guest-physical one;
  *   - tlbf_mock_enter() plays TDG.VP.ENTER: it is cancelled when the VP
  *     has a pending cancel signal, otherwise it carries out the VP-enter
  *     flags and reports that the entry happened; tlbf_mock_leave() is the
@@ -88,8 +92,12 @@ struct tlbf_mock_tlb_entry {
  * @run: entry count << 1 | running (shared: watched by kickers)
  * @enter_flags: flags for the next entry (VP thread only)
  * @tlb: the software TLB per VTL (VP thread only)
+ * @gpa_tlb: the guest-physical translations per VTL (VP thread only; an
+ *	entry's @global is unused)
  * @entries, @cancelled, @flushes_entire, @flushes_non_global,
  * @invalidated: statistics (VP thread only)
+ * @flushes_invept: statistics: entries that carried out INVEPT (also
+ *	counted in @flushes_entire)
  */
 struct tlbf_mock_vp {
 	TLBF_ALIGNAS(TLBF_CACHE_LINE) TLBF_ATOMIC(uint64_t) cancel;
@@ -100,7 +108,9 @@ struct tlbf_mock_vp {
 	uint64_t flushes_entire;
 	uint64_t flushes_non_global;
 	uint64_t invalidated;
+	uint64_t flushes_invept;
 	struct tlbf_mock_tlb_entry tlb[TLBF_VTL_COUNT][TLBF_MOCK_TLB_ENTRIES];
+	struct tlbf_mock_tlb_entry gpa_tlb[TLBF_VTL_COUNT][TLBF_MOCK_TLB_ENTRIES];
 };
 
 /**
@@ -213,6 +223,54 @@ static inline void tlbf_mock_tlb_fill(struct tlbf_mock *m, uint32_t vp, unsigned
 	e->version = version;
 	e->valid = true;
 	e->global = global;
+}
+
+/**
+ * tlbf_mock_gpa_lookup - find VP @vp's cached guest-physical translation
+ * @m: the mock
+ * @vp: the VP (its own thread)
+ * @vtl: the VTL
+ * @gpage: guest-physical page number
+ * @version: set to the cached version of the VMM's mapping on a hit
+ *
+ * Returns: true on a hit; false on a miss or a VP or VTL the mock does not
+ * have.
+ */
+static inline bool tlbf_mock_gpa_lookup(struct tlbf_mock *m, uint32_t vp, unsigned vtl,
+                                        uint64_t gpage, uint64_t *version)
+{
+	if (!tlbf__mock_ok(m, vp, vtl))
+		return false;
+	struct tlbf_mock_tlb_entry *e =
+	    &m->mvps[vp].gpa_tlb[vtl][gpage & (TLBF_MOCK_TLB_ENTRIES - 1)];
+	if (!e->valid || e->page != gpage)
+		return false;
+	*version = e->version;
+	return true;
+}
+
+/**
+ * tlbf_mock_gpa_fill - cache a guest-physical translation
+ * @m: the mock
+ * @vp: the VP (its own thread)
+ * @vtl: the VTL
+ * @gpage: guest-physical page number
+ * @version: the version of the VMM's mapping read
+ *
+ * Only an INVEPT drops it again. A VP or VTL the mock does not have caches
+ * nothing.
+ */
+static inline void tlbf_mock_gpa_fill(struct tlbf_mock *m, uint32_t vp, unsigned vtl,
+                                      uint64_t gpage, uint64_t version)
+{
+	if (!tlbf__mock_ok(m, vp, vtl))
+		return;
+	struct tlbf_mock_tlb_entry *e =
+	    &m->mvps[vp].gpa_tlb[vtl][gpage & (TLBF_MOCK_TLB_ENTRIES - 1)];
+	e->page = gpage;
+	e->version = version;
+	e->valid = true;
+	e->global = false;
 }
 
 /* Invalidate the entries one GLA entry covers. */
@@ -359,9 +417,12 @@ static inline void tlbf_mock_init(struct tlbf_mock *m, struct tlbf_mock_vp *mvps
 		mv->enter_flags = 0;
 		mv->entries = mv->cancelled = mv->flushes_entire = 0;
 		mv->flushes_non_global = mv->invalidated = 0;
+		mv->flushes_invept = 0;
 		for (unsigned v = 0; v < TLBF_VTL_COUNT; v++)
-			for (unsigned e = 0; e < TLBF_MOCK_TLB_ENTRIES; e++)
+			for (unsigned e = 0; e < TLBF_MOCK_TLB_ENTRIES; e++) {
 				mv->tlb[v][e].valid = false;
+				mv->gpa_tlb[v][e].valid = false;
+			}
 	}
 }
 
@@ -468,6 +529,11 @@ static inline bool tlbf_mock_enter(struct tlbf_mock *m, uint32_t vp, unsigned vt
 		mv->flushes_entire++;
 		for (unsigned e = 0; e < TLBF_MOCK_TLB_ENTRIES; e++)
 			mv->tlb[fvtl][e].valid = false;
+		if (invd == TLBF_INVD_INVEPT) {
+			mv->flushes_invept++;
+			for (unsigned e = 0; e < TLBF_MOCK_TLB_ENTRIES; e++)
+				mv->gpa_tlb[fvtl][e].valid = false;
+		}
 	} else if (invd == TLBF_INVD_INVVPID_NON_GLOBAL) {
 		mv->flushes_non_global++;
 		for (unsigned e = 0; e < TLBF_MOCK_TLB_ENTRIES; e++)

@@ -8,15 +8,19 @@
  * serves both.
  *
  * It holds TLBF_RING_CAPACITY GVA ranges (HV_GVA_RANGE / INVGLA GLA entries)
- * and two generation counters: flush-entire and flush-entire-non-global.
+ * and three generation counters: flush-entire and flush-entire-non-global
+ * (guest requests: linear translations) and guest-physical (the VMM changed
+ * the target's guest-physical mappings, e.g. VTL protections).
  *
  *   - Producers (initiators) push a batch of n ranges with one reservation,
  *     or bump a generation. They never lock and never wait for a reader or
  *     for another producer: where a slot is still held by a stalled older
  *     producer, the push degrades to flush-entire instead of waiting.
  *   - Readers (a VP about to run guest code) keep a private cursor and poll.
- *     The answer is nothing, a list of ranges, flush non-global, or flush
- *     everything (list and non-global combine). A reader that fell more
+ *     The answer is nothing, a list of ranges, flush non-global, flush
+ *     every linear translation, or flush guest-physical translations too
+ *     (list and non-global combine). The kinds form a lattice by strength:
+ *     list < non-global < all linear < guest-physical. A reader that fell more
  *     than the capacity behind, or raced an overwrite, gets flush-everything.
  *     Readers are wait-free: a claimed but unpublished entry is left for the
  *     next poll while every published entry behind it is still returned.
@@ -38,6 +42,8 @@
  *   entire      flush-entire generation: bumped by every request (or
  *               degraded push) that needs everything flushed.
  *   non_global  flush-entire-non-global generation.
+ *   gpa         guest-physical generation: bumped by the VMM after it
+ *               changed the target's guest-physical mappings.
  *   slot.seq    2k+1 while ticket k is being written (busy), 2k+2 once it
  *               is published. For one slot: pub(k-N) < busy(k) < pub(k) <
  *               busy(k+N), compared by difference. Only the producer that
@@ -52,8 +58,8 @@
  *   P3 own the slot (CAS, relaxed)    -> ordered before P5 by the P4 fence
  *   P4 release fence                  -> pairs with C6
  *   P6 publish seq = pub(k) (release) -> pairs with C4
- *   G1 bump a generation (release)    -> pairs with C1 / C2
- *   C1 C2 C3 C4 acquire loads, C6 acquire fence, C5 C7 relaxed (see code)
+ *   G1 bump a generation (release)    -> pairs with C1 / C2 / C8
+ *   C1 C2 C3 C4 C8 acquire loads, C6 acquire fence, C5 C7 relaxed (see code)
  */
 #ifndef TLBFLUSH_RING_H
 #define TLBFLUSH_RING_H
@@ -78,9 +84,10 @@ struct tlbf_ring_slot {
  * @claim: tickets handed out (producers' fetch_add)
  * @entire: flush-entire generation
  * @non_global: flush-entire-non-global generation
+ * @gpa: guest-physical generation
  * @slot: the ranges
  *
- * The three counters share one cache line: a poll that finds nothing new
+ * The four counters share one cache line: a poll that finds nothing new
  * reads that one line and nothing else. The slots start on the next line.
  * All-zero is a valid empty ring (static storage needs no initialiser).
  */
@@ -88,6 +95,7 @@ struct tlbf_ring {
 	TLBF_ALIGNAS(TLBF_CACHE_LINE) TLBF_ATOMIC(uint64_t) claim;
 	TLBF_ATOMIC(uint64_t) entire;
 	TLBF_ATOMIC(uint64_t) non_global;
+	TLBF_ATOMIC(uint64_t) gpa;
 	TLBF_ALIGNAS(TLBF_CACHE_LINE) struct tlbf_ring_slot slot[TLBF_RING_CAPACITY];
 };
 
@@ -96,6 +104,7 @@ struct tlbf_ring {
  * @list: next ticket to read (the first one not yet known to be consumed)
  * @entire: last flush-entire generation acted on
  * @non_global: last non-global generation acted on
+ * @gpa: last guest-physical generation acted on
  * @overflows: how many polls answered flush-everything because the reader
  *	fell behind or raced an overwrite (statistics, reader-private)
  *
@@ -106,6 +115,7 @@ struct tlbf_cursor {
 	uint64_t entire;
 	uint64_t non_global;
 	uint64_t overflows;
+	uint64_t gpa;
 };
 
 /**
@@ -114,12 +124,17 @@ struct tlbf_cursor {
  * @TLBF_MARK_LIST: ranges; the mark's value is the ticket after the last one
  * @TLBF_MARK_ENTIRE: a flush-entire; value is the generation it made
  * @TLBF_MARK_NON_GLOBAL: a non-global flush; value is the generation it made
+ * @TLBF_MARK_GPA: a guest-physical flush; value is the generation it made.
+ *	VPs publish no cursor for it (struct tlbf_vp keeps to one cache
+ *	line), so the wake predicate never skips a VP of the target VTL that
+ *	is in the guest as already polled: it is kicked, or waited for.
  */
 enum tlbf_mark_kind {
 	TLBF_MARK_NONE = 0,
 	TLBF_MARK_LIST,
 	TLBF_MARK_ENTIRE,
-	TLBF_MARK_NON_GLOBAL
+	TLBF_MARK_NON_GLOBAL,
+	TLBF_MARK_GPA
 };
 
 /**
@@ -190,11 +205,14 @@ static inline enum tlbf_push_why tlbf__push_why(enum tlbf_range_class c)
 	                                  : TLBF_PUSH_WHY_NON_CANONICAL;
 }
 
-/* Answer bits of a poll. LIST and NON_GLOBAL combine; ENTIRE stands alone. */
+/* Answer bits of a poll. LIST and NON_GLOBAL combine; ENTIRE stands alone,
+ * or with GPA: flush guest-physical translations too (always with ENTIRE,
+ * so a reader that knows only ENTIRE still flushes every linear one). */
 #define TLBF_POLL_NOTHING 0u
 #define TLBF_POLL_LIST 1u
 #define TLBF_POLL_NON_GLOBAL 2u
 #define TLBF_POLL_ENTIRE 4u
+#define TLBF_POLL_GPA 16u
 /* Not an answer of the ring: the VP-side call refused its arguments (a VTL
  * the build does not have) and polled nothing; the VP must not enter. */
 #define TLBF_POLL_REFUSED 8u
@@ -232,6 +250,7 @@ static inline void tlbf_ring_init_at(struct tlbf_ring *r, uint64_t start)
 	tlbf__init(&r->claim, start);
 	tlbf__init(&r->entire, start);
 	tlbf__init(&r->non_global, start);
+	tlbf__init(&r->gpa, start);
 	for (uint64_t i = 0; i < TLBF_RING_CAPACITY; i++) {
 		/* The slot of ticket start+i looks published one lap earlier:
 		 * even and older than busy(start+i). */
@@ -260,7 +279,7 @@ static inline void tlbf_ring_init(struct tlbf_ring *r)
  *
  * For a reader that cannot hold stale translations yet (a VP that never
  * ran, or one that just flushed everything): it will see only requests
- * recorded after this call. The acquire loads (C1, C2, C3 as in poll) make
+ * recorded after this call. The acquire loads (C1, C2, C8, C3 as in poll) make
  * every page-table change recorded before the counters we read visible to
  * the reader's later translation fills.
  * Concurrency: exclusive with polls on the same cursor.
@@ -269,12 +288,13 @@ static inline void tlbf_cursor_init_now(const struct tlbf_ring *r, struct tlbf_c
 {
 	c->entire = tlbf__load(&r->entire, TLBF_ACQUIRE);
 	c->non_global = tlbf__load(&r->non_global, TLBF_ACQUIRE);
+	c->gpa = tlbf__load(&r->gpa, TLBF_ACQUIRE);
 	c->list = tlbf__load(&r->claim, TLBF_ACQUIRE);
 	c->overflows = 0;
 }
 
 /*
- * G1: bump a generation. Release: a reader that sees the new value (C1/C2,
+ * G1: bump a generation. Release: a reader that sees the new value (C1/C2/C8,
  * acquire) also sees the page-table change the initiator made before the
  * request, so the translation it refills after flushing is the new one.
  * Returns the new generation.
@@ -312,6 +332,24 @@ static inline struct tlbf_mark tlbf_ring_flush_non_global(struct tlbf_ring *r)
 	struct tlbf_mark m;
 	m.kind = TLBF_MARK_NON_GLOBAL;
 	m.value = tlbf__ring_bump(&r->non_global);
+	return m;
+}
+
+/**
+ * tlbf_ring_flush_gpa - request a flush of guest-physical translations
+ * @r: the ring
+ *
+ * For the VMM after it changed the target's guest-physical mappings (e.g.
+ * VTL protections): readers answer TLBF_POLL_GPA | TLBF_POLL_ENTIRE, which
+ * the TDX backend carries out as INVEPT. Guest requests never need this.
+ * Concurrency: any number of producers and readers.
+ * Returns: the mark of the new guest-physical generation.
+ */
+static inline struct tlbf_mark tlbf_ring_flush_gpa(struct tlbf_ring *r)
+{
+	struct tlbf_mark m;
+	m.kind = TLBF_MARK_GPA;
+	m.value = tlbf__ring_bump(&r->gpa);
 	return m;
 }
 
@@ -454,15 +492,18 @@ static inline struct tlbf_push tlbf_ring_push(struct tlbf_ring *r, const uint64_
 	return out;
 }
 
-/* The flush-everything answer: the cursor jumps to what C1-C3 read. */
+/* The flush-everything answer: the cursor jumps to what C1-C3 and C8 read. */
 static inline struct tlbf_poll tlbf__poll_everything(struct tlbf_cursor *c, uint64_t e,
-                                                    uint64_t g, uint64_t h)
+                                                    uint64_t g, uint64_t x, uint64_t h)
 {
 	struct tlbf_poll p;
 	p.flags = TLBF_POLL_ENTIRE;
 	p.count = 0;
+	if (x != c->gpa)
+		p.flags |= TLBF_POLL_GPA;
 	c->entire = e;
 	c->non_global = g;
+	c->gpa = x;
 	c->list = h;
 	return p;
 }
@@ -476,10 +517,11 @@ static inline struct tlbf_poll tlbf__poll_everything(struct tlbf_cursor *c, uint
  *	a flush-everything answer when more ranges are new
  *
  * Wait-free: at most TLBF_RING_CAPACITY slots are read, no read-modify-write
- * and no store to shared memory. When nothing is new this is three loads
+ * and no store to shared memory. When nothing is new this is four loads
  * from one cache line. A ticket claimed but not yet published is left for
  * the next poll (the cursor stops there) while every published range behind
- * it is still returned now; re-returning them later is harmless.
+ * it is still returned now; re-returning them later is harmless. With
+ * TLBF_POLL_GPA the answer also covers guest-physical translations.
  *
  * Concurrency: any number of producers; one reader per cursor.
  * Returns: the answer; with TLBF_POLL_ENTIRE the output is not used.
@@ -495,15 +537,19 @@ static inline struct tlbf_poll tlbf_ring_poll(const struct tlbf_ring *r, struct 
 	 * the page-table change made before it. */
 	uint64_t e = tlbf__load(&r->entire, TLBF_ACQUIRE);
 	uint64_t g = tlbf__load(&r->non_global, TLBF_ACQUIRE);
+	TLBF_STEP("C8");
+	/* C8: acquire, pairs with G1 of tlbf_ring_flush_gpa() likewise. Read
+	 * before C3: the INVEPT it asks for covers every ticket below h. */
+	uint64_t x = tlbf__load(&r->gpa, TLBF_ACQUIRE);
 	TLBF_STEP("C3");
 	/* C3: acquire, pairs with P1 (see there). Read after C1, so a
 	 * flush-everything for generation e covers every ticket below h. */
 	uint64_t h = tlbf__load(&r->claim, TLBF_ACQUIRE);
 
-	if (TLBF_LIKELY(e == c->entire && g == c->non_global && h == c->list))
+	if (TLBF_LIKELY(e == c->entire && g == c->non_global && x == c->gpa && h == c->list))
 		return p;
-	if (e != c->entire)
-		return tlbf__poll_everything(c, e, g, h);
+	if (e != c->entire || x != c->gpa)
+		return tlbf__poll_everything(c, e, g, x, h);
 	if (g != c->non_global) {
 		p.flags |= TLBF_POLL_NON_GLOBAL;
 		c->non_global = g;
@@ -513,7 +559,7 @@ static inline struct tlbf_poll tlbf_ring_poll(const struct tlbf_ring *r, struct 
 		return p;
 	if (todo > TLBF_RING_CAPACITY || todo > cap) {
 		c->overflows++;
-		return tlbf__poll_everything(c, e, g, h);
+		return tlbf__poll_everything(c, e, g, x, h);
 	}
 	uint64_t stop = h; /* first pending ticket, or h */
 	for (uint64_t k = c->list; k != h; k++) {
@@ -540,7 +586,7 @@ static inline struct tlbf_poll tlbf_ring_poll(const struct tlbf_ring *r, struct 
 		if (tlbf_u64_diff(s1, pub) > 0) {
 			/* A newer lap took the slot: our entry is gone. */
 			c->overflows++;
-			return tlbf__poll_everything(c, e, g, h);
+			return tlbf__poll_everything(c, e, g, x, h);
 		}
 		/* Pending: claimed, not yet published (or abandoned by a
 		 * degraded push, which also bumps entire). Stay here for the
@@ -561,15 +607,16 @@ static inline struct tlbf_poll tlbf_ring_poll(const struct tlbf_ring *r, struct 
  * @r: the ring
  * @c: the reader's cursor (not changed)
  *
- * The same three loads as the nothing-new path of tlbf_ring_poll().
+ * The same loads as the nothing-new path of tlbf_ring_poll().
  * Concurrency: any number of producers; the cursor's reader.
  * Returns: true if a poll may return something.
  */
 static inline bool tlbf_ring_pending(const struct tlbf_ring *r, const struct tlbf_cursor *c)
 {
-	/* Acquire for the same reasons as C1-C3. */
+	/* Acquire for the same reasons as C1-C3 and C8. */
 	return tlbf__load(&r->entire, TLBF_ACQUIRE) != c->entire ||
 	       tlbf__load(&r->non_global, TLBF_ACQUIRE) != c->non_global ||
+	       tlbf__load(&r->gpa, TLBF_ACQUIRE) != c->gpa ||
 	       tlbf__load(&r->claim, TLBF_ACQUIRE) != c->list;
 }
 

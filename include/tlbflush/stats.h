@@ -38,7 +38,8 @@ TLBF_EXTERN_C_BEGIN
  * Every counter: its index (TLBF_STAT_<ID>) and its export name. Names are
  * lower case, dot-separated and stable across releases.
  *   requests.<call>.<kind>  requests accepted by tlbf_flush_handle(), by
- *                           call and enum tlbf_flush_kind
+ *                           call and enum tlbf_flush_kind; requests.vmm.gpa:
+ *                           the VMM's own guest-physical requests
  *   refused                 calls it refused (nothing recorded)
  *   push.<result>           how requests were recorded (enum tlbf_push_result)
  *   promoted.<why>          promoted pushes by reason (enum tlbf_push_why)
@@ -49,7 +50,8 @@ TLBF_EXTERN_C_BEGIN
  *   kick_failures           requests whose kick failed twice
  *   polls.<answer>          VP entry polls answering nothing, a list,
  *                           non-global, everything (a list with non-global
- *                           counts in both)
+ *                           counts in both), and guest-physical (with
+ *                           everything)
  *   overflows               polls that flushed everything because the VP
  *                           fell a ring behind
  *   invgla.<form>           INVGLAs issued (single, list) or skipped because
@@ -74,6 +76,7 @@ TLBF_EXTERN_C_BEGIN
 	X(REQ_LIST_EX_ENTIRE, "requests.list_ex.entire") \
 	X(REQ_LIST_EX_NON_GLOBAL, "requests.list_ex.non_global") \
 	X(REQ_LIST_EX_LIST, "requests.list_ex.list") \
+	X(REQ_GPA, "requests.vmm.gpa") \
 	X(REFUSED, "refused") \
 	X(PUSH_LISTED, "push.listed") \
 	X(PUSH_EMPTY, "push.empty") \
@@ -102,6 +105,7 @@ TLBF_EXTERN_C_BEGIN
 	X(POLL_LIST, "polls.list") \
 	X(POLL_NON_GLOBAL, "polls.non_global") \
 	X(POLL_EVERYTHING, "polls.everything") \
+	X(POLL_GPA, "polls.gpa") \
 	X(OVERFLOWS, "overflows") \
 	X(INVGLA_SINGLE, "invgla.single") \
 	X(INVGLA_LIST, "invgla.list") \
@@ -215,7 +219,9 @@ static inline void tlbf_stats_count_flush(struct tlbf_stats *s,
 		return;
 	}
 	unsigned call = tlbf__stats_call(req->call);
-	if (call < 4 && req->kind < 3)
+	if (req->kind == TLBF_FLUSH_GPA)
+		tlbf__stat_add(s, TLBF_STAT_REQ_GPA, 1);
+	else if (call < 4 && req->kind < 3)
 		tlbf__stat_add(s, TLBF_STAT_REQ_SPACE_ENTIRE + 3 * call + req->kind, 1);
 	if ((unsigned)out->push.result <= TLBF_PUSH_LAPPED)
 		tlbf__stat_add(s, TLBF_STAT_PUSH_LISTED + (unsigned)out->push.result, 1);

@@ -8,7 +8,13 @@
  *   - several ranges:   TDG.VP.INVGLA with list info; the poll wrote the
  *                       GLA entries straight into the VP's 4 KiB list page
  *                       (up to 512 entries), no second copy;
- *   - flush everything: invd_translations in the TDG.VP.ENTER flags, merged
+ *   - flush everything: invd_translations in the TDG.VP.ENTER flags, the
+ *                       weakest sufficient one: INVVPID for a guest's
+ *                       flush-entire and for a ring overflow (both concern
+ *                       the guest's linear and combined translations only),
+ *                       INVVPID_NON_GLOBAL for a non-global request, INVEPT
+ *                       only for a guest-physical request (the VMM changed
+ *                       guest-physical mappings); merged
  *                       with what is already pending by strength
  *                       (INVEPT > INVVPID > INVVPID_NON_GLOBAL > none; the
  *                       numeric values 1, 2, 3, 0 are not in that order).
@@ -139,9 +145,10 @@ static inline uint64_t tlbf_tdx_list_info(uint64_t list_gpa_pfn, unsigned first,
  * @invgla_list: statistics: list INVGLAs issued
  * @invgla_skipped: statistics: lists not issued because a full flush was
  *	pending anyway
- * @entire: statistics: flush-everything answers
+ * @entire: statistics: flush-everything answers (guest-physical included)
  * @errors: statistics: backend operations that failed (each promoted to a
- *	flush of everything)
+ *	flush of every linear translation)
+ * @gpa: statistics: guest-physical answers (INVEPT)
  * @stats: the VP's counters (tlbflush/stats.h), or NULL; counted only with
  *	TLBF_STATS=1. Set it after tlbf_tdx_vp_init().
  */
@@ -155,6 +162,7 @@ struct tlbf_tdx_vp {
 	uint64_t invgla_skipped;
 	uint64_t entire;
 	uint64_t errors;
+	uint64_t gpa;
 	struct tlbf_stats *stats;
 };
 
@@ -192,6 +200,7 @@ static inline void tlbf_tdx_vp_init(struct tlbf_tdx_vp *tv, uint32_t vp_index, u
 	tv->invgla_skipped = 0;
 	tv->entire = 0;
 	tv->errors = 0;
+	tv->gpa = 0;
 	tv->stats = NULL;
 }
 
@@ -203,9 +212,12 @@ static inline void tlbf_tdx_vp_init(struct tlbf_tdx_vp *tv, uint32_t vp_index, u
  * @p: the poll's answer
  *
  * Flush-everything and non-global answers are merged into the pending
- * VP-enter value (they happen at the next entry); ranges are invalidated
- * now with INVGLA, unless a full flush is pending anyway. A failed INVGLA
- * is never ignored: it becomes a pending flush of everything. A VTL the
+ * VP-enter value (they happen at the next entry) as the weakest sufficient
+ * operation: a guest-physical answer as INVEPT, any other flush-everything
+ * (a guest's request, an overflow) as INVVPID, non-global as
+ * INVVPID_NON_GLOBAL; ranges are invalidated now with INVGLA, unless a
+ * full flush is pending anyway. A failed INVGLA is never ignored: it
+ * becomes a pending INVVPID (every linear translation). A VTL the
  * build does not have, or a refused poll, changes nothing.
  * Concurrency: the VP's own thread (INVGLA acts on the calling VP).
  */
@@ -218,9 +230,16 @@ static inline void tlbf_tdx_apply(const struct tlbf_backend *be, struct tlbf_tdx
 	TLBF__TDX_COUNT(tv, TLBF_STAT_POLL_LIST, (p.flags & TLBF_POLL_LIST) != 0);
 	TLBF__TDX_COUNT(tv, TLBF_STAT_POLL_NON_GLOBAL, (p.flags & TLBF_POLL_NON_GLOBAL) != 0);
 	TLBF__TDX_COUNT(tv, TLBF_STAT_POLL_EVERYTHING, (p.flags & TLBF_POLL_ENTIRE) != 0);
+	TLBF__TDX_COUNT(tv, TLBF_STAT_POLL_GPA, (p.flags & TLBF_POLL_GPA) != 0);
 	if (p.flags & TLBF_POLL_ENTIRE) {
+		unsigned invd = TLBF_INVD_INVVPID;
 		tv->entire++;
-		tv->pending[vtl] = (uint8_t)tlbf_invd_merge(tv->pending[vtl], TLBF_INVD_INVEPT);
+		if (p.flags & TLBF_POLL_GPA) {
+			tv->gpa++;
+			invd = TLBF_INVD_INVEPT;
+			TLBF_IF_BROKEN(GPA_AS_INVVPID, invd = TLBF_INVD_INVVPID);
+		}
+		tv->pending[vtl] = (uint8_t)tlbf_invd_merge(tv->pending[vtl], invd);
 		return;
 	}
 	if (p.flags & TLBF_POLL_NON_GLOBAL)
@@ -248,7 +267,7 @@ static inline void tlbf_tdx_apply(const struct tlbf_backend *be, struct tlbf_tdx
 	if (rc != 0) {
 		tv->errors++;
 		TLBF__TDX_COUNT(tv, TLBF_STAT_ERRORS, 1);
-		tv->pending[vtl] = (uint8_t)tlbf_invd_merge(tv->pending[vtl], TLBF_INVD_INVEPT);
+		tv->pending[vtl] = (uint8_t)tlbf_invd_merge(tv->pending[vtl], TLBF_INVD_INVVPID);
 	}
 }
 

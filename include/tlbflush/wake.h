@@ -122,6 +122,8 @@ static inline bool tlbf__vp_polled_past(struct tlbf_vp *vp, unsigned vtl, struct
 	 * entry than the state word I2 read also tells that the VP exited
 	 * the run I2 saw, and everything it did in that run must happen
 	 * before this initiator returns. */
+	if (mark.kind == TLBF_MARK_GPA)
+		return false; /* no cursor is published for it: never skip */
 	uint64_t c = tlbf__load(&vp->polled[vtl][(unsigned)mark.kind - 1], TLBF_ACQUIRE);
 	return tlbf_u64_reached(c, mark.value);
 }
@@ -150,7 +152,7 @@ static inline enum tlbf_wake tlbf_wake_decide(struct tlbf_vp *vp, uint32_t vp_in
                                               uint32_t initiator, unsigned vtl,
                                               struct tlbf_mark mark)
 {
-	if (vtl >= TLBF_VTL_COUNT || (unsigned)mark.kind > TLBF_MARK_NON_GLOBAL)
+	if (vtl >= TLBF_VTL_COUNT || (unsigned)mark.kind > TLBF_MARK_GPA)
 		return TLBF_WAKE_REFUSED;
 	if (vp_index == initiator)
 		return TLBF_WAKE_SKIP_INITIATOR;
@@ -274,7 +276,7 @@ static inline void tlbf_kick_plan_init(struct tlbf_kick_plan *pl, uint64_t *kick
 static inline void tlbf_kick_plan_request(struct tlbf_kick_plan *pl, unsigned vtl,
                                           struct tlbf_mark mark)
 {
-	if (vtl >= TLBF_VTL_COUNT || (unsigned)mark.kind > TLBF_MARK_NON_GLOBAL)
+	if (vtl >= TLBF_VTL_COUNT || (unsigned)mark.kind > TLBF_MARK_GPA)
 		return;
 	pl->vtl = vtl;
 	pl->mark = mark;

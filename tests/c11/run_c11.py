@@ -63,6 +63,8 @@ CLIENTS = {
                   "store-buffering pair, flush-entire"),
     "sb-non-global": ("sb.c", ["-DKIND_NON_GLOBAL"],
                       "store-buffering pair, flush-non-global"),
+    "sb-gpa": ("sb.c", ["-DKIND_GPA"],
+               "store-buffering pair, the VMM's guest-physical flush (C8)"),
     "mock-kick": ("mock_kick.c", [],
                   "mock kick-with-wait vs entry (M1-M4): no guest access after the kick returns"),
     "ring-gen": ("ring.c", ["-DRING_GEN", "-DTLBF_RING_PUSH_SPIN=1"],

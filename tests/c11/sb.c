@@ -2,18 +2,18 @@
 /*
  * GenMC client of the store-buffering pair between a VP's entry and an
  * initiator's wake decision, for one request kind (-DKIND_LIST,
- * -DKIND_ENTIRE or -DKIND_NON_GLOBAL).
+ * -DKIND_ENTIRE, -DKIND_NON_GLOBAL or -DKIND_GPA).
  *
  *   VP (started, outside)               initiator
  *   V1 V2  tlbf_vp_announce              pt := 1 (its page-table change)
- *   C1..C7 tlbf_ring_poll                record: push / flush-entire /
- *   V3     tlbf_vp_publish                       flush-non-global
+ *   C1..C8 tlbf_ring_poll                record: push / flush-entire /
+ *   V3     tlbf_vp_publish                       flush-non-global / flush-gpa
  *                                        I1     tlbf_wake_fence
  *                                        I2-I4  tlbf_wake_decide
  *
  * Asserted: the VP's poll returned the request (its range, or a
  * flush-everything answer, or for a non-global request the non-global
- * flag) or the initiator's decision is kick or wait-only; never both
+ * flag, or for a guest-physical request the GPA flag) or the initiator's decision is kick or wait-only; never both
  * missed. A poll that returned it sees pt = 1 (freshness).
  */
 #include "c11_common.h"
@@ -25,8 +25,11 @@
 #define COVERS(a, out) (((a).flags & TLBF_POLL_ENTIRE) != 0)
 #elif defined(KIND_NON_GLOBAL)
 #define COVERS(a, out) (((a).flags & (TLBF_POLL_ENTIRE | TLBF_POLL_NON_GLOBAL)) != 0)
+#elif defined(KIND_GPA)
+/* Only the GPA flag covers it: a flush-entire alone (INVVPID) would not. */
+#define COVERS(a, out) (((a).flags & TLBF_POLL_GPA) != 0)
 #else
-#error "define KIND_LIST, KIND_ENTIRE or KIND_NON_GLOBAL"
+#error "define KIND_LIST, KIND_ENTIRE, KIND_NON_GLOBAL or KIND_GPA"
 #endif
 
 static struct tlbf_ring ring;
@@ -59,6 +62,8 @@ static void *initiator(void *arg)
 	m = tlbf_ring_push(&ring, &r, 1, false).mark;
 #elif defined(KIND_ENTIRE)
 	m = tlbf_ring_flush_entire(&ring);
+#elif defined(KIND_GPA)
+	m = tlbf_ring_flush_gpa(&ring);
 #else
 	m = tlbf_ring_flush_non_global(&ring);
 #endif

@@ -46,10 +46,13 @@ static struct tlbf_backend be;
 static struct tlbf_stats vp_stats[NVP]; /* each VP thread's, both of its roles */
 static _Atomic uint64_t pt[VTLS][NPAGES];           /* page-table versions */
 static _Atomic uint64_t required[NVP][VTLS][NPAGES]; /* the oracle */
+/* The VMM's guest-physical mapping of each page's frame, and its oracle. */
+static _Atomic uint64_t gpt[VTLS][NPAGES];
+static _Atomic uint64_t required_gpa[NVP][VTLS][NPAGES];
 static atomic_bool stop;
 static struct stress_opts opts;
 static _Atomic uint64_t stale, uses, requests, reasons[TLBF_WAKE__COUNT];
-static _Atomic uint64_t req_kind[3];
+static _Atomic uint64_t req_kind[4];
 static _Atomic uint64_t stalls, longest_ns; /* --stall: kickers stalled, longest other call */
 
 static void relax(void *arg)
@@ -74,7 +77,20 @@ static void guest_use(uint32_t vp, unsigned vtl)
 		tlbf_mock_tlb_fill(&mock, vp, vtl, page, ver, page < NGLOBAL);
 	}
 	uint64_t need = atomic_load_explicit(&required[vp][vtl][page], memory_order_acquire);
+	/* The frame's guest-physical translation, which only INVEPT drops. */
+	uint64_t gver;
+	if (!tlbf_mock_gpa_lookup(&mock, vp, vtl, page, &gver)) {
+		gver = atomic_load_explicit(&gpt[vtl][page], memory_order_acquire);
+		tlbf_mock_gpa_fill(&mock, vp, vtl, page, gver);
+	}
+	uint64_t gneed = atomic_load_explicit(&required_gpa[vp][vtl][page], memory_order_acquire);
 	atomic_fetch_add_explicit(&uses, 1, memory_order_relaxed);
+	if (gver < gneed && atomic_fetch_add(&stale, 1) < 5)
+		fprintf(stderr,
+		        "STALE: vp %u vtl %u page %llu guest-physical mapping used at version %llu, "
+		        "flushed to %llu\n",
+		        vp, vtl, (unsigned long long)page, (unsigned long long)gver,
+		        (unsigned long long)gneed);
 	if (ver < need && atomic_fetch_add(&stale, 1) < 5)
 		fprintf(stderr, "STALE: vp %u vtl %u page %llu used at version %llu, flushed to %llu\n",
 		        vp, vtl, (unsigned long long)page, (unsigned long long)ver,
@@ -88,8 +104,9 @@ static void initiate(uint32_t self)
 	uint64_t set = stress_rand() & ((UINT64_C(1) << NVP) - 1);
 	if ((stress_rand() & 3) == 0)
 		set = (UINT64_C(1) << NVP) - 1;
-	unsigned kind = (unsigned)(stress_rand() % 8); /* 0: entire, 1: non-global, else list */
-	kind = kind == 0 ? 0 : kind == 1 ? 1 : 2;
+	/* 0: entire, 1: non-global, 2: list, 3: the VMM's guest-physical */
+	unsigned kind = (unsigned)(stress_rand() % 16);
+	kind = kind < 2 ? 0 : kind < 4 ? 1 : kind == 4 ? 3 : 2;
 	uint64_t ranges[3];
 	unsigned n = 0;
 	uint64_t pages[NPAGES];
@@ -110,10 +127,12 @@ static void initiate(uint32_t self)
 			if (stress_rand() & 1)
 				pages[npages++] = p;
 	}
-	/* The guest's page-table change, before the hypercall. */
+	/* The guest's page-table change, before the hypercall (for kind 3,
+	 * the VMM's change of its guest-physical mapping). */
 	uint64_t newver[NPAGES];
+	_Atomic uint64_t *table = kind == 3 ? gpt[vtl] : pt[vtl];
 	for (unsigned i = 0; i < npages; i++)
-		newver[i] = atomic_fetch_add_explicit(&pt[vtl][pages[i]], 1, memory_order_release) + 1;
+		newver[i] = atomic_fetch_add_explicit(&table[pages[i]], 1, memory_order_release) + 1;
 
 	struct tlbf_mark mark;
 	enum tlbf_push_result push_result = TLBF_PUSH_LISTED;
@@ -123,6 +142,8 @@ static void initiate(uint32_t self)
 		push_result = pu.result;
 	} else if (kind == 1) {
 		mark = tlbf_ring_flush_non_global(&rings[vtl]);
+	} else if (kind == 3) {
+		mark = tlbf_ring_flush_gpa(&rings[vtl]);
 	} else {
 		mark = tlbf_ring_flush_entire(&rings[vtl]);
 	}
@@ -157,8 +178,10 @@ static void initiate(uint32_t self)
 	struct tlbf_flush_request req;
 	memset(&req, 0, sizeof(req));
 	req.call = kind == 2 ? TLBF_HVCALL_FLUSH_VA_LIST : TLBF_HVCALL_FLUSH_VA_SPACE;
-	req.kind = (uint8_t)(kind == 2 ? TLBF_FLUSH_LIST : kind == 1 ? TLBF_FLUSH_NON_GLOBAL
-	                                                            : TLBF_FLUSH_ENTIRE);
+	req.kind = (uint8_t)(kind == 2   ? TLBF_FLUSH_LIST
+	                     : kind == 1 ? TLBF_FLUSH_NON_GLOBAL
+	                     : kind == 3 ? TLBF_FLUSH_GPA
+	                                 : TLBF_FLUSH_ENTIRE);
 	struct tlbf_flush_outcome oc;
 	oc.push.result = kind == 2 ? push_result : TLBF_PUSH_LISTED;
 	oc.push.why = TLBF_PUSH_WHY_NONE;
@@ -177,7 +200,9 @@ static void initiate(uint32_t self)
 	for (uint32_t v = 0; v < NVP; v++)
 		if ((set >> v) & 1)
 			for (unsigned i = 0; i < npages; i++)
-				atomic_max(&required[v][vtl][pages[i]], newver[i]);
+				atomic_max(kind == 3 ? &required_gpa[v][vtl][pages[i]]
+				                     : &required[v][vtl][pages[i]],
+				           newver[i]);
 }
 
 static void *vp_main(void *arg)
@@ -250,10 +275,11 @@ int main(int argc, char **argv)
 	printf("stress_wake: %d VPs (%d initiating), %s%s%.1f s, seed %llu\n", NVP, NINIT,
 	       opts.chaos ? "chaos, " : "", opts.wrap ? "wrap, " : "", opts.seconds,
 	       (unsigned long long)opts.seed);
-	printf("  requests %llu (list %llu, entire %llu, non-global %llu), guest entries %llu "
-	       "(cancelled %llu), translations used %llu\n",
+	printf("  requests %llu (list %llu, entire %llu, non-global %llu, guest-physical %llu), "
+	       "guest entries %llu (cancelled %llu), translations used %llu\n",
 	       (unsigned long long)requests, (unsigned long long)req_kind[2],
 	       (unsigned long long)req_kind[0], (unsigned long long)req_kind[1],
+	       (unsigned long long)req_kind[3],
 	       (unsigned long long)entries, (unsigned long long)cancelled, (unsigned long long)uses);
 	printf("  wake decisions:");
 	for (unsigned i = 0; i < TLBF_WAKE__COUNT; i++)
@@ -270,7 +296,7 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < NVP; i++)
 		tlbf_stats_fold(&sum, &vp_stats[i]);
 	uint64_t counted = 0;
-	for (unsigned i = TLBF_STAT_REQ_SPACE_ENTIRE; i <= TLBF_STAT_REQ_LIST_EX_LIST; i++)
+	for (unsigned i = TLBF_STAT_REQ_SPACE_ENTIRE; i <= TLBF_STAT_REQ_GPA; i++)
 		counted += tlbf_stats_get(&sum, (enum tlbf_stat)i);
 	if (TLBF_STATS && counted != requests)
 		stress_fail("counters: %llu requests, the oracle counted %llu", (unsigned long long)counted,
