@@ -97,6 +97,7 @@ void design_get_stats(const struct design *d, struct design_stats *st)
 		st->waits += s->waits;
 		st->overflows += s->overflows;
 		st->errors += s->errors;
+		tlbf_stats_fold(&st->lib, &s->lib);
 	}
 	if (d->ops->get_stats)
 		d->ops->get_stats(d, st);

@@ -121,6 +121,7 @@ struct design_stats {
 	uint64_t reasons[TLBF_WAKE__COUNT];
 	uint64_t overflows;
 	uint64_t errors;
+	struct tlbf_stats lib; /* the library's request-side counters (tlbflush design only) */
 };
 
 /**

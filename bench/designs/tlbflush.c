@@ -17,6 +17,7 @@
 
 #include "tlbflush/flush.h"
 #include "tlbflush/ring.h"
+#include "tlbflush/stats.h"
 
 struct tlbflush_design {
 	struct design base;
@@ -105,6 +106,17 @@ static int tlbflush_wake(struct design *d, uint32_t self, const struct tlbf_flus
 	tlbf_kick_plan_init(&plan, s->kick, s->wait, d->mask_words);
 	tlbf_flush_plan(&t->pt, &req->vps, self, req->target_vtl, tok.mark, &plan);
 	int rc = tlbf_kick_plan_send(&d->be, &plan, t->vp, d->nvps);
+	/* The library's own counters, as a VMM would keep them. */
+	struct tlbf_flush_outcome oc;
+	oc.push.result = tok.how == DESIGN_REC_PROMOTED  ? TLBF_PUSH_PROMOTED
+	                 : tok.how == DESIGN_REC_DEGRADED ? TLBF_PUSH_DEGRADED
+	                 : tok.how == DESIGN_REC_EMPTY    ? TLBF_PUSH_EMPTY
+	                                                  : TLBF_PUSH_LISTED;
+	oc.push.why = TLBF_PUSH_WHY_NONE;
+	oc.push.mark = tok.mark;
+	oc.kick_rc = rc;
+	oc.plan = plan;
+	tlbf_stats_count_flush(&s->st.lib, req, rc ? TLBF_FLUSH_KICK_FAILED : TLBF_FLUSH_DONE, &oc);
 	s->st.wakes++;
 	s->st.kick_calls += plan.nkick != 0;
 	s->st.kicks += plan.nkick;

@@ -40,7 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
-struct sim_options sim_opt = {8, 2, 8.0, NULL, false, 0, false, DESIGN_BREAK_NONE, 1.0, 0, 500};
+struct sim_options sim_opt = {8, 2, 8.0, NULL, false, 0, false, false, DESIGN_BREAK_NONE, 1.0, 0, 500};
 
 /* ---- command line ---- */
 
@@ -68,6 +68,8 @@ static void usage(FILE *f, const char *argv0)
 	        "                    poll, wake and the mock (widens races)\n"
 	        "  --seed X          random seed (default: from the clock; printed)\n"
 	        "  --json            one JSON object per design on stdout, nothing else\n"
+	        "  --stats           after the tables, the library's counters of each design\n"
+	        "                    (tlbflush/stats.h, as a VMM would export them)\n"
 	        "  --break STEP      disable one protocol step of the tlbflush design, to show\n"
 	        "                    that the oracle catches it: pending-skip (a poll drops the\n"
 	        "                    ranges behind a pending slot), early-clear (VP-enter flush\n"
@@ -129,6 +131,8 @@ static void parse_args(int argc, char **argv)
 			sim_opt.chaos = true;
 		} else if (!strcmp(a, "--json")) {
 			sim_opt.json = true;
+		} else if (!strcmp(a, "--stats")) {
+			sim_opt.stats = true;
 		} else if (!v) {
 			bad_usage(argv[0], "unknown option or missing value", a);
 		} else if (!strcmp(a, "--vps")) {
@@ -231,6 +235,8 @@ int main(int argc, char **argv)
 	}
 	if (!sim_opt.json)
 		report_footer(res, n);
+	for (unsigned i = 0; i < n && sim_opt.stats; i++)
+		report_stats(&res[i]);
 	for (unsigned i = 0; i < n; i++) {
 		if (res[i].stale)
 			rc = SIM_EXIT_STALE;

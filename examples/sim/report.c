@@ -467,3 +467,18 @@ void report_json(const struct sim_result *r)
 	printf("\"failures\":%" PRIu64 ",\"stale\":%" PRIu64 "}\n", r->failures, r->stale);
 	fflush(stdout);
 }
+
+static void stats_line(void *ctx, const char *name, uint64_t value)
+{
+	const char *design = ctx;
+	printf("  %-14s %-36s %12llu\n", design, name, (unsigned long long)value);
+}
+
+/* --stats: the library's counters of one design (tlbflush/stats.h): the
+ * VP side for every design (they all flush through the library's TDX
+ * entry path), the request side for the tlbflush design. */
+void report_stats(const struct sim_result *r)
+{
+	printf("\ncounters of %s (tlbflush/stats.h; request side: tlbflush only)\n", r->name);
+	tlbf_stats_foreach(&r->lib, stats_line, (void *)r->name);
+}

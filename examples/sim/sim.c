@@ -264,6 +264,8 @@ static void *vp_main(void *arg)
 	struct sim_vp *c = arg;
 	design_hook_seed_thread(sim_opt.seed, c->id);
 	tlbf_tdx_vp_init(&c->tv, c->id, c->list_page, 0x100000 + c->id);
+	tlbf_stats_init(&c->stats);
+	c->tv.stats = &c->stats; /* the entry path counts (every design uses it) */
 	design_vp_start(sim.d, c->id);
 	while (!atomic_load_explicit(&sim.stop, memory_order_relaxed)) {
 		unsigned vtl = GUEST_VTLS > 1 && rnd_below(4) == 0 ? 1 : 0;
@@ -387,11 +389,13 @@ static int collect(struct sim_result *res)
 		res->fills += c->fills;
 		res->runs += c->runs;
 		res->kicked_runs += c->kicked;
-		res->invgla_single += c->tv.invgla_single;
-		res->invgla_list += c->tv.invgla_list;
-		res->invgla_skipped += c->tv.invgla_skipped;
-		res->vp_entire += c->tv.entire;
-		res->vp_errors += c->tv.errors;
+		/* The VP-side columns come from the library's counters. */
+		tlbf_stats_fold(&res->lib, &c->stats);
+		res->invgla_single += tlbf_stats_get(&c->stats, TLBF_STAT_INVGLA_SINGLE);
+		res->invgla_list += tlbf_stats_get(&c->stats, TLBF_STAT_INVGLA_LIST);
+		res->invgla_skipped += tlbf_stats_get(&c->stats, TLBF_STAT_INVGLA_SKIPPED);
+		res->vp_entire += tlbf_stats_get(&c->stats, TLBF_STAT_POLL_EVERYTHING);
+		res->vp_errors += tlbf_stats_get(&c->stats, TLBF_STAT_ERRORS);
 		res->gpa_calls += c->gpa_calls;
 		res->invept += sim.mvps[i].flushes_invept;
 		res->invvpid += sim.mvps[i].flushes_entire - sim.mvps[i].flushes_invept;
@@ -419,6 +423,16 @@ static int collect(struct sim_result *res)
 	res->mock_kicks = atomic_load(&sim.mock.kicks);
 	res->mock_waits = atomic_load(&sim.mock.waits);
 	design_get_stats(sim.d, &res->ds);
+	tlbf_stats_fold(&res->lib, &res->ds.lib);
+	/* The library's counters agree with what the mock saw. */
+	if (tlbf_stats_get(&res->lib, TLBF_STAT_ENTRIES) != res->entries ||
+	    tlbf_stats_get(&res->lib, TLBF_STAT_ENTRIES_CANCELLED) != res->cancelled) {
+		fprintf(stderr, "shootdown-sim: %s: counters %llu entries, %llu cancelled; the mock %llu, %llu\n",
+		        res->name, (unsigned long long)tlbf_stats_get(&res->lib, TLBF_STAT_ENTRIES),
+		        (unsigned long long)tlbf_stats_get(&res->lib, TLBF_STAT_ENTRIES_CANCELLED),
+		        (unsigned long long)res->entries, (unsigned long long)res->cancelled);
+		res->failures++;
+	}
 	res->failures += res->ds.errors;
 	return 0;
 }

@@ -62,6 +62,7 @@ struct sim_options {
 	bool chaos;
 	uint64_t seed;
 	bool json;
+	bool stats; /* --stats: print the library's counters of each design */
 	enum design_break brk;
 	double kick_cost_us;
 	double preempt;    /* --preempt: probability per producer critical section */
@@ -75,6 +76,7 @@ extern struct sim_options sim_opt;
 struct sim_vp {
 	_Alignas(64) uint32_t id;
 	struct tlbf_tdx_vp tv;
+	struct tlbf_stats stats; /* the library's VP-side counters (tv.stats) */
 	_Alignas(64) uint64_t list_page[TLBF_TDX_LIST_MAX];
 	_Alignas(64) uint64_t input[GUEST_INPUT_WORDS]; /* hypercall input page */
 	struct sim_event ev[SIM_EVENTS];
@@ -118,6 +120,7 @@ struct sim_result {
 	uint64_t preemptions; /* --preempt: producers descheduled in their critical section */
 	double p50_ns, p99_ns, p999_ns, max_ns;
 	uint64_t failures, stale;
+	struct tlbf_stats lib; /* the library's counters, folded over VPs and initiators */
 	struct sim_interval iv[SIM_INTERVALS];
 	unsigned nintervals; /* the parts measured (fewer if the run ended early) */
 };
@@ -133,5 +136,6 @@ void report_header(void);
 void report_row(const struct sim_result *r);
 void report_footer(const struct sim_result *res, unsigned n);
 void report_json(const struct sim_result *r);
+void report_stats(const struct sim_result *r);
 
 #endif /* TLBF_SIM_H */
