@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "observed.h"
 #include "shim.h"
 
 namespace {
@@ -114,6 +115,24 @@ int main(int argc, char **argv)
 			if (std::string(e.op) == "push_p999")
 				b->MinTime(p999_seconds);
 		}
+	}
+	// The counters and probes compiled in (on) and out (off): the entry
+	// path and the request side, one thread.
+	struct observed {
+		const char *name;
+		uint64_t (*fn)(uint32_t);
+	};
+	static const observed obs[] = {{"entry_obs/stats-off", observed_entry_off},
+	                               {"entry_obs/stats-on", observed_entry_on},
+	                               {"push1_obs/stats-off", observed_push1_off},
+	                               {"push1_obs/stats-on", observed_push1_on}};
+	for (const observed &o : obs) {
+		benchmark::RegisterBenchmark(o.name, [fn = o.fn](benchmark::State &state) {
+			uint64_t acc = 0;
+			while (state.KeepRunningBatch(256))
+				acc += fn(256);
+			benchmark::DoNotOptimize(acc);
+		})->UseRealTime();
 	}
 	benchmark::Initialize(&argc, argv);
 	if (benchmark::ReportUnrecognizedArguments(argc, argv))

@@ -69,6 +69,8 @@ TARGETS = [
     ("ratio", "invept_per_call_vs_mutex_seqlock", 10),
     ("ratio", "preempted_p999_vs_mutex_seqlock", 2),
     ("ratio", "preempted_p999_vs_rwlock", 2),
+    ("ratio", "entry_exit_stats_off_vs_on", 0.5),
+    ("ratio", "push1_stats_off_vs_on", 0.75),
     ("ratio", "fetch_add_floor_vs_push1_2t", 0.1),
     ("ratio", "load_floor_vs_poll_idle", 0.5),
     ("instr", "poll_idle", 20),
@@ -106,6 +108,12 @@ COMPARES = {
                                        "99.9th percentile flush-call latency, mutex-seqlock "
                                        "over tlbflush",
     "preempted_p999_vs_rwlock": "the same: rwlock over tlbflush",
+    "entry_exit_stats_off_vs_on": "the VP's whole entry path on an idle ring (prepare entry, "
+                                  "entry done, exit), 1 thread: without over with the counters "
+                                  "and probes compiled in",
+    "push1_stats_off_vs_on": "a flush call of 1 range to 8 VPs outside the guest "
+                             "(tlbf_flush_handle and its counting), 1 thread: without over "
+                             "with the counters and probes compiled in",
     "entry_exit_vs_packed": "VP entry + exit, 2 threads: the packed state word "
                             "(mutex-seqlock design) over tlbflush",
     "sim_throughput_vs_rwlock": "shootdown-sim flush calls per second: tlbflush over rwlock",
@@ -457,6 +465,10 @@ def main():
         "preempted_p999_vs_rwlock": preempted_over("rwlock"),
         "entry_exit_vs_packed": div(ns("entry_exit", "mutex-seqlock", 2),
                                     ns("entry_exit", "tlbflush", 2)),
+        "entry_exit_stats_off_vs_on": div(ns("entry_obs", "stats-off", 1),
+                                          ns("entry_obs", "stats-on", 1)),
+        "push1_stats_off_vs_on": div(ns("push1_obs", "stats-off", 1),
+                                     ns("push1_obs", "stats-on", 1)),
         "sim_throughput_vs_rwlock": sim_ratio(),
         "kicks_per_call_vs_mutex_seqlock": sim_over("mutex-seqlock", "kicks"),
         "kicks_per_call_vs_kvm_fifo": sim_over("kvm-fifo", "kicks"),

@@ -505,9 +505,13 @@ static void bad_indexes_refused(void **state)
 	                 TLBF_POLL_REFUSED);
 	assert_false(tlbf_vp_announce(&vps[0], &loc[0], 7));
 	assert_true(tlbf__load(&vps[0].state, TLBF_RELAXED) == before);
-	/* The initiator side too. */
+	/* The initiator side too: for a VP in the guest, where the arguments
+	 * would index its cursors, they are refused; outside, it is skipped. */
 	struct tlbf_mark m = tlbf_ring_flush_entire(&rings[0]);
+	assert_int_equal(tlbf_wake_decide(&vps[0], 0, 9, TLBF_VTL_COUNT, m), TLBF_WAKE_SKIP_OUTSIDE);
+	assert_true(tlbf_vp_announce(&vps[0], &loc[0], 0));
 	assert_int_equal(tlbf_wake_decide(&vps[0], 0, 9, TLBF_VTL_COUNT, m), TLBF_WAKE_REFUSED);
+	assert_int_equal(tlbf_wake_decide(&vps[0], 0, 9, 7, m), TLBF_WAKE_REFUSED);
 	m.kind = (enum tlbf_mark_kind)9;
 	assert_int_equal(tlbf_wake_decide(&vps[0], 0, 9, 0, m), TLBF_WAKE_REFUSED);
 }

@@ -158,7 +158,8 @@ static void gpa_mark_is_never_polled_past(void **state)
 	/* Outside, or in the other VTL, it is still skipped. */
 	tlbf_vp_exit(&vps[1], &loc[1]);
 	assert_int_equal(tlbf_wake_decide(&vps[1], 1, 9, 0, x), TLBF_WAKE_SKIP_OUTSIDE);
-	/* A mark of no known kind is refused. */
+	/* A mark of no known kind is refused for a VP in the guest. */
+	enter(1, 0);
 	x.kind = (enum tlbf_mark_kind)(TLBF_MARK_GPA + 1);
 	assert_int_equal(tlbf_wake_decide(&vps[1], 1, 9, 0, x), TLBF_WAKE_REFUSED);
 }

@@ -170,7 +170,7 @@ struct tlbf_tdx_vp {
 #if TLBF_STATS
 #define TLBF__TDX_COUNT(tv, id, n) \
 	do { \
-		if ((tv)->stats) \
+		if ((tv)->stats && (n)) \
 			tlbf__stat_add((tv)->stats, (id), (n)); \
 	} while (0)
 #else
@@ -226,11 +226,16 @@ static inline void tlbf_tdx_apply(const struct tlbf_backend *be, struct tlbf_tdx
 {
 	if (vtl >= TLBF_VTL_COUNT || (p.flags & TLBF_POLL_REFUSED))
 		return;
-	TLBF__TDX_COUNT(tv, TLBF_STAT_POLL_NOTHING, p.flags == TLBF_POLL_NOTHING);
-	TLBF__TDX_COUNT(tv, TLBF_STAT_POLL_LIST, (p.flags & TLBF_POLL_LIST) != 0);
-	TLBF__TDX_COUNT(tv, TLBF_STAT_POLL_NON_GLOBAL, (p.flags & TLBF_POLL_NON_GLOBAL) != 0);
-	TLBF__TDX_COUNT(tv, TLBF_STAT_POLL_EVERYTHING, (p.flags & TLBF_POLL_ENTIRE) != 0);
-	TLBF__TDX_COUNT(tv, TLBF_STAT_POLL_GPA, (p.flags & TLBF_POLL_GPA) != 0);
+#if TLBF_STATS
+	if (tv->stats && p.flags == TLBF_POLL_NOTHING) {
+		tlbf__stat_add(tv->stats, TLBF_STAT_POLL_NOTHING, 1); /* the common case */
+	} else if (tv->stats) {
+		TLBF__TDX_COUNT(tv, TLBF_STAT_POLL_LIST, (p.flags & TLBF_POLL_LIST) != 0);
+		TLBF__TDX_COUNT(tv, TLBF_STAT_POLL_NON_GLOBAL, (p.flags & TLBF_POLL_NON_GLOBAL) != 0);
+		TLBF__TDX_COUNT(tv, TLBF_STAT_POLL_EVERYTHING, (p.flags & TLBF_POLL_ENTIRE) != 0);
+		TLBF__TDX_COUNT(tv, TLBF_STAT_POLL_GPA, (p.flags & TLBF_POLL_GPA) != 0);
+	}
+#endif
 	if (p.flags & TLBF_POLL_ENTIRE) {
 		unsigned invd = TLBF_INVD_INVVPID;
 		tv->entire++;
@@ -298,7 +303,8 @@ static inline bool tlbf_tdx_prepare_entry(const struct tlbf_backend *be, struct 
 #endif
 	struct tlbf_poll p = tlbf_vp_prepare_entry(vp, l, ring, vtl, tv->list_page, TLBF_TDX_LIST_MAX);
 	tlbf_tdx_apply(be, tv, vtl, p);
-	TLBF__TDX_COUNT(tv, TLBF_STAT_OVERFLOWS, l->cursor[vtl].overflows - overflows);
+	if (p.flags & TLBF_POLL_ENTIRE)
+		TLBF__TDX_COUNT(tv, TLBF_STAT_OVERFLOWS, l->cursor[vtl].overflows - overflows);
 	TLBF_PROBE5(entry_poll, tv->vp_index, vtl, p.flags, p.count, tv->pending[vtl]);
 	tlbf_vp_publish(vp, l, vtl);
 	be->ops->set_enter_flags(be->ctx, tv->vp_index, tlbf_tdx_enter_flags(tv->pending[vtl], vtl));

@@ -59,8 +59,9 @@ TLBF_EXTERN_C_BEGIN
  * @TLBF_WAKE_SKIP_REENTERED: entered the guest again after our I1 fence, so
  *	its poll sees the request (found when the kick CAS fails)
  * @TLBF_WAKE_REFUSED: bad arguments (a VTL not below TLBF_VTL_COUNT, or a
- *	mark of no known kind): nothing was read or decided. Never the answer
- *	for a request tlbf_flush_handle() recorded.
+ *	mark of no known kind) for a VP in the guest: nothing decided, no
+ *	cursor read. (A VP outside the guest is skipped whatever the request.)
+ *	Never the answer for a request tlbf_flush_handle() recorded.
  * @TLBF_WAKE__COUNT: number of reasons
  */
 enum tlbf_wake {
@@ -117,14 +118,15 @@ static inline void tlbf_wake_fence(void)
 /* I3: has the VP published a cursor at or past @mark in ring @vtl? */
 static inline bool tlbf__vp_polled_past(struct tlbf_vp *vp, unsigned vtl, struct tlbf_mark mark)
 {
+	const unsigned k = (unsigned)mark.kind - 1u; /* LIST 0, ENTIRE 1, NON_GLOBAL 2 */
+	if (k >= 3)
+		return false; /* NONE, GPA (no cursor is published for it), unknown */
 	/* I3: acquire, pairs with the V2 fence that precedes V3 (relaxed) in
 	 * the entry that published this cursor: a cursor published by a later
 	 * entry than the state word I2 read also tells that the VP exited
 	 * the run I2 saw, and everything it did in that run must happen
 	 * before this initiator returns. */
-	if (mark.kind == TLBF_MARK_GPA)
-		return false; /* no cursor is published for it: never skip */
-	uint64_t c = tlbf__load(&vp->polled[vtl][(unsigned)mark.kind - 1], TLBF_ACQUIRE);
+	uint64_t c = tlbf__load(&vp->polled[vtl][k], TLBF_ACQUIRE);
 	return tlbf_u64_reached(c, mark.value);
 }
 
@@ -152,8 +154,6 @@ static inline enum tlbf_wake tlbf_wake_decide(struct tlbf_vp *vp, uint32_t vp_in
                                               uint32_t initiator, unsigned vtl,
                                               struct tlbf_mark mark)
 {
-	if (vtl >= TLBF_VTL_COUNT || (unsigned)mark.kind > TLBF_MARK_GPA)
-		return TLBF_WAKE_REFUSED;
 	if (vp_index == initiator)
 		return TLBF_WAKE_SKIP_INITIATOR;
 	TLBF_STEP("I2");
@@ -169,10 +169,15 @@ static inline enum tlbf_wake tlbf_wake_decide(struct tlbf_vp *vp, uint32_t vp_in
 	default:
 		break;
 	}
+	/* The arguments are checked where they would be used: a VTL the build
+	 * does not have never matches the state word's, a mark of no known
+	 * kind never indexes the cursors. */
 	if (tlbf_vp_state_vtl(s) != vtl)
-		return TLBF_WAKE_SKIP_OTHER_VTL;
-	if (mark.kind == TLBF_MARK_NONE || tlbf__vp_polled_past(vp, vtl, mark))
+		return vtl < TLBF_VTL_COUNT ? TLBF_WAKE_SKIP_OTHER_VTL : TLBF_WAKE_REFUSED;
+	if (tlbf__vp_polled_past(vp, vtl, mark) || mark.kind == TLBF_MARK_NONE)
 		return TLBF_WAKE_SKIP_POLLED;
+	if ((unsigned)mark.kind > TLBF_MARK_GPA)
+		return TLBF_WAKE_REFUSED;
 	if (tlbf_vp_state_mode(s) == TLBF_VP_EXITING)
 		return TLBF_BREAK(SKIP_EXITING) ? TLBF_WAKE_SKIP_OUTSIDE : TLBF_WAKE_WAIT_ONLY;
 	if (TLBF_BREAK(NO_KICK))
@@ -207,6 +212,7 @@ static inline enum tlbf_wake tlbf_wake_decide(struct tlbf_vp *vp, uint32_t vp_in
  * @nwords: 64-bit words at @kick and at @wait
  * @nkick: bits set in @kick
  * @nwait: bits set in @wait
+ * @ndecided: decisions recorded (skips included)
  * @nlate: wait-only VPs that had not left the epoch in which they were
  *	found within TLBF_WAKE_WAIT_SPIN relax steps and got a duplicate cancel
  * @kick_retries: kicks that failed and were sent again
@@ -221,6 +227,7 @@ struct tlbf_kick_plan {
 	uint32_t nwords;
 	uint32_t nkick;
 	uint32_t nwait;
+	uint32_t ndecided;
 	uint32_t nlate;
 	uint32_t kick_retries;
 	unsigned vtl;
@@ -248,6 +255,7 @@ static inline void tlbf_kick_plan_init(struct tlbf_kick_plan *pl, uint64_t *kick
 	pl->nwords = nwords;
 	pl->nkick = 0;
 	pl->nwait = 0;
+	pl->ndecided = 0;
 	pl->nlate = 0;
 	pl->kick_retries = 0;
 	pl->vtl = 0;
@@ -300,6 +308,7 @@ static inline bool tlbf_kick_plan_add(struct tlbf_kick_plan *pl, uint32_t vp_ind
 	if (vp_index / 64 >= pl->nwords || (unsigned)w >= TLBF_WAKE__COUNT)
 		return false;
 	pl->reasons[w]++;
+	pl->ndecided++;
 	if (w == TLBF_WAKE_KICK) {
 		pl->kick[vp_index / 64] |= UINT64_C(1) << (vp_index % 64);
 		pl->nkick++;
@@ -418,13 +427,8 @@ static inline int tlbf_kick_plan_send(const struct tlbf_backend *be, struct tlbf
 		rc = tlbf__kick(be, pl, pl->kick, pl->nkick, nbits, flags);
 	if (pl->nwait && wait)
 		rc = tlbf__wait_or_cancel(be, pl, vps, nbits, flags, rc);
-	TLBF_PROBE6(wake, pl->nkick, pl->nwait,
-	            pl->reasons[TLBF_WAKE_SKIP_NOT_IN_SET] + pl->reasons[TLBF_WAKE_SKIP_INITIATOR] +
-	                    pl->reasons[TLBF_WAKE_SKIP_NOT_STARTED] +
-	                    pl->reasons[TLBF_WAKE_SKIP_OUTSIDE] +
-	                    pl->reasons[TLBF_WAKE_SKIP_OTHER_VTL] +
-	                    pl->reasons[TLBF_WAKE_SKIP_POLLED] + pl->reasons[TLBF_WAKE_SKIP_REENTERED],
-	            pl->nlate, pl->kick_retries, rc);
+	TLBF_PROBE6(wake, pl->nkick, pl->nwait, pl->ndecided - pl->nkick - pl->nwait, pl->nlate,
+	            pl->kick_retries, rc);
 	return rc;
 }
 
