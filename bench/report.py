@@ -69,6 +69,8 @@ TARGETS = [
     ("ratio", "invept_per_call_vs_mutex_seqlock", 10),
     ("ratio", "preempted_p999_vs_mutex_seqlock", 2),
     ("ratio", "preempted_p999_vs_rwlock", 2),
+    ("ratio", "shared_writes_per_entry_vs_mutex_seqlock", 10),
+    ("ratio", "shared_writes_per_call_vs_kvm_fifo", 2),
     ("ratio", "entry_exit_stats_off_vs_on", 0.5),
     ("ratio", "push1_stats_off_vs_on", 0.75),
     ("ratio", "fetch_add_floor_vs_push1_2t", 0.1),
@@ -108,6 +110,13 @@ COMPARES = {
                                        "99.9th percentile flush-call latency, mutex-seqlock "
                                        "over tlbflush",
     "preempted_p999_vs_rwlock": "the same: rwlock over tlbflush",
+    "shared_writes_per_entry_vs_mutex_seqlock": "shootdown-sim --count-shared: writes to "
+                                                "write-shared lines per guest entry, "
+                                                "mutex-seqlock (its packed per-VP byte) over "
+                                                "tlbflush (its own line only; inf if none)",
+    "shared_writes_per_call_vs_kvm_fifo": "shootdown-sim --count-shared: writes to write-shared "
+                                          "lines per flush call, kvm-fifo (every target's FIFO "
+                                          "and lock) over tlbflush (one ring)",
     "entry_exit_stats_off_vs_on": "the VP's whole entry path on an idle ring (prepare entry, "
                                   "entry done, exit), 1 thread: without over with the counters "
                                   "and probes compiled in",
@@ -320,6 +329,7 @@ def main():
     ap.add_argument("--instr")
     ap.add_argument("--sim")
     ap.add_argument("--sim-preempt")
+    ap.add_argument("--sim-count")
     ap.add_argument("--outdir", required=True)
     a = ap.parse_args()
     if a.plots_from_summary:
@@ -331,6 +341,7 @@ def main():
     res = load_bench(a.bench)
     sim = load_sim(a.sim)
     simp = load_sim(a.sim_preempt) if a.sim_preempt else {}
+    simc = load_sim(a.sim_count) if a.sim_count else {}
     instr = load_instr(a.instr)
 
     def ns(op, design, threads):
@@ -412,6 +423,18 @@ def main():
                                  f" {lat.get('p99', 0) / 1e3:>7.1f}"
                                  f" {lat.get('p999', 0) / 1e3:>7.1f}"
                                  f" {lat.get('max', 0) / 1e3:>8.1f}")
+            if simc:
+                lines.append("  writes to shared memory per operation (--count-shared): to lines"
+                             " other threads also write / to lines others only read")
+                lines.append(f"  {'design':<16} {'entry':>13} {'idle entry':>13} {'exit':>13}"
+                             f" {'flush call':>13}")
+                for d in DESIGNS:
+                    if d not in simc or "writes_per_op" not in simc[d]:
+                        continue
+                    w = simc[d]["writes_per_op"]
+                    cells = [f"{w['shared'][k]:.2f} / {w['own'][k]:.2f}"
+                             for k in ("entry", "idle_entry", "exit", "call")]
+                    lines.append(f"  {d:<16} " + " ".join(f"{c:>13}" for c in cells))
             first = next(iter(sim.values()))
             lines.append(f"  ({first['vps']} VP threads, {first['initiators']} initiators,"
                          f" {first['seconds']:.1f} s per design)")
@@ -424,6 +447,16 @@ def main():
 
     def sim_over(baseline, key):
         b, t = sim_per_call(baseline, key), sim_per_call("tlbflush", key)
+        if b is None or t is None:
+            return None
+        if t == 0:
+            return float("inf") if b > 0 else None
+        return b / t
+
+    def writes_over(baseline, op):
+        def w(d):
+            return simc[d].get("writes_per_op", {}).get("shared", {}).get(op) if d in simc else None
+        b, t = w(baseline), w("tlbflush")
         if b is None or t is None:
             return None
         if t == 0:
@@ -463,6 +496,8 @@ def main():
                                              ns("wake64_mixed", "tlbflush", 1)),
         "preempted_p999_vs_mutex_seqlock": preempted_over("mutex-seqlock"),
         "preempted_p999_vs_rwlock": preempted_over("rwlock"),
+        "shared_writes_per_entry_vs_mutex_seqlock": writes_over("mutex-seqlock", "entry"),
+        "shared_writes_per_call_vs_kvm_fifo": writes_over("kvm-fifo", "call"),
         "entry_exit_vs_packed": div(ns("entry_exit", "mutex-seqlock", 2),
                                     ns("entry_exit", "tlbflush", 2)),
         "entry_exit_stats_off_vs_on": div(ns("entry_obs", "stats-off", 1),

@@ -75,7 +75,7 @@ done
 
 # 3. End to end: the simulator's flush throughput per design.
 sim=$build/examples/shootdown-sim
-step 3 "shootdown-sim, every design for $sim_seconds s, then with preempted producers"
+step 3 "shootdown-sim, every design for $sim_seconds s, with preempted producers, counting writes"
 if [ -x "$sim" ]; then
 	"$sim" --design all --json --seconds "$sim_seconds" --seed 1 >"$out/sim.json" 2>"$tmp/sim.log" ||
 		{ cat "$tmp/sim.log" >&2; exit 1; }
@@ -91,10 +91,18 @@ if [ -x "$sim" ]; then
 		{ cat "$tmp/sim.log" >&2; exit 1; }
 fi
 
+# The same once more counting every design's writes to shared memory.
+: >"$out/sim_count.json"
+if [ -x "$sim" ]; then
+	"$sim" --design all --json --seconds "$sim_seconds" --seed 1 --count-shared \
+		>"$out/sim_count.json" 2>"$tmp/sim.log" || { cat "$tmp/sim.log" >&2; exit 1; }
+fi
+
 # 4. Tables, ratio and instr lines, verdicts, plot data.
 step 4 "report and plots"
 python3 "$here/report.py" --mode "$mode" --bench "$out/latest.json" --instr "$out/instr.txt" \
-	--sim "$out/sim.json" --sim-preempt "$out/sim_preempt.json" --outdir "$out" >"$tmp/report.txt"
+	--sim "$out/sim.json" --sim-preempt "$out/sim_preempt.json" \
+	--sim-count "$out/sim_count.json" --outdir "$out" >"$tmp/report.txt"
 cat "$tmp/report.txt"
 
 # 5. Plots: ns/op against threads, one line per design.
@@ -114,7 +122,7 @@ case $out in
 "$PWD"/*) shown=${out#"$PWD"/} ;;
 *) shown=$out ;;
 esac
-files="latest.json instr.txt sim.json sim_preempt.json"
+files="latest.json instr.txt sim.json sim_preempt.json sim_count.json"
 [ "$mode" = full ] && files="$files summary.txt"
 [ -f "$out/scaling.svg" ] && files="$files scaling.svg ops.svg"
 echo "results written to $shown/: $files"

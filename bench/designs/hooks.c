@@ -20,6 +20,33 @@ double design_hook_preempt_us = 500;
 enum design_break design_hook_break;
 static _Atomic uint64_t preemptions;
 static _Thread_local bool preempt_armed;
+bool design_hook_counting;
+static _Thread_local uint64_t counts[2];
+
+void design_count(unsigned cls, uint64_t n)
+{
+	counts[cls & 1] += n;
+}
+
+void design_count_take(uint64_t out[2])
+{
+	out[0] = counts[0];
+	out[1] = counts[1];
+	counts[0] = counts[1] = 0;
+}
+
+/* The library's labelled writes: shared or own, and how many stores. */
+static void count_label(const char *l)
+{
+	if (l[0] == 'P' && (l[1] == '1' || l[1] == '3' || l[1] == '5' || l[1] == '6') && !l[2])
+		counts[DESIGN_COUNT_SHARED]++;
+	else if (!strcmp(l, "G1") || !strcmp(l, "I4"))
+		counts[DESIGN_COUNT_SHARED]++;
+	else if (!strcmp(l, "V1") || !strcmp(l, "V4"))
+		counts[DESIGN_COUNT_OWN]++;
+	else if (!strcmp(l, "V3"))
+		counts[DESIGN_COUNT_OWN] += 3; /* the three cursor words */
+}
 
 uint64_t design_hook_preemptions(void)
 {
@@ -87,6 +114,8 @@ uint64_t design_hook_rand(void)
 
 void design_hook_step(const char *label)
 {
+	if (design_hook_counting)
+		count_label(label);
 	if (preempt_armed && in_producer_section(label)) {
 		preempt_armed = false;
 		atomic_fetch_add_explicit(&preemptions, 1, memory_order_relaxed);

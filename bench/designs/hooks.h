@@ -65,8 +65,21 @@ void design_hook_preempt_arm(void);
 void design_hook_preempt_disarm(void);
 /* How many producers were preempted so far (all threads). */
 uint64_t design_hook_preemptions(void);
-/* Whether any step hook is active (chaos or preemption). */
+/* Whether any step hook is active (chaos, preemption or counting). */
 extern bool design_hook_active;
+
+/* Counting shared-memory writes (shootdown-sim --count-shared): each write
+ * of a design to a line other threads also write (a claim counter, a lock
+ * word, packed per-VP bytes, a FIFO header) is DESIGN_COUNT_SHARED; a write
+ * to a line only its writer writes and others only read (a VP's own state
+ * line) is DESIGN_COUNT_OWN. The library's writes are counted at their
+ * labelled steps (P1 P3 P5 P6 G1 I4 shared; V1 V3 V4 own), the baselines'
+ * where they write. Counts go to the calling thread. */
+enum design_count_class { DESIGN_COUNT_SHARED = 0, DESIGN_COUNT_OWN = 1 };
+extern bool design_hook_counting;
+void design_count(unsigned cls, uint64_t n);
+/* This thread's counts since the last call, [class]; resets them. */
+void design_count_take(uint64_t out[2]);
 /* The selected break mode. */
 extern enum design_break design_hook_break;
 
@@ -86,8 +99,10 @@ DESIGN_NORETURN void design_hook_assert_failed(const char *file, int line, const
 #define TLBF_ASSERT(expr) \
 	((expr) ? (void)0 : design_hook_assert_failed(__FILE__, __LINE__, #expr))
 #define DESIGN_STEP(label) (design_hook_active ? design_hook_step(label) : (void)0)
+#define DESIGN_COUNT(cls, n) (design_hook_counting ? design_count((cls), (n)) : (void)0)
 #else
 #define DESIGN_STEP(label) ((void)0)
+#define DESIGN_COUNT(cls, n) ((void)0)
 #endif
 
 #ifdef __cplusplus

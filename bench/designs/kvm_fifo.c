@@ -125,6 +125,8 @@ static bool kf_push(struct kf_fifo *f, const uint64_t *ranges, uint32_t n, bool 
 	bool overflow = false;
 	DESIGN_STEP("kf:lock");
 	kf_lock(f);
+	/* lock, [gpa], the entries, in, unlock */
+	DESIGN_COUNT(DESIGN_COUNT_SHARED, UINT64_C(3) + (gpa ? 1u : 0u) + (n ? n : 1u));
 	if (gpa) /* relaxed: published by the release store of in below */
 		atomic_store_explicit(&f->gpa, atomic_load_explicit(&f->gpa, memory_order_relaxed) + 1,
 		                      memory_order_relaxed);
@@ -213,6 +215,7 @@ static int kf_wake(struct design *d, uint32_t self, const struct tlbf_flush_requ
 		DESIGN_STEP("kf:mode");
 		uint32_t m = atomic_load_explicit(mode, memory_order_acquire);
 		if (m == KF_IN_GUEST) {
+			DESIGN_COUNT(DESIGN_COUNT_SHARED, 1);
 			if (atomic_compare_exchange_strong_explicit(mode, &m, KF_EXITING,
 			                                            memory_order_acq_rel,
 			                                            memory_order_acquire)) {
@@ -275,6 +278,7 @@ static void kf_vp_announce(struct design *d, uint32_t vp, unsigned vtl)
 {
 	(void)vtl;
 	DESIGN_STEP("kf:announce");
+	DESIGN_COUNT(DESIGN_COUNT_OWN, 1);
 	atomic_store_explicit(&kf(d)->vcpu[vp].mode, KF_IN_GUEST, memory_order_relaxed);
 	atomic_thread_fence(memory_order_seq_cst);
 }
@@ -292,6 +296,7 @@ static struct tlbf_poll kf_vp_poll(struct design *d, uint32_t vp, unsigned vtl, 
 	uint32_t gpa = atomic_load_explicit(&f->gpa, memory_order_acquire);
 	if (gpa != f->gpa_seen) {
 		f->gpa_seen = gpa;
+		DESIGN_COUNT(DESIGN_COUNT_SHARED, 1); /* out: the FIFO header line */
 		atomic_store_explicit(&f->out, in, memory_order_release);
 		p.flags = TLBF_POLL_ENTIRE | TLBF_POLL_GPA;
 		return p;
@@ -307,6 +312,7 @@ static struct tlbf_poll kf_vp_poll(struct design *d, uint32_t vp, unsigned vtl, 
 		else if (!all)
 			out[count++] = e;
 	}
+	DESIGN_COUNT(DESIGN_COUNT_SHARED, 1);
 	atomic_store_explicit(&f->out, in, memory_order_release);
 	if (all) {
 		p.flags = TLBF_POLL_ENTIRE;
@@ -320,6 +326,7 @@ static struct tlbf_poll kf_vp_poll(struct design *d, uint32_t vp, unsigned vtl, 
 static void kf_vp_exit(struct design *d, uint32_t vp)
 {
 	DESIGN_STEP("kf:exit");
+	DESIGN_COUNT(DESIGN_COUNT_OWN, 1);
 	atomic_store_explicit(&kf(d)->vcpu[vp].mode, KF_OUTSIDE, memory_order_release);
 }
 

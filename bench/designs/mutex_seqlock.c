@@ -126,6 +126,8 @@ static struct design_token ms_record(struct design *d, uint32_t self,
 	case DESIGN_REC_LIST: {
 		DESIGN_STEP("ms:lock");
 		pthread_mutex_lock(&r->write_lock);
+		/* lock, in_progress, n slots, count, unlock */
+		DESIGN_COUNT(DESIGN_COUNT_SHARED, 4 + (uint64_t)n);
 		uint64_t c = atomic_load_explicit(&r->count, memory_order_relaxed);
 		/* Announce the overwrite before doing it: a reader that copies
 		 * one of our values sees this count (fence pairing below). */
@@ -142,12 +144,14 @@ static struct design_token ms_record(struct design *d, uint32_t self,
 	}
 	case DESIGN_REC_NON_GLOBAL:
 		DESIGN_STEP("ms:gen");
+		DESIGN_COUNT(DESIGN_COUNT_SHARED, 1);
 		atomic_fetch_add_explicit(&r->non_global, 1, memory_order_release);
 		break;
 	case DESIGN_REC_EMPTY:
 		break;
 	default:
 		DESIGN_STEP("ms:gen");
+		DESIGN_COUNT(DESIGN_COUNT_SHARED, 1);
 		atomic_fetch_add_explicit(&r->entire, 1, memory_order_release);
 		break;
 	}
@@ -203,6 +207,7 @@ static void ms_vp_start(struct design *d, uint32_t vp)
 static void ms_vp_announce(struct design *d, uint32_t vp, unsigned vtl)
 {
 	DESIGN_STEP("ms:announce");
+	DESIGN_COUNT(DESIGN_COUNT_SHARED, 1); /* a byte of a line of 64 VPs */
 	atomic_store_explicit(&ms(d)->active_vtl[vp], (uint8_t)vtl, memory_order_seq_cst);
 }
 
@@ -266,6 +271,7 @@ everything:
 static void ms_vp_exit(struct design *d, uint32_t vp)
 {
 	DESIGN_STEP("ms:exit");
+	DESIGN_COUNT(DESIGN_COUNT_SHARED, 1);
 	atomic_store_explicit(&ms(d)->active_vtl[vp], (uint8_t)MS_VTL_NONE, memory_order_relaxed);
 }
 

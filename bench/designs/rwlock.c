@@ -119,6 +119,8 @@ static struct design_token rw_record(struct design *d, uint32_t self,
 	tok.how = design_read_request(req, ranges, RW_DEQUE);
 	DESIGN_STEP("rw:lock");
 	pthread_rwlock_wrlock(&s->lock);
+	/* lock, the record (n ranges, or a generation), unlock */
+	DESIGN_COUNT(DESIGN_COUNT_SHARED, 2 + (tok.how == DESIGN_REC_LIST ? (uint64_t)n : 1));
 	switch (tok.how) {
 	case DESIGN_REC_LIST:
 		for (uint32_t i = 0; i < n; i++)
@@ -192,6 +194,7 @@ static struct tlbf_poll rw_vp_poll(struct design *d, uint32_t vp, unsigned vtl, 
 	uint64_t n = 0;
 	DESIGN_STEP("rw:rdlock");
 	pthread_rwlock_rdlock(&s->lock);
+	DESIGN_COUNT(DESIGN_COUNT_SHARED, 2); /* the reader count, in and out */
 	if (s->gpa != l->gpa[vtl]) {
 		p.flags = TLBF_POLL_ENTIRE | TLBF_POLL_GPA;
 	} else if (s->entire != l->entire[vtl]) {

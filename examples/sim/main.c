@@ -40,7 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
-struct sim_options sim_opt = {8, 2, 8.0, NULL, false, 0, false, false, DESIGN_BREAK_NONE, 1.0, 0, 500};
+struct sim_options sim_opt = {8, 2, 8.0, NULL, false, 0, false, false, DESIGN_BREAK_NONE, 1.0, 0, 500, false};
 
 /* ---- command line ---- */
 
@@ -49,7 +49,7 @@ static void usage(FILE *f, const char *argv0)
 	fprintf(f,
 	        "usage: %s [--vps N] [--initiators M] [--seconds S] [--design NAME|all]\n"
 	        "       %*s [--chaos] [--seed X] [--json] [--break STEP] [--kick-cost-us C]\n"
-	        "       %*s [--preempt P] [--preempt-us U]\n"
+	        "       %*s [--preempt P] [--preempt-us U] [--count-shared]\n"
 	        "\n"
 	        "Simulate TLB shootdowns on the mock TDX backend: N VP threads run guest code\n"
 	        "through per-VP software TLBs over a versioned page table; M of them also issue\n"
@@ -91,6 +91,11 @@ static void usage(FILE *f, const char *argv0)
 	        "                    claimed slot not yet published (tlbflush, between P1 and\n"
 	        "                    P6); every design's flush-call latency tail shows it\n"
 	        "  --preempt-us U    how long such a producer sleeps (default 500)\n"
+	        "  --count-shared    count each design's writes to shared memory per guest\n"
+	        "                    entry (and idle entry: the poll found nothing), exit and\n"
+	        "                    flush call: to lines other threads also write (claim\n"
+	        "                    counter, lock word, packed per-VP bytes, FIFO header) and\n"
+	        "                    to lines others only read (a VP's own state line)\n"
 	        "  --help            this text\n"
 	        "\n"
 	        "Exit status: 0 no stale translation, 3 stale translations observed, 1 the run\n"
@@ -133,6 +138,8 @@ static void parse_args(int argc, char **argv)
 			sim_opt.json = true;
 		} else if (!strcmp(a, "--stats")) {
 			sim_opt.stats = true;
+		} else if (!strcmp(a, "--count-shared")) {
+			sim_opt.count_shared = true;
 		} else if (!v) {
 			bad_usage(argv[0], "unknown option or missing value", a);
 		} else if (!strcmp(a, "--vps")) {
@@ -209,7 +216,8 @@ int main(int argc, char **argv)
 	design_hook_chaos = sim_opt.chaos;
 	design_hook_preempt = sim_opt.preempt;
 	design_hook_preempt_us = sim_opt.preempt_us;
-	design_hook_active = sim_opt.chaos || sim_opt.preempt > 0;
+	design_hook_counting = sim_opt.count_shared;
+	design_hook_active = sim_opt.chaos || sim_opt.preempt > 0 || sim_opt.count_shared;
 	design_hook_break = sim_opt.brk;
 	design_hook_seed_thread(sim_opt.seed, UINT32_MAX);
 

@@ -401,9 +401,28 @@ static void print_verdict(const struct sim_result *res, unsigned n)
 	}
 }
 
+static void print_counts(const struct sim_result *res, unsigned n)
+{
+	printf("\nwrites to shared memory per operation (--count-shared): to lines other\n"
+	       "threads also write (shared) / to lines others only read (own)\n");
+	printf("%-24s %13s %13s %13s %13s\n", "design", "entry", "idle entry", "exit",
+	       "flush call");
+	for (unsigned i = 0; i < n; i++) {
+		const struct sim_result *r = &res[i];
+		char c[4][24];
+		snprintf(c[0], 24, "%.2f / %.2f", r->w_entry[0], r->w_entry[1]);
+		snprintf(c[1], 24, "%.2f / %.2f", r->w_idle[0], r->w_idle[1]);
+		snprintf(c[2], 24, "%.2f / %.2f", r->w_exit[0], r->w_exit[1]);
+		snprintf(c[3], 24, "%.2f / %.2f", r->w_call[0], r->w_call[1]);
+		printf("%-24s %13s %13s %13s %13s\n", label(r->name), c[0], c[1], c[2], c[3]);
+	}
+}
+
 void report_footer(const struct sim_result *res, unsigned n)
 {
 	print_details(res, n);
+	if (sim_opt.count_shared)
+		print_counts(res, n);
 	print_legend();
 	print_verdict(res, n);
 	uint64_t stale = 0;
@@ -462,6 +481,12 @@ void report_json(const struct sim_result *r)
 	       r->invgla_single, r->invgla_list, r->invgla_skipped, r->vp_entire);
 	printf("\"backend\":{\"cancel_signals\":%" PRIu64 ",\"waits\":%" PRIu64 "},", r->mock_kicks,
 	       r->mock_waits);
+	if (sim_opt.count_shared)
+		printf("\"writes_per_op\":{\"shared\":{\"entry\":%.3f,\"idle_entry\":%.3f,"
+		       "\"exit\":%.3f,\"call\":%.3f},\"own\":{\"entry\":%.3f,\"idle_entry\":%.3f,"
+		       "\"exit\":%.3f,\"call\":%.3f}},",
+		       r->w_entry[0], r->w_idle[0], r->w_exit[0], r->w_call[0], r->w_entry[1],
+		       r->w_idle[1], r->w_exit[1], r->w_call[1]);
 	printf("\"preempt\":%g,\"preempt_us\":%g,\"preemptions\":%" PRIu64 ",", sim_opt.preempt,
 	       sim_opt.preempt_us, r->preemptions);
 	printf("\"failures\":%" PRIu64 ",\"stale\":%" PRIu64 "}\n", r->failures, r->stale);

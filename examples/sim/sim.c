@@ -127,6 +127,17 @@ static void guest_use(struct sim_vp *c, unsigned vtl)
 	}
 }
 
+/* --count-shared: add this thread's writes since the last take to @w
+ * (one more operation in @n). */
+static void count_into(uint64_t w[2], uint64_t *n)
+{
+	uint64_t cw[2];
+	design_count_take(cw);
+	w[0] += cw[0];
+	w[1] += cw[1];
+	(*n)++;
+}
+
 /* ---- the initiator: one flush hypercall, as a guest issues it and a VMM
  * handles it ---- */
 
@@ -155,8 +166,11 @@ static void flush_call(struct sim_vp *c)
 		return;
 	}
 	design_hook_preempt_arm(); /* --preempt: maybe descheduled inside */
+	uint64_t cw[2];
+	design_count_take(cw);
 	if (design_flush(sim.d, c->id, &req) != 0)
 		c->failures++;
+	count_into(c->cw_call, &c->n_call);
 	design_hook_preempt_disarm();
 	uint64_t dt = now_ns() - t0;
 	unsigned iv = interval_now();
@@ -194,8 +208,11 @@ static void gpa_call(struct sim_vp *c)
 	tlbf_vpset_init_all(&req.vps, sim_opt.nvps);
 	/* Made on this VP's thread while the VP is outside the guest: the
 	 * VP itself is skipped as the initiator and polls at its next entry. */
+	uint64_t cw[2];
+	design_count_take(cw);
 	if (design_flush(sim.d, c->id, &req) != 0)
 		c->failures++;
+	count_into(c->cw_call, &c->n_call);
 	uint64_t dt = now_ns() - t0;
 	unsigned iv = interval_now();
 	c->hist[iv][hist_index(dt)]++;
@@ -271,7 +288,22 @@ static void *vp_main(void *arg)
 		unsigned vtl = GUEST_VTLS > 1 && rnd_below(4) == 0 ? 1 : 0;
 		uint64_t inv0 = c->tv.invgla_single + c->tv.invgla_list;
 		uint64_t ent0 = c->tv.entire, skip0 = c->tv.invgla_skipped;
+		uint64_t cw[2];
+		design_count_take(cw);
 		design_prepare_entry(sim.d, c->id, vtl, &c->tv);
+		if (c->tv.invgla_single + c->tv.invgla_list == inv0 && c->tv.entire == ent0 &&
+		    c->tv.invgla_skipped == skip0 && c->tv.pending[vtl] == TLBF_INVD_NONE) {
+			/* The poll found nothing: an idle entry. */
+			design_count_take(cw);
+			c->cw_idle[0] += cw[0];
+			c->cw_idle[1] += cw[1];
+			c->cw_entry[0] += cw[0];
+			c->cw_entry[1] += cw[1];
+			c->n_idle++;
+			c->n_entry++;
+		} else {
+			count_into(c->cw_entry, &c->n_entry);
+		}
 		event(c, EV_PREPARE, vtl,
 		      c->tv.pending[vtl] |
 		          (c->tv.invgla_single + c->tv.invgla_list != inv0 ? PREP_INVGLA : 0u) |
@@ -286,7 +318,9 @@ static void *vp_main(void *arg)
 			c->cancelled_in[interval_now()]++;
 			spend_us(2 * sim_opt.kick_cost_us); /* the cancelled entry */
 		}
+		design_count_take(cw);
 		design_vp_exit(sim.d, c->id);
+		count_into(c->cw_exit, &c->n_exit);
 		if (c->id < sim_opt.ninit && rnd_below(2) == 0)
 			flush_call(c);
 		if (c->id < sim_opt.ninit && rnd_below(512) == 0)
@@ -374,6 +408,8 @@ static int collect(struct sim_result *res)
 	if (!hist)
 		return 1;
 	uint64_t *all = &hist[SIM_HIST_BUCKETS * SIM_INTERVALS];
+	uint64_t cw_entry[2] = {0}, cw_idle[2] = {0}, cw_exit[2] = {0}, cw_call[2] = {0};
+	uint64_t n_entry = 0, n_idle = 0, n_exit = 0, n_call = 0;
 	for (uint32_t i = 0; i < sim_opt.nvps; i++) {
 		struct sim_vp *c = &sim.vp[i];
 		res->calls += atomic_load(&c->calls);
@@ -397,6 +433,16 @@ static int collect(struct sim_result *res)
 		res->vp_entire += tlbf_stats_get(&c->stats, TLBF_STAT_POLL_EVERYTHING);
 		res->vp_errors += tlbf_stats_get(&c->stats, TLBF_STAT_ERRORS);
 		res->gpa_calls += c->gpa_calls;
+		for (unsigned k = 0; k < 2; k++) {
+			cw_entry[k] += c->cw_entry[k];
+			cw_idle[k] += c->cw_idle[k];
+			cw_exit[k] += c->cw_exit[k];
+			cw_call[k] += c->cw_call[k];
+		}
+		n_entry += c->n_entry;
+		n_idle += c->n_idle;
+		n_exit += c->n_exit;
+		n_call += c->n_call;
 		res->invept += sim.mvps[i].flushes_invept;
 		res->invvpid += sim.mvps[i].flushes_entire - sim.mvps[i].flushes_invept;
 		res->invvpid_ng += sim.mvps[i].flushes_non_global;
@@ -418,6 +464,12 @@ static int collect(struct sim_result *res)
 	res->p50_ns = hist_quantile(all, 0.50);
 	res->p99_ns = hist_quantile(all, 0.99);
 	res->p999_ns = hist_quantile(all, 0.999);
+	for (unsigned k = 0; k < 2; k++) {
+		res->w_entry[k] = n_entry ? (double)cw_entry[k] / (double)n_entry : 0;
+		res->w_idle[k] = n_idle ? (double)cw_idle[k] / (double)n_idle : 0;
+		res->w_exit[k] = n_exit ? (double)cw_exit[k] / (double)n_exit : 0;
+		res->w_call[k] = n_call ? (double)cw_call[k] / (double)n_call : 0;
+	}
 	res->max_ns = hist_quantile(all, 1.0);
 	free(hist);
 	res->mock_kicks = atomic_load(&sim.mock.kicks);

@@ -67,6 +67,7 @@ struct sim_options {
 	double kick_cost_us;
 	double preempt;    /* --preempt: probability per producer critical section */
 	double preempt_us; /* --preempt-us */
+	bool count_shared; /* --count-shared */
 };
 
 extern struct sim_options sim_opt;
@@ -87,6 +88,9 @@ struct sim_vp {
 	uint64_t shapes[GUEST_SHAPE__COUNT];
 	uint64_t non_global_calls, vtl1_calls, failures;
 	uint64_t gpa_calls; /* the VMM's guest-physical requests among the calls */
+	/* --count-shared: writes [shared, own] and how many of each operation */
+	uint64_t cw_entry[2], cw_idle[2], cw_exit[2], cw_call[2];
+	uint64_t n_entry, n_idle, n_exit, n_call;
 	uint64_t calls_in[SIM_INTERVALS], cancelled_in[SIM_INTERVALS];
 	uint64_t hist[SIM_INTERVALS][SIM_HIST_BUCKETS];
 	_Atomic uint64_t calls; /* completed flush calls (progress line) */
@@ -118,6 +122,8 @@ struct sim_result {
 	uint64_t mock_kicks, mock_waits;
 	uint64_t gpa_calls, invept, invvpid, invvpid_ng; /* full flushes carried out, by kind */
 	uint64_t preemptions; /* --preempt: producers descheduled in their critical section */
+	/* --count-shared: writes per operation, [shared, own] */
+	double w_entry[2], w_idle[2], w_exit[2], w_call[2];
 	double p50_ns, p99_ns, p999_ns, max_ns;
 	uint64_t failures, stale;
 	struct tlbf_stats lib; /* the library's counters, folded over VPs and initiators */
