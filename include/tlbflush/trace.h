@@ -39,12 +39,43 @@
 
 #if TLBF_USDT
 #include <sys/sdt.h>
-#define TLBF_PROBE3(name, a, b, c) DTRACE_PROBE3(tlbflush, name, a, b, c)
-#define TLBF_PROBE4(name, a, b, c, d) DTRACE_PROBE4(tlbflush, name, a, b, c, d)
-#define TLBF_PROBE5(name, a, b, c, d, e) DTRACE_PROBE5(tlbflush, name, a, b, c, d, e)
-#define TLBF_PROBE6(name, a, b, c, d, e, f) DTRACE_PROBE6(tlbflush, name, a, b, c, d, e, f)
+/* <sys/sdt.h> passes an empty variadic argument list inside its macros,
+ * which clang's -Wpedantic reports at every expansion: silenced around
+ * each probe only (the pragmas precede the expansion of the probe). */
+#if defined(__clang__)
+#define TLBF__SDT_OFF \
+	_Pragma("clang diagnostic push") \
+	_Pragma("clang diagnostic ignored \"-Wgnu-zero-variadic-macro-arguments\"")
+#define TLBF__SDT_ON _Pragma("clang diagnostic pop")
+#else
+#define TLBF__SDT_OFF
+#define TLBF__SDT_ON
+#endif
+#define TLBF_PROBE3(name, a, b, c) \
+	do { \
+		TLBF__SDT_OFF DTRACE_PROBE3(tlbflush, name, a, b, c); \
+		TLBF__SDT_ON \
+	} while (0)
+#define TLBF_PROBE4(name, a, b, c, d) \
+	do { \
+		TLBF__SDT_OFF DTRACE_PROBE4(tlbflush, name, a, b, c, d); \
+		TLBF__SDT_ON \
+	} while (0)
+#define TLBF_PROBE5(name, a, b, c, d, e) \
+	do { \
+		TLBF__SDT_OFF DTRACE_PROBE5(tlbflush, name, a, b, c, d, e); \
+		TLBF__SDT_ON \
+	} while (0)
+#define TLBF_PROBE6(name, a, b, c, d, e, f) \
+	do { \
+		TLBF__SDT_OFF DTRACE_PROBE6(tlbflush, name, a, b, c, d, e, f); \
+		TLBF__SDT_ON \
+	} while (0)
 #define TLBF_PROBE9(name, a, b, c, d, e, f, g, h, i) \
-	DTRACE_PROBE9(tlbflush, name, a, b, c, d, e, f, g, h, i)
+	do { \
+		TLBF__SDT_OFF DTRACE_PROBE9(tlbflush, name, a, b, c, d, e, f, g, h, i); \
+		TLBF__SDT_ON \
+	} while (0)
 #else
 /* Off: each argument goes into an unevaluated sizeof (no unused-variable
  * warning, no code: the arguments have no side effects). */

@@ -65,6 +65,15 @@ done <<'EOF'
 -DTLBF_RING_PUSH_SPIN=0 -DTLBF_ATOMIC_GNU=1 -DTLBF_VTL_COUNT=1 -DTLBF_MAX_VPS=64
 EOF
 
+# The counters and the USDT probes compiled in (the probes need <sys/sdt.h>).
+check "$cc options: -DTLBF_STATS=1" $cc $flags -DTLBF_STATS=1 -I"$inc" -c "$tmp/fs.c" -o "$tmp/opt.o"
+if printf '#include <sys/sdt.h>\n' | $cc -E - >/dev/null 2>&1; then
+	check "$cc options: -DTLBF_STATS=1 -DTLBF_USDT=1" $cc $flags -DTLBF_STATS=1 -DTLBF_USDT=1 \
+		-I"$inc" -c "$tmp/fs.c" -o "$tmp/opt.o"
+else
+	echo "skip $cc options: -DTLBF_USDT=1 (no <sys/sdt.h>: systemtap-sdt-dev)"
+fi
+
 # Nonsense values: each must stop the build with that option's #error.
 while read -r opt; do
 	[ -n "$opt" ] || continue
