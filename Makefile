@@ -100,8 +100,8 @@ test: deps
 		$(MESON) compile -C $(B)/$$dir >$(B)/$$dir.compile.log 2>&1 || { cat $(B)/$$dir.compile.log; rc=1; continue; }; \
 		$(MESON) test -C $(B)/$$dir --print-errorlogs --num-processes 2 $$args || rc=1; \
 	done; \
-	python3 tests/summary.py $(B)/plain $(B)/gcc-tsan $(B)/gcc-asan $(B)/clang-tsan $(B)/clang-asan $(B)/fuzz \
-		$(B)/arm64 || rc=1; \
+	python3 tests/summary.py --show kernel-kunit $(B)/plain $(B)/gcc-tsan $(B)/gcc-asan $(B)/clang-tsan \
+		$(B)/clang-asan $(B)/fuzz $(B)/arm64 || rc=1; \
 	exit $$rc
 
 # The unit and compile suites of the plain build: a minute, not the matrix.

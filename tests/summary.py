@@ -4,6 +4,8 @@
 Reads meson's testlog.json of every build directory given, prints the
 tests that did not pass with their build, then 'N passed, N failed'.
 Exit status 1 if any test failed, or if a build directory ran no test.
+With --show NAME (repeatable), first prints the output of every test whose
+name ends with NAME (e.g. the KUnit summary of kernel-kunit).
 """
 import json
 import os
@@ -12,7 +14,15 @@ import sys
 passed = failed = skipped = 0
 bad = []
 empty = []
-for build in sys.argv[1:]:
+show, builds = [], []
+args = iter(sys.argv[1:])
+for a in args:
+    if a == "--show":
+        show.append(next(args))
+    else:
+        builds.append(a)
+shown = []
+for build in builds:
     log = os.path.join(build, "meson-logs", "testlog.json")
     if not os.path.exists(log):
         empty.append(build)
@@ -25,6 +35,8 @@ for build in sys.argv[1:]:
                 continue
             t = json.loads(line)
             n += 1
+            if any(t.get("name", "").endswith(s) for s in show):
+                shown.append((build, t))
             res = t.get("result")
             if res in ("OK", "EXPECTEDFAIL"):
                 passed += 1
@@ -35,6 +47,9 @@ for build in sys.argv[1:]:
                 bad.append(f"{os.path.basename(build)}: {t.get('name')} {res}")
     if n == 0:
         empty.append(build)
+for build, t in shown:
+    print(f"--- {os.path.basename(build)}: {t.get('name')} ({t.get('result')})")
+    print((t.get("stdout") or "").rstrip())
 for b in bad:
     print("FAILED", b)
 for e in empty:
