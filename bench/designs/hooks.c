@@ -63,6 +63,12 @@ static bool in_producer_section(const char *label)
 static const char *const break_names[DESIGN_BREAK__COUNT] = {
 	"none", "pending-skip", "early-clear", "late-announce", "no-wait", "no-kick", "skip-exiting",
 	"gpa-as-invvpid",
+	"tlb-lock-no-fence",
+	"tlb-unlock-no-fence",
+	"tlb-wake-no-fence",
+	"tlb-wait-no-fence",
+	"tlb-wait-no-recheck",
+	"tlb-sleep-no-fence",
 };
 
 const char *design_break_name(enum design_break b)

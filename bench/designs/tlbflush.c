@@ -116,6 +116,7 @@ static int tlbflush_wake(struct design *d, uint32_t self, const struct tlbf_flus
 	oc.push.mark = tok.mark;
 	oc.kick_rc = rc;
 	oc.plan = plan;
+	oc.suspend = false; /* the simulator waits for TLB-lock holders itself */
 	tlbf_stats_count_flush(&s->st.lib, req, rc ? TLBF_FLUSH_KICK_FAILED : TLBF_FLUSH_DONE, &oc);
 	s->st.wakes++;
 	s->st.kick_calls += plan.nkick != 0;

@@ -35,6 +35,7 @@
 #include "hypercall.h"
 #include "ring.h"
 #include "vpset.h"
+#include "tlb_lock.h"
 #include "trace.h"
 #include "wake.h"
 
@@ -45,11 +46,14 @@ TLBF_EXTERN_C_BEGIN
  * @rings: the flush ring of each VTL
  * @vps: the shared state of each VP (vp_count entries)
  * @vp_count: number of VPs
+ * @locks: the partition's VSM TLB locks, or NULL (no VTL takes TLB locks);
+ *	set with tlbf_partition_set_tlb_locks()
  */
 struct tlbf_partition {
 	struct tlbf_ring *rings[TLBF_VTL_COUNT];
 	struct tlbf_vp *vps;
 	uint32_t vp_count;
+	struct tlbf_tlb_locks *locks;
 };
 
 /**
@@ -97,7 +101,29 @@ static inline enum tlbf_partition_status tlbf_partition_init(struct tlbf_partiti
 	}
 	pt->vps = vps;
 	pt->vp_count = st == TLBF_PARTITION_OK ? vp_count : 0;
+	pt->locks = NULL;
 	return st;
+}
+
+/**
+ * tlbf_partition_set_tlb_locks - make flush calls honour VSM TLB locks
+ * @pt: a partition accepted by tlbf_partition_init()
+ * @locks: its TLB locks (tlbf_tlb_locks_init() with the same VP count), or
+ *	NULL to stop honouring them
+ *
+ * From then on tlbf_flush_handle() snapshots the holders of the target
+ * VTL's lock among the request's VPs and answers TLBF_FLUSH_SUSPEND while
+ * any remains (tlbflush/tlb_lock.h).
+ * Concurrency: before the partition is shared.
+ * Returns: true; false (nothing changed) if the VP counts differ.
+ */
+static inline bool tlbf_partition_set_tlb_locks(struct tlbf_partition *pt,
+                                                struct tlbf_tlb_locks *locks)
+{
+	if (locks != NULL && locks->vp_count != pt->vp_count)
+		return false;
+	pt->locks = locks;
+	return true;
 }
 
 /**
@@ -178,13 +204,23 @@ static inline void tlbf_flush_plan(const struct tlbf_partition *pt, const struct
  *	recorded or sent
  * @TLBF_FLUSH_KICK_FAILED: recorded, but the backend's kick failed
  *	(@kick_rc in the outcome): the request is not known to be complete
+ * @TLBF_FLUSH_SUSPEND: recorded, woken and waited for, but a VP of the set
+ *	held the TLB lock of the target VTL (partition with locks only): the
+ *	calling VP must stay suspended while tlbf_tlb_lock_must_wait() says
+ *	so; the call completes when it says false. (The TLFS words it as the
+ *	caller being suspended and the call re-issued when it is resumed:
+ *	the re-issued call would find the flush recorded and the snapshot's
+ *	holders released, so completing it then is the same for the guest.)
+ *	A failed kick wins over it: TLBF_FLUSH_KICK_FAILED is returned, with
+ *	the outcome's @suspend set.
  */
 enum tlbf_flush_status {
 	TLBF_FLUSH_DONE = 0,
 	TLBF_FLUSH_SHORT_MASKS,
 	TLBF_FLUSH_BAD_PARTITION,
 	TLBF_FLUSH_BAD_REQUEST,
-	TLBF_FLUSH_KICK_FAILED
+	TLBF_FLUSH_KICK_FAILED,
+	TLBF_FLUSH_SUSPEND
 };
 
 /**
@@ -192,11 +228,14 @@ enum tlbf_flush_status {
  * @push: how the request was recorded
  * @kick_rc: the backend's kick result (0 on success)
  * @plan: the plan (masks in the caller's storage, counts by reason)
+ * @suspend: the calling VP waits for TLB-lock holders (see
+ *	TLBF_FLUSH_SUSPEND)
  */
 struct tlbf_flush_outcome {
 	struct tlbf_push push;
 	int kick_rc;
 	struct tlbf_kick_plan plan;
+	bool suspend;
 };
 
 /**
@@ -215,10 +254,14 @@ struct tlbf_flush_outcome {
  * When this returns TLBF_FLUSH_DONE, no VP of the request's set runs guest
  * code of the target VTL with a translation the request covered until it
  * has flushed it: property S1 (docs/DESIGN.md). Short masks are refused
- * before anything is recorded, in every build.
+ * before anything is recorded, in every build. With TLB locks
+ * (tlbf_partition_set_tlb_locks()) and an @initiator that is a VP, the
+ * holders of the target VTL's lock among the request's VPs are
+ * snapshotted after I1; while any holds it the answer is
+ * TLBF_FLUSH_SUSPEND, and the call is complete once
+ * tlbf_tlb_lock_must_wait(@initiator) says false: property S8.
  * Concurrency: any number of initiators and VPs.
- * Returns: TLBF_FLUSH_DONE, TLBF_FLUSH_SHORT_MASKS or
- * TLBF_FLUSH_KICK_FAILED.
+ * Returns: TLBF_FLUSH_DONE, TLBF_FLUSH_SUSPEND, or why not (above).
  */
 static inline enum tlbf_flush_status tlbf_flush_handle(const struct tlbf_partition *pt,
                                                        const struct tlbf_backend *be,
@@ -234,6 +277,7 @@ static inline enum tlbf_flush_status tlbf_flush_handle(const struct tlbf_partiti
 	out->push.mark.kind = TLBF_MARK_NONE;
 	out->push.mark.value = 0;
 	out->kick_rc = 0;
+	out->suspend = false;
 	if (pt->vp_count == 0 || pt->vp_count > (uint32_t)TLBF_MAX_VPS || pt->vps == NULL)
 		st = TLBF_FLUSH_BAD_PARTITION;
 	else if (req->target_vtl >= TLBF_VTL_COUNT || pt->rings[req->target_vtl] == NULL)
@@ -249,7 +293,15 @@ static inline enum tlbf_flush_status tlbf_flush_handle(const struct tlbf_partiti
 	tlbf_kick_plan_init(&out->plan, kick_words, wait_words, nwords);
 	tlbf_flush_plan(pt, &req->vps, initiator, req->target_vtl, out->push.mark, &out->plan);
 	out->kick_rc = tlbf_kick_plan_send(be, &out->plan, pt->vps, pt->vp_count);
-	return out->kick_rc == 0 ? TLBF_FLUSH_DONE : TLBF_FLUSH_KICK_FAILED;
+	/* The holders' snapshot comes after I1 (in tlbf_flush_plan()), which
+	 * plays W0's part. A VMM's own request (no initiator VP) waits for
+	 * nobody. */
+	if (pt->locks != NULL && initiator < pt->vp_count)
+		out->suspend = tlbf__tlb_lock_wait_scan(pt->locks, initiator, req->target_vtl,
+		                                        &req->vps);
+	if (out->kick_rc != 0)
+		return TLBF_FLUSH_KICK_FAILED;
+	return out->suspend ? TLBF_FLUSH_SUSPEND : TLBF_FLUSH_DONE;
 }
 
 TLBF_EXTERN_C_END

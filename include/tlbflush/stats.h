@@ -48,6 +48,8 @@ TLBF_EXTERN_C_BEGIN
  *   late                    wait-only VPs cancelled after the bounded wait
  *   kick_retries            kicks that failed once and were sent again
  *   kick_failures           requests whose kick failed twice
+ *   tlb_lock.suspended      requests whose caller was suspended for VSM
+ *                           TLB-lock holders (TLBF_FLUSH_SUSPEND)
  *   polls.<answer>          VP entry polls answering nothing, a list,
  *                           non-global, everything (a list with non-global
  *                           counts in both), and guest-physical (with
@@ -101,6 +103,7 @@ TLBF_EXTERN_C_BEGIN
 	X(LATE, "late") \
 	X(KICK_RETRIES, "kick_retries") \
 	X(KICK_FAILURES, "kick_failures") \
+	X(SUSPENDED, "tlb_lock.suspended") \
 	X(POLL_NOTHING, "polls.nothing") \
 	X(POLL_LIST, "polls.list") \
 	X(POLL_NON_GLOBAL, "polls.non_global") \
@@ -214,7 +217,7 @@ static inline void tlbf_stats_count_flush(struct tlbf_stats *s,
 #if TLBF_STATS
 	if (!s)
 		return;
-	if (st != TLBF_FLUSH_DONE && st != TLBF_FLUSH_KICK_FAILED) {
+	if (st != TLBF_FLUSH_DONE && st != TLBF_FLUSH_KICK_FAILED && st != TLBF_FLUSH_SUSPEND) {
 		tlbf__stat_add(s, TLBF_STAT_REFUSED, 1);
 		return;
 	}
@@ -239,6 +242,8 @@ static inline void tlbf_stats_count_flush(struct tlbf_stats *s,
 		tlbf__stat_add(s, TLBF_STAT_KICK_RETRIES, out->plan.kick_retries);
 	if (st == TLBF_FLUSH_KICK_FAILED)
 		tlbf__stat_add(s, TLBF_STAT_KICK_FAILURES, 1);
+	if (out->suspend)
+		tlbf__stat_add(s, TLBF_STAT_SUSPENDED, 1);
 #else
 	(void)s;
 	(void)req;

@@ -25,6 +25,7 @@
 #include "vp.h"
 #include "backend.h"
 #include "wake.h"
+#include "tlb_lock.h"
 #include "flush.h"
 #include "stats.h"
 #include "trace.h"

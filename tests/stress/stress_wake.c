@@ -188,6 +188,7 @@ static void initiate(uint32_t self)
 	oc.push.mark = mark;
 	oc.kick_rc = rc;
 	oc.plan = plan;
+	oc.suspend = false;
 	tlbf_stats_count_flush(&vp_stats[self], &req, rc ? TLBF_FLUSH_KICK_FAILED : TLBF_FLUSH_DONE,
 	                       &oc);
 	if (!stalled)

@@ -354,6 +354,7 @@ static void flush_handle_mock(struct kunit *test)
 		tlbf_vp_init(&mock_vps[v]);
 	pt.vps = mock_vps;
 	pt.vp_count = MOCK_NVP;
+	pt.locks = NULL; /* no VSM TLB locks */
 	tlbf_mock_init(&mock, mock_mvps, MOCK_NVP, NULL, 0);
 	be = tlbf_mock_backend(&mock);
 	for (v = 5; v <= 6; v++) { /* 5 in the set, 6 not */
