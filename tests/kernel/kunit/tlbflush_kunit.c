@@ -401,6 +401,45 @@ static void flush_handle_mock(struct kunit *test)
 
 static struct tlbf_ks tlbf_kunit_ks;
 
+/* VSM TLB locks on the kernel's atomics: a waiter blocked by two VPs, one
+ * of them locked by VTL1 and VTL2 at once, woken by the last release only;
+ * a holder never waits for itself. */
+#define LOCK_NVP 4
+static struct tlbf_tlb_lock_vp lock_vps[LOCK_NVP];
+
+static void tlb_locks(struct kunit *test)
+{
+	struct tlbf_tlb_locks lk;
+	u64 wake[1] = {0};
+
+	KUNIT_ASSERT_TRUE(test, tlbf_tlb_locks_init(&lk, lock_vps, LOCK_NVP));
+	KUNIT_EXPECT_TRUE(test, tlbf_tlb_lock(&lk, 1, 1, 0));
+	KUNIT_EXPECT_TRUE(test, tlbf_tlb_lock(&lk, 2, 1, 0));
+	KUNIT_EXPECT_TRUE(test, tlbf_tlb_lock(&lk, 2, 2, 0));
+	KUNIT_EXPECT_FALSE(test, tlbf_tlb_lock(&lk, 2, 1, 1)); /* VTL1 cannot lock VTL1 */
+	KUNIT_EXPECT_EQ(test, tlbf_tlb_lock_held(&lk, 2, 0), (u64)0x6);
+
+	KUNIT_EXPECT_TRUE(test, tlbf_tlb_lock_wait_begin(&lk, 0, 0, NULL));
+	KUNIT_EXPECT_EQ(test, tlbf_tlb_lock_waiting(&lk, 0, 0), (u64)2);
+	KUNIT_EXPECT_TRUE(test, tlbf_tlb_lock_must_wait(&lk, 0));
+
+	KUNIT_EXPECT_EQ(test, tlbf_tlb_unlock(&lk, 1, 1, 0, wake, 1), 0);
+	KUNIT_EXPECT_EQ(test, tlbf_tlb_lock_waiting(&lk, 0, 0), (u64)1);
+	KUNIT_EXPECT_EQ(test, tlbf_tlb_unlock(&lk, 2, 2, 0, wake, 1), 0); /* VTL1 still holds */
+	KUNIT_EXPECT_TRUE(test, tlbf_tlb_lock_must_wait(&lk, 0));
+	KUNIT_EXPECT_EQ(test, wake[0], (u64)0);
+	KUNIT_EXPECT_EQ(test, tlbf_tlb_unlock_all(&lk, 2, 1, wake, 1), 1);
+	KUNIT_EXPECT_EQ(test, wake[0], (u64)1); /* VP 0, asleep, woken */
+	KUNIT_EXPECT_FALSE(test, tlbf_tlb_lock_must_wait(&lk, 0));
+
+	/* A holder's own flush never waits for itself. */
+	KUNIT_EXPECT_TRUE(test, tlbf_tlb_lock(&lk, 3, 2, 0));
+	KUNIT_EXPECT_FALSE(test, tlbf_tlb_lock_wait_begin(&lk, 3, 0, NULL));
+	wake[0] = 0;
+	KUNIT_EXPECT_EQ(test, tlbf_tlb_unlock_all(&lk, 3, 2, wake, 1), 0);
+	KUNIT_EXPECT_EQ(test, tlbf_tlb_lock_held(&lk, 3, 0), (u64)0);
+}
+
 static void shootdown_check(struct kunit *test, unsigned int ms, u64 start)
 {
 	struct tlbf_ks *ks = &tlbf_kunit_ks;
@@ -458,6 +497,7 @@ static struct kunit_case tlbf_cases[] = {
 	KUNIT_CASE_PARAM(decoder_statuses, decode_gen_params),
 	KUNIT_CASE(wake_decisions),
 	KUNIT_CASE(flush_handle_mock),
+	KUNIT_CASE(tlb_locks),
 	KUNIT_CASE(shootdown_kthreads),
 	KUNIT_CASE(shootdown_kthreads_wrap),
 	KUNIT_CASE_PARAM(shootdown_oracle_catches, broken_gen_params),
