@@ -172,12 +172,16 @@ static inline struct tlbf_push tlbf_flush_record(const struct tlbf_partition *pt
  *
  * Executes I1 (tlbf_wake_fence()), then walks the set in ascending order,
  * loading each bank word once, and adds every member's decision to @pl.
+ * On a partition with TLB locks and an @initiator that is a VP, the same
+ * walk registers the initiator with every member holding the lock of
+ * @vtl (W1-W4, tlb_lock.h; I1 plays W0's part): the set is read once.
  * Concurrency: any number of initiators and VPs.
  */
 static inline void tlbf_flush_plan(const struct tlbf_partition *pt, const struct tlbf_vpset *set,
                                    uint32_t initiator, unsigned vtl, struct tlbf_mark mark,
                                    struct tlbf_kick_plan *pl)
 {
+	struct tlbf_tlb_locks *locks = initiator < pt->vp_count ? pt->locks : NULL;
 	tlbf_wake_fence();
 	tlbf_kick_plan_request(pl, vtl, mark);
 	struct tlbf_vpset_iter it;
@@ -187,6 +191,8 @@ static inline void tlbf_flush_plan(const struct tlbf_partition *pt, const struct
 		if (vp >= pt->vp_count)
 			break; /* the view is limited to vp_count; belt and braces */
 		tlbf_kick_plan_add(pl, vp, tlbf_wake_decide(&pt->vps[vp], vp, initiator, vtl, mark));
+		if (locks != NULL && vp != initiator)
+			(void)tlbf__tlb_wait_on(locks, initiator, vp, vtl);
 	}
 }
 
@@ -293,12 +299,10 @@ static inline enum tlbf_flush_status tlbf_flush_handle(const struct tlbf_partiti
 	tlbf_kick_plan_init(&out->plan, kick_words, wait_words, nwords);
 	tlbf_flush_plan(pt, &req->vps, initiator, req->target_vtl, out->push.mark, &out->plan);
 	out->kick_rc = tlbf_kick_plan_send(be, &out->plan, pt->vps, pt->vp_count);
-	/* The holders' snapshot comes after I1 (in tlbf_flush_plan()), which
-	 * plays W0's part. A VMM's own request (no initiator VP) waits for
-	 * nobody. */
+	/* The holders were snapshotted by tlbf_flush_plan(), after I1. A
+	 * VMM's own request (no initiator VP) waits for nobody. */
 	if (pt->locks != NULL && initiator < pt->vp_count)
-		out->suspend = tlbf__tlb_lock_wait_scan(pt->locks, initiator, req->target_vtl,
-		                                        &req->vps);
+		out->suspend = tlbf__tlb_lock_waits(pt->locks, initiator, req->target_vtl);
 	if (out->kick_rc != 0)
 		return TLBF_FLUSH_KICK_FAILED;
 	return out->suspend ? TLBF_FLUSH_SUSPEND : TLBF_FLUSH_DONE;

@@ -369,12 +369,20 @@ static inline bool tlbf__tlb_wait_on(struct tlbf_tlb_locks *lk, uint32_t w, uint
 	return false;
 }
 
+/* Whether @w still waits for a holder of @t (W5). */
+static inline bool tlbf__tlb_lock_waits(struct tlbf_tlb_locks *lk, uint32_t w, unsigned t)
+{
+	/* W5: acquire; pairs with H6. */
+	return tlbf__load(&lk->vps[w].wait[t].count, TLBF_ACQUIRE) != 0;
+}
+
 /*
- * The waiter's scan without its leading fence: for callers that executed
- * I1 (tlbf_wake_fence()) after recording the flush, as tlbf_flush_handle()
- * does. Returns true if @w must suspend (W5).
+ * The waiter's scan (W1-W4 for each VP of @set) without its leading fence,
+ * for callers that executed I1 (tlbf_wake_fence()) after recording the
+ * flush. tlbf_flush_plan() does the same inside its own walk of the set,
+ * so that a set in guest memory is read once.
  */
-static inline bool tlbf__tlb_lock_wait_scan(struct tlbf_tlb_locks *lk, uint32_t w, unsigned t,
+static inline void tlbf__tlb_lock_wait_scan(struct tlbf_tlb_locks *lk, uint32_t w, unsigned t,
                                             const struct tlbf_vpset *set)
 {
 	struct tlbf_vpset_iter it;
@@ -393,8 +401,6 @@ static inline bool tlbf__tlb_lock_wait_scan(struct tlbf_tlb_locks *lk, uint32_t 
 		if (h != w)
 			(void)tlbf__tlb_wait_on(lk, w, h, t);
 	}
-	/* W5: acquire; pairs with H6. */
-	return tlbf__load(&lk->vps[w].wait[t].count, TLBF_ACQUIRE) != 0;
 }
 
 /**
@@ -420,7 +426,8 @@ static inline bool tlbf_tlb_lock_wait_begin(struct tlbf_tlb_locks *lk, uint32_t 
 		return false;
 	/* W0: pairs with H2. */
 	tlbf__fence(TLBF_SEQ_CST);
-	return tlbf__tlb_lock_wait_scan(lk, waiter, target_vtl, set);
+	tlbf__tlb_lock_wait_scan(lk, waiter, target_vtl, set);
+	return tlbf__tlb_lock_waits(lk, waiter, target_vtl);
 }
 
 /**
