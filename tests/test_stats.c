@@ -280,6 +280,34 @@ static void foreach_derived(void **state)
 	assert_int_equal(sn.nothing, 5);
 }
 
+/* The wake counters come from the plan's reasons_seen; a plan built where
+ * TLBF_STATS was 0 (reasons_seen 0, decisions made) is counted in full. */
+static void wake_reasons(void **state)
+{
+	(void)state;
+	struct tlbf_flush_request req;
+	memset(&req, 0, sizeof(req));
+	req.call = TLBF_HVCALL_FLUSH_VA_SPACE;
+	req.kind = TLBF_FLUSH_ENTIRE;
+	struct tlbf_flush_outcome out;
+	memset(&out, 0, sizeof(out));
+	uint64_t kick[1], wait[1];
+	for (int untracked = 0; untracked < 2; untracked++) {
+		tlbf_kick_plan_init(&out.plan, kick, wait, 1);
+		tlbf_kick_plan_add(&out.plan, 1, TLBF_WAKE_SKIP_OUTSIDE);
+		tlbf_kick_plan_add(&out.plan, 2, TLBF_WAKE_SKIP_OUTSIDE);
+		tlbf_kick_plan_add(&out.plan, 3, TLBF_WAKE_SKIP_POLLED);
+		tlbf_kick_plan_add(&out.plan, 0, TLBF_WAKE_SKIP_INITIATOR);
+		if (untracked)
+			out.plan.reasons_seen = 0;
+		snap();
+		tlbf_stats_count_flush(&init_stats, &req, TLBF_FLUSH_DONE, &out);
+		expect_moved((const int[]){TLBF_STAT_REQ_SPACE_ENTIRE, 1, TLBF_STAT_PUSH_LISTED, 1,
+		                           TLBF_STAT_WAKE_SKIP_OUTSIDE, 2, TLBF_STAT_WAKE_SKIP_POLLED, 1,
+		                           TLBF_STAT_WAKE_SKIP_INITIATOR, 1, -1});
+	}
+}
+
 static void names(void **state)
 {
 	(void)state;
@@ -301,6 +329,7 @@ int main(void)
 		cmocka_unit_test_setup(vp_side, setup),
 		cmocka_unit_test_setup(derived_nothing, setup),
 		cmocka_unit_test_setup(foreach_derived, setup),
+		cmocka_unit_test_setup(wake_reasons, setup),
 		cmocka_unit_test_setup(names, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

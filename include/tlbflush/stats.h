@@ -45,6 +45,7 @@
 
 #include "config.h"
 #include "atomic_pvt.h"
+#include "bits.h"
 #include "flush.h"
 
 TLBF_EXTERN_C_BEGIN
@@ -267,9 +268,20 @@ static inline void tlbf_stats_count_flush(struct tlbf_stats *s,
 	if (out->push.result == TLBF_PUSH_PROMOTED && out->push.why != TLBF_PUSH_WHY_NONE &&
 	    (unsigned)out->push.why < TLBF_PUSH_WHY__COUNT)
 		tlbf__stat_add(s, TLBF_STAT_PROMOTED_TOO_MANY + (unsigned)out->push.why - 1, 1);
-	for (unsigned i = 0; i < TLBF_WAKE__COUNT; i++)
-		if (out->plan.reasons[i])
-			tlbf__stat_add(s, TLBF_STAT_WAKE_KICK + i, out->plan.reasons[i]);
+	/* Only the decisions that happened (usually one or two reasons).
+	 * A plan built where TLBF_STATS was 0 has decisions but no
+	 * reasons_seen: then every reason is looked at. */
+	uint32_t seen = out->plan.reasons_seen & ((UINT32_C(1) << TLBF_WAKE__COUNT) - 1u);
+	if (seen == 0 && out->plan.ndecided != 0)
+		seen = (UINT32_C(1) << TLBF_WAKE__COUNT) - 1u; /* adds 0 to some */
+	for (; seen; seen &= seen - 1u) {
+		unsigned i = tlbf_ctz64(seen);
+		tlbf__stat_add(s, TLBF_STAT_WAKE_KICK + i, out->plan.reasons[i]);
+	}
+	/* One test for the common case: nobody kicked, nothing failed. */
+	if ((out->plan.nkick | out->plan.nlate | out->plan.kick_retries) == 0 &&
+	    st == TLBF_FLUSH_DONE)
+		return;
 	if (out->plan.nkick + out->plan.nlate)
 		tlbf__stat_add(s, TLBF_STAT_KICKS, (uint64_t)out->plan.nkick + out->plan.nlate);
 	if (out->plan.nlate)
