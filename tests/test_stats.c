@@ -225,6 +225,89 @@ static void vp_side(void **state)
 	                           TLBF_STAT_FULL_INVVPID, 1, TLBF_STAT_ENTRIES, 1, -1});
 }
 
+/* polls.nothing is derived: entries + entries_cancelled - the polls that
+ * answered something, at least 0; the fold adds the stored counters. */
+static void derived_nothing(void **state)
+{
+	(void)state;
+	struct tlbf_stats a, b, sum;
+	tlbf_stats_init(&a);
+	tlbf_stats_init(&b);
+	tlbf__stat_add(&a, TLBF_STAT_ENTRIES, 5);
+	tlbf__stat_add(&a, TLBF_STAT_ENTRIES_CANCELLED, 2);
+	tlbf__stat_add(&a, TLBF__STAT_POLLS_ANSWERED, 3);
+	assert_int_equal(tlbf_stats_get(&a, TLBF_STAT_POLL_NOTHING), 4);
+	/* Its own slot is never written; the internal counter is not exported. */
+	assert_int_equal(tlbf__load(&a.c[TLBF_STAT_POLL_NOTHING], TLBF_RELAXED), 0);
+	assert_int_equal(tlbf_stats_get(&a, TLBF_STAT__COUNT), 0);
+	/* A poll answered, its entry not yet reported: clamped at 0. */
+	tlbf__stat_add(&b, TLBF__STAT_POLLS_ANSWERED, 1);
+	assert_int_equal(tlbf_stats_get(&b, TLBF_STAT_POLL_NOTHING), 0);
+	tlbf__stat_add(&b, TLBF_STAT_ENTRIES, 3);
+	assert_int_equal(tlbf_stats_get(&b, TLBF_STAT_POLL_NOTHING), 2);
+	tlbf_stats_init(&sum);
+	tlbf_stats_fold(&sum, &a);
+	tlbf_stats_fold(&sum, &b);
+	assert_int_equal(tlbf_stats_get(&sum, TLBF_STAT_ENTRIES), 8);
+	assert_int_equal(tlbf_stats_get(&sum, TLBF_STAT_POLL_NOTHING), 6);
+	assert_int_equal(tlbf__load(&sum.c[TLBF__STAT_POLLS_ANSWERED], TLBF_RELAXED), 4);
+}
+
+/* foreach: every exported counter once, polls.nothing as derived. */
+struct seen_names {
+	unsigned calls;
+	uint64_t nothing;
+};
+
+static void seen_one(void *ctx, const char *name, uint64_t value)
+{
+	struct seen_names *sn = ctx;
+	sn->calls++;
+	if (!strcmp(name, "polls.nothing"))
+		sn->nothing = value;
+}
+
+static void foreach_derived(void **state)
+{
+	(void)state;
+	struct tlbf_stats a;
+	tlbf_stats_init(&a);
+	tlbf__stat_add(&a, TLBF_STAT_ENTRIES, 7);
+	tlbf__stat_add(&a, TLBF__STAT_POLLS_ANSWERED, 2);
+	struct seen_names sn = {0, 0};
+	tlbf_stats_foreach(&a, seen_one, &sn);
+	assert_int_equal(sn.calls, TLBF_STAT__COUNT);
+	assert_int_equal(sn.nothing, 5);
+}
+
+/* The wake counters come from the plan's reasons_seen; a plan built where
+ * TLBF_STATS was 0 (reasons_seen 0, decisions made) is counted in full. */
+static void wake_reasons(void **state)
+{
+	(void)state;
+	struct tlbf_flush_request req;
+	memset(&req, 0, sizeof(req));
+	req.call = TLBF_HVCALL_FLUSH_VA_SPACE;
+	req.kind = TLBF_FLUSH_ENTIRE;
+	struct tlbf_flush_outcome out;
+	memset(&out, 0, sizeof(out));
+	uint64_t kick[1], wait[1];
+	for (int untracked = 0; untracked < 2; untracked++) {
+		tlbf_kick_plan_init(&out.plan, kick, wait, 1);
+		tlbf_kick_plan_add(&out.plan, 1, TLBF_WAKE_SKIP_OUTSIDE);
+		tlbf_kick_plan_add(&out.plan, 2, TLBF_WAKE_SKIP_OUTSIDE);
+		tlbf_kick_plan_add(&out.plan, 3, TLBF_WAKE_SKIP_POLLED);
+		tlbf_kick_plan_add(&out.plan, 0, TLBF_WAKE_SKIP_INITIATOR);
+		if (untracked)
+			out.plan.reasons_seen = 0;
+		snap();
+		tlbf_stats_count_flush(&init_stats, &req, TLBF_FLUSH_DONE, &out);
+		expect_moved((const int[]){TLBF_STAT_REQ_SPACE_ENTIRE, 1, TLBF_STAT_PUSH_LISTED, 1,
+		                           TLBF_STAT_WAKE_SKIP_OUTSIDE, 2, TLBF_STAT_WAKE_SKIP_POLLED, 1,
+		                           TLBF_STAT_WAKE_SKIP_INITIATOR, 1, -1});
+	}
+}
+
 static void names(void **state)
 {
 	(void)state;
@@ -244,6 +327,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(request_side, setup),
 		cmocka_unit_test_setup(vp_side, setup),
+		cmocka_unit_test_setup(derived_nothing, setup),
+		cmocka_unit_test_setup(foreach_derived, setup),
+		cmocka_unit_test_setup(wake_reasons, setup),
 		cmocka_unit_test_setup(names, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -259,6 +259,13 @@ static void kick_plan_masks(void **state)
 	assert_int_equal(pl.nwait, 1);
 	assert_int_equal(pl.reasons[TLBF_WAKE_SKIP_OUTSIDE], 1);
 	assert_int_equal(pl.reasons[TLBF_WAKE_KICK], 2);
+	/* The reasons that happened, for the counters (TLBF_STATS=1 only). */
+	assert_int_equal(pl.reasons_seen,
+	                 TLBF_STATS ? (1u << TLBF_WAKE_KICK) | (1u << TLBF_WAKE_WAIT_ONLY) |
+	                                      (1u << TLBF_WAKE_SKIP_OUTSIDE)
+	                            : 0u);
+	tlbf_kick_plan_init(&pl, kick, wait, 64);
+	assert_int_equal(pl.reasons_seen, 0);
 }
 
 /* Indexes the masks cannot hold are refused in every build, and nothing

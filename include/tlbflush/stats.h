@@ -22,6 +22,21 @@
  * (tdx_backend.h): its entry path counts the poll answers, overflows,
  * INVGLAs, full flushes, entries and cancelled entries.
  *
+ * An idle entry/exit cycle (the poll answers nothing, nothing pending)
+ * writes one counter: entries (or entries_cancelled), in
+ * tlbf_tdx_entry_done(). polls.nothing is not written on that path: the
+ * poll counts, only when it answers something, an internal counter of
+ * answered polls (stored after the exported ones, never printed), and
+ * polls.nothing is derived when it is read (tlbf_stats_get(),
+ * tlbf_stats_foreach()) as entries + entries_cancelled - answered polls,
+ * at least 0. tlbf_stats_fold() adds the stored counters, so a snapshot
+ * derives the same sum. The derived value is exact when each
+ * tlbf_tdx_entry_done() pairs with one tlbf_tdx_prepare_entry() (or one
+ * tlbf_tdx_apply() of a poll that was not refused), as on every entry
+ * path of the library, and no such pair is half done: read while a VP is
+ * between its poll and its tlbf_tdx_entry_done(), that VP's answered poll
+ * may be counted before its entry (one less, clamped at 0).
+ *
  * SYNCHRONIZATION
  *   counting: the struct's owner only. fold, foreach, load: any thread.
  */
@@ -30,6 +45,7 @@
 
 #include "config.h"
 #include "atomic_pvt.h"
+#include "bits.h"
 #include "flush.h"
 
 TLBF_EXTERN_C_BEGIN
@@ -53,7 +69,7 @@ TLBF_EXTERN_C_BEGIN
  *   polls.<answer>          VP entry polls answering nothing, a list,
  *                           non-global, everything (a list with non-global
  *                           counts in both), and guest-physical (with
- *                           everything)
+ *                           everything); polls.nothing is derived (above)
  *   overflows               polls that flushed everything because the VP
  *                           fell a ring behind
  *   invgla.<form>           INVGLAs issued (single, list) or skipped because
@@ -133,12 +149,20 @@ enum tlbf_stat {
 	TLBF_STAT__COUNT
 };
 
+/* Internal counters, stored after the exported ones: folded, never
+ * exported. TLBF__STAT_POLLS_ANSWERED: VP entry polls that answered
+ * something (not refused); polls.nothing is derived from it. Its
+ * TLBF_STAT_POLL_NOTHING slot is never written (it stays 0). */
+#define TLBF__STAT_POLLS_ANSWERED ((unsigned)TLBF_STAT__COUNT)
+#define TLBF__STAT_STORED ((unsigned)TLBF_STAT__COUNT + 1u)
+
 /**
  * struct tlbf_stats - every counter of the library, in caller storage
- * @c: the counters, by enum tlbf_stat
+ * @c: the stored counters: by enum tlbf_stat, then the internal ones; read
+ *	them with tlbf_stats_get() (polls.nothing is derived)
  */
 struct tlbf_stats {
-	TLBF_ATOMIC(uint64_t) c[TLBF_STAT__COUNT];
+	TLBF_ATOMIC(uint64_t) c[TLBF__STAT_STORED];
 };
 
 /**
@@ -172,8 +196,15 @@ static inline void tlbf__stat_add(struct tlbf_stats *s, unsigned i, uint64_t n)
  */
 static inline void tlbf_stats_init(struct tlbf_stats *s)
 {
-	for (unsigned i = 0; i < TLBF_STAT__COUNT; i++)
+	for (unsigned i = 0; i < TLBF__STAT_STORED; i++)
 		tlbf__init(&s->c[i], 0);
+}
+
+/* One stored counter (internal ones included), as it is. */
+static inline uint64_t tlbf__stat_stored(const struct tlbf_stats *s, unsigned i)
+{
+	/* Relaxed: a snapshot of a count; nothing is ordered by it. */
+	return tlbf__load(&s->c[i], TLBF_RELAXED);
 }
 
 /**
@@ -181,13 +212,22 @@ static inline void tlbf_stats_init(struct tlbf_stats *s)
  * @s: the counters
  * @i: which one
  *
+ * polls.nothing is derived: entries + entries_cancelled - the polls that
+ * answered something, at least 0 (exact as the header comment says).
  * Concurrency: any thread, while the owner counts.
  * Returns: its value (0 for an index out of range).
  */
 static inline uint64_t tlbf_stats_get(const struct tlbf_stats *s, enum tlbf_stat i)
 {
-	/* Relaxed: a snapshot of a count. */
-	return (unsigned)i < TLBF_STAT__COUNT ? tlbf__load(&s->c[i], TLBF_RELAXED) : 0;
+	if ((unsigned)i >= TLBF_STAT__COUNT)
+		return 0;
+	if (i == TLBF_STAT_POLL_NOTHING) {
+		uint64_t answered = tlbf__stat_stored(s, TLBF__STAT_POLLS_ANSWERED);
+		uint64_t polls = tlbf__stat_stored(s, TLBF_STAT_ENTRIES) +
+		                 tlbf__stat_stored(s, TLBF_STAT_ENTRIES_CANCELLED);
+		return polls > answered ? polls - answered : 0;
+	}
+	return tlbf__stat_stored(s, (unsigned)i);
 }
 
 /* Index 0-3 of a flush call code (Space, List, SpaceEx, ListEx), else 4. */
@@ -231,9 +271,20 @@ static inline void tlbf_stats_count_flush(struct tlbf_stats *s,
 	if (out->push.result == TLBF_PUSH_PROMOTED && out->push.why != TLBF_PUSH_WHY_NONE &&
 	    (unsigned)out->push.why < TLBF_PUSH_WHY__COUNT)
 		tlbf__stat_add(s, TLBF_STAT_PROMOTED_TOO_MANY + (unsigned)out->push.why - 1, 1);
-	for (unsigned i = 0; i < TLBF_WAKE__COUNT; i++)
-		if (out->plan.reasons[i])
-			tlbf__stat_add(s, TLBF_STAT_WAKE_KICK + i, out->plan.reasons[i]);
+	/* Only the decisions that happened (usually one or two reasons).
+	 * A plan built where TLBF_STATS was 0 has decisions but no
+	 * reasons_seen: then every reason is looked at. */
+	uint32_t seen = out->plan.reasons_seen & ((UINT32_C(1) << TLBF_WAKE__COUNT) - 1u);
+	if (seen == 0 && out->plan.ndecided != 0)
+		seen = (UINT32_C(1) << TLBF_WAKE__COUNT) - 1u; /* adds 0 to some */
+	for (; seen; seen &= seen - 1u) {
+		unsigned i = tlbf_ctz64(seen);
+		tlbf__stat_add(s, TLBF_STAT_WAKE_KICK + i, out->plan.reasons[i]);
+	}
+	/* One test for the common case: nobody kicked, nothing failed. */
+	if ((out->plan.nkick | out->plan.nlate | out->plan.kick_retries) == 0 &&
+	    st == TLBF_FLUSH_DONE)
+		return;
 	if (out->plan.nkick + out->plan.nlate)
 		tlbf__stat_add(s, TLBF_STAT_KICKS, (uint64_t)out->plan.nkick + out->plan.nlate);
 	if (out->plan.nlate)
@@ -257,21 +308,22 @@ static inline void tlbf_stats_count_flush(struct tlbf_stats *s,
  * @dst: the snapshot (owned by the caller)
  * @src: counters being written by their owner, or a snapshot
  *
- * Each counter of @src is read once (relaxed): each sum is exact as of
- * some moment during the fold.
+ * Adds the stored counters, internal ones included (a derived counter of
+ * @dst is then derived from the sums). Each counter of @src is read once
+ * (relaxed): each sum is exact as of some moment during the fold.
  * Concurrency: the owner of @dst; @src may be counting.
  */
 static inline void tlbf_stats_fold(struct tlbf_stats *dst, const struct tlbf_stats *src)
 {
-	for (unsigned i = 0; i < TLBF_STAT__COUNT; i++)
-		tlbf__stat_add(dst, i, tlbf_stats_get(src, (enum tlbf_stat)i));
+	for (unsigned i = 0; i < TLBF__STAT_STORED; i++)
+		tlbf__stat_add(dst, i, tlbf__stat_stored(src, i));
 }
 
 /**
  * tlbf_stats_foreach - every counter with its name, for an exporter
  * @s: the counters (a snapshot from tlbf_stats_fold(), or live ones)
- * @fn: called once per counter, in index order, with @ctx, its name and
- *	its value
+ * @fn: called once per exported counter, in index order, with @ctx, its
+ *	name and its value (tlbf_stats_get(): polls.nothing derived)
  * @ctx: passed to @fn
  *
  * Concurrency: any thread.

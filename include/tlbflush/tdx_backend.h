@@ -166,15 +166,16 @@ struct tlbf_tdx_vp {
 	struct tlbf_stats *stats;
 };
 
-/* Count @n on the VP's own counters, when compiled in and given. */
+/* Count @n on the VP's own counters @st (tv->stats, loaded once per
+ * function), when compiled in and given. */
 #if TLBF_STATS
-#define TLBF__TDX_COUNT(tv, id, n) \
+#define TLBF__TDX_COUNT(st, id, n) \
 	do { \
-		if ((tv)->stats && (n)) \
-			tlbf__stat_add((tv)->stats, (id), (n)); \
+		if ((st) && (n)) \
+			tlbf__stat_add((st), (id), (n)); \
 	} while (0)
 #else
-#define TLBF__TDX_COUNT(tv, id, n) ((void)0)
+#define TLBF__TDX_COUNT(st, id, n) ((void)0)
 #endif
 
 /**
@@ -227,13 +228,16 @@ static inline void tlbf_tdx_apply(const struct tlbf_backend *be, struct tlbf_tdx
 	if (vtl >= TLBF_VTL_COUNT || (p.flags & TLBF_POLL_REFUSED))
 		return;
 #if TLBF_STATS
-	if (tv->stats && p.flags == TLBF_POLL_NOTHING) {
-		tlbf__stat_add(tv->stats, TLBF_STAT_POLL_NOTHING, 1); /* the common case */
-	} else if (tv->stats) {
-		TLBF__TDX_COUNT(tv, TLBF_STAT_POLL_LIST, (p.flags & TLBF_POLL_LIST) != 0);
-		TLBF__TDX_COUNT(tv, TLBF_STAT_POLL_NON_GLOBAL, (p.flags & TLBF_POLL_NON_GLOBAL) != 0);
-		TLBF__TDX_COUNT(tv, TLBF_STAT_POLL_EVERYTHING, (p.flags & TLBF_POLL_ENTIRE) != 0);
-		TLBF__TDX_COUNT(tv, TLBF_STAT_POLL_GPA, (p.flags & TLBF_POLL_GPA) != 0);
+	struct tlbf_stats *const st = tv->stats;
+	if (p.flags != TLBF_POLL_NOTHING && st) {
+		/* The rare case. A poll answering nothing (the common case)
+		 * counts nothing here: polls.nothing is derived from the
+		 * entries and the answered polls (stats.h). */
+		tlbf__stat_add(st, TLBF__STAT_POLLS_ANSWERED, 1);
+		TLBF__TDX_COUNT(st, TLBF_STAT_POLL_LIST, (p.flags & TLBF_POLL_LIST) != 0);
+		TLBF__TDX_COUNT(st, TLBF_STAT_POLL_NON_GLOBAL, (p.flags & TLBF_POLL_NON_GLOBAL) != 0);
+		TLBF__TDX_COUNT(st, TLBF_STAT_POLL_EVERYTHING, (p.flags & TLBF_POLL_ENTIRE) != 0);
+		TLBF__TDX_COUNT(st, TLBF_STAT_POLL_GPA, (p.flags & TLBF_POLL_GPA) != 0);
 	}
 #endif
 	if (p.flags & TLBF_POLL_ENTIRE) {
@@ -254,24 +258,24 @@ static inline void tlbf_tdx_apply(const struct tlbf_backend *be, struct tlbf_tdx
 	if (tlbf_invd_rank(tv->pending[vtl]) >= tlbf_invd_rank(TLBF_INVD_INVVPID)) {
 		/* Everything, global mappings included, goes at entry. */
 		tv->invgla_skipped++;
-		TLBF__TDX_COUNT(tv, TLBF_STAT_INVGLA_SKIPPED, 1);
+		TLBF__TDX_COUNT(st, TLBF_STAT_INVGLA_SKIPPED, 1);
 		return;
 	}
 	int rc;
 	if (p.count == 1) {
 		tv->invgla_single++;
-		TLBF__TDX_COUNT(tv, TLBF_STAT_INVGLA_SINGLE, 1);
+		TLBF__TDX_COUNT(st, TLBF_STAT_INVGLA_SINGLE, 1);
 		rc = be->ops->invgla_single(be->ctx, tv->vp_index, tlbf_tdx_invgla_rcx(vtl, false),
 		                            tv->list_page[0]);
 	} else {
 		tv->invgla_list++;
-		TLBF__TDX_COUNT(tv, TLBF_STAT_INVGLA_LIST, 1);
+		TLBF__TDX_COUNT(st, TLBF_STAT_INVGLA_LIST, 1);
 		rc = be->ops->invgla_list(be->ctx, tv->vp_index, tlbf_tdx_invgla_rcx(vtl, true),
 		                          tlbf_tdx_list_info(tv->list_gpa_pfn, 0, p.count), tv->list_page);
 	}
 	if (rc != 0) {
 		tv->errors++;
-		TLBF__TDX_COUNT(tv, TLBF_STAT_ERRORS, 1);
+		TLBF__TDX_COUNT(st, TLBF_STAT_ERRORS, 1);
 		tv->pending[vtl] = (uint8_t)tlbf_invd_merge(tv->pending[vtl], TLBF_INVD_INVVPID);
 	}
 }
@@ -304,7 +308,7 @@ static inline bool tlbf_tdx_prepare_entry(const struct tlbf_backend *be, struct 
 	struct tlbf_poll p = tlbf_vp_prepare_entry(vp, l, ring, vtl, tv->list_page, TLBF_TDX_LIST_MAX);
 	tlbf_tdx_apply(be, tv, vtl, p);
 	if (p.flags & TLBF_POLL_ENTIRE)
-		TLBF__TDX_COUNT(tv, TLBF_STAT_OVERFLOWS, l->cursor[vtl].overflows - overflows);
+		TLBF__TDX_COUNT(tv->stats, TLBF_STAT_OVERFLOWS, l->cursor[vtl].overflows - overflows);
 	TLBF_PROBE5(entry_poll, tv->vp_index, vtl, p.flags, p.count, tv->pending[vtl]);
 	tlbf_vp_publish(vp, l, vtl);
 	be->ops->set_enter_flags(be->ctx, tv->vp_index, tlbf_tdx_enter_flags(tv->pending[vtl], vtl));
@@ -327,12 +331,17 @@ static inline void tlbf_tdx_entry_done(struct tlbf_tdx_vp *tv, unsigned vtl, boo
 {
 	if (vtl >= TLBF_VTL_COUNT)
 		return;
-	TLBF__TDX_COUNT(tv, entered ? TLBF_STAT_ENTRIES : TLBF_STAT_ENTRIES_CANCELLED, 1);
-	if (!entered)
-		return;
-	if (tv->pending[vtl] != TLBF_INVD_NONE)
-		TLBF__TDX_COUNT(tv, TLBF_STAT_FULL_INVEPT + tv->pending[vtl] - 1u, 1);
-	tv->pending[vtl] = TLBF_INVD_NONE;
+#if TLBF_STATS
+	/* The idle cycle's one counter update (polls.nothing is derived
+	 * from it). pending is read once, before the counters are written. */
+	struct tlbf_stats *const st = tv->stats;
+	const unsigned pending = tv->pending[vtl];
+	TLBF__TDX_COUNT(st, entered ? TLBF_STAT_ENTRIES : TLBF_STAT_ENTRIES_CANCELLED, 1);
+	if (entered && pending != TLBF_INVD_NONE)
+		TLBF__TDX_COUNT(st, TLBF_STAT_FULL_INVEPT + pending - 1u, 1);
+#endif
+	if (entered)
+		tv->pending[vtl] = TLBF_INVD_NONE;
 }
 
 TLBF_EXTERN_C_END

@@ -220,6 +220,11 @@ static inline enum tlbf_wake tlbf_wake_decide(struct tlbf_vp *vp, uint32_t vp_in
  * @mark: the request's mark (likewise); lets a wait end as soon as the VP
  *	has published a cursor past it
  * @reasons: count of each decision, for statistics
+ * @reasons_seen: with TLBF_STATS=1, bit w set: @reasons[w] is not 0 (set
+ *	by tlbf_kick_plan_add() with @reasons[w], so that
+ *	tlbf_stats_count_flush() visits only the decisions that happened);
+ *	with TLBF_STATS=0 it stays 0 (the decisions cost no more than
+ *	@reasons)
  */
 struct tlbf_kick_plan {
 	uint64_t *kick;
@@ -233,7 +238,10 @@ struct tlbf_kick_plan {
 	unsigned vtl;
 	struct tlbf_mark mark;
 	uint32_t reasons[TLBF_WAKE__COUNT];
+	uint32_t reasons_seen;
 };
+
+TLBF_STATIC_ASSERT(TLBF_WAKE__COUNT <= 32, "a bit of reasons_seen per decision");
 
 /**
  * tlbf_kick_plan_init - start an empty plan over caller storage
@@ -267,6 +275,7 @@ static inline void tlbf_kick_plan_init(struct tlbf_kick_plan *pl, uint64_t *kick
 	}
 	for (unsigned i = 0; i < TLBF_WAKE__COUNT; i++)
 		pl->reasons[i] = 0;
+	pl->reasons_seen = 0;
 }
 
 /**
@@ -297,7 +306,8 @@ static inline void tlbf_kick_plan_request(struct tlbf_kick_plan *pl, unsigned vt
  * @w: tlbf_wake_decide()'s answer for it
  *
  * Sets the VP's bit in the kick mask (KICK) or the wait-only mask
- * (WAIT_ONLY) and counts the decision by reason. A VP the masks cannot
+ * (WAIT_ONLY) and counts the decision by reason (@reasons; with
+ * TLBF_STATS=1 also @reasons_seen). A VP the masks cannot
  * hold (@vp_index >= 64 * nwords) or a decision out of range changes
  * nothing and is refused, in every build.
  * Concurrency: the plan's initiator only.
@@ -308,6 +318,9 @@ static inline bool tlbf_kick_plan_add(struct tlbf_kick_plan *pl, uint32_t vp_ind
 	if (vp_index / 64 >= pl->nwords || (unsigned)w >= TLBF_WAKE__COUNT)
 		return false;
 	pl->reasons[w]++;
+#if TLBF_STATS
+	pl->reasons_seen |= UINT32_C(1) << w;
+#endif
 	pl->ndecided++;
 	if (w == TLBF_WAKE_KICK) {
 		pl->kick[vp_index / 64] |= UINT64_C(1) << (vp_index % 64);
