@@ -215,8 +215,8 @@ static void tlb_lock_before(struct sim_vp *c, const struct tlbf_flush_request *r
 		c->lk_before[h] = atomic_load_explicit(&lk_vp(h)->lk_seq, memory_order_acquire);
 }
 
-/* After a timed-out halt: every hold the snapshot can contain has been
- * released, its wake-up sent. */
+/* During a halt: every hold the snapshot can contain has been released,
+ * its wake-ups sent. */
 static bool tlb_lock_holders_gone(struct sim_vp *c)
 {
 	FOR_EACH_OTHER(c, h)
@@ -272,7 +272,9 @@ static void tlb_lock_suspend(struct sim_vp *c, const struct tlbf_flush_request *
 		atomic_fetch_add_explicit(&c->lost, 1, memory_order_relaxed);
 		bool stuck = tlbf_tlb_lock_must_wait(&sim.locks, c->id);
 		report_lost(c, sim.ops->name, stuck, now_ns() - sim.t0);
-		break; /* stuck: a count no release will bring to 0; give up */
+		/* Resume either way: if still stuck, no release is left to
+		 * bring the count to 0. */
+		break;
 	}
 	uint64_t len = now_ns() - t0;
 	c->suspensions++;
