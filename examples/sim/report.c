@@ -263,6 +263,10 @@ void report_header(void)
 	if (sim_opt.preempt > 0)
 		printf("producers preempted in their critical section: probability %g, %g us each\n",
 		       sim_opt.preempt, sim_opt.preempt_us);
+	if (sim_opt.tlb_locks > 0)
+		printf("VSM TLB locks: VTL1 of a VP locks VTL0's TLB with probability %g per loop, up\n"
+		       "to %g us (tlbflush only: the baselines run without holders; table at the end)\n",
+		       sim_opt.tlb_locks, sim_opt.tlb_lock_us);
 	printf("tlbflush is this library; rwlock, mutex-seqlock and kvm-fifo are baselines\n"
 	       "re-implemented from OpenVMM (original and current) and KVM, driven by the same\n"
 	       "guest, flush calls and mock backend. A row appears as its design finishes.\n\n");
