@@ -3,7 +3,8 @@
 #
 #   make demo    build the shootdown simulator and tlbf-decode, run the
 #                simulator (mock backend); DEMO_SECONDS=S runs each design
-#                S seconds (default: the simulator's own, 8)
+#                S seconds (default: the simulator's own, 8);
+#                DEMO_TLB_LOCKS=P adds VSM TLB-lock holders (--tlb-locks P)
 #   make test-quick  the unit and compile suites of the plain build
 #   make test    every test suite in every build of the matrix
 #   make test-arm64  the unit and stress tests cross-built for arm64, run
@@ -26,6 +27,9 @@ B := build
 SEED ?=
 # Seconds the demo runs each design; empty: the simulator's default.
 DEMO_SECONDS ?=
+# Probability of a VSM TLB-lock hold per VP loop in the demo (shootdown-sim
+# --tlb-locks); empty: no holders.
+DEMO_TLB_LOCKS ?=
 # The matrix of builds "make test" runs: directory -> meson options.
 PLAIN_OPTS := -Dbuildtype=release
 GCC_TSAN_OPTS := -Dbuildtype=debugoptimized -Db_sanitize=thread
@@ -76,7 +80,8 @@ demo: deps
 	$(call configure,$(B)/plain,$(PLAIN_OPTS))
 	@ninja -C $(B)/plain examples/shootdown-sim examples/tlbf-decode >/dev/null
 	@$(B)/plain/examples/shootdown-sim --design all $(if $(SEED),--seed $(SEED)) \
-		$(if $(DEMO_SECONDS),--seconds $(DEMO_SECONDS))
+		$(if $(DEMO_SECONDS),--seconds $(DEMO_SECONDS)) \
+		$(if $(DEMO_TLB_LOCKS),--tlb-locks $(DEMO_TLB_LOCKS))
 	@echo "also built: $(B)/plain/examples/tlbf-decode (decodes one flush hypercall; --help)"
 
 # Every build of the matrix runs its suites; a failure in one does not stop

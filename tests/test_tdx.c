@@ -477,6 +477,45 @@ static void failed_kick_retried_then_reported(void **state)
 }
 
 /* Indexes from callers and guests are checked in every build. */
+/* A kick with no flags is a wake-up: it cancels nothing, waits for nobody,
+ * and ends a halt, even one that begins after it was sent. */
+static void *halt_until_woken(void *arg)
+{
+	(void)arg;
+	tlbf_mock_halt(&mock, 2);
+	return NULL;
+}
+
+static void wake_kick_ends_a_halt(void **state)
+{
+	(void)state;
+	uint64_t m2 = UINT64_C(1) << 2;
+	assert_false(tlbf_mock_take_wake(&mock, 2));
+	/* Sent before the halt: the halt returns at once and consumes it. */
+	uint64_t before = log_len();
+	assert_int_equal(be.ops->kick(be.ctx, &m2, NVP, 0), 0);
+	assert_true(log_field(before, 0) == TLBF_MOCK_OP_WAKE);
+	assert_true(tlbf__load(&mvps[2].cancel, TLBF_RELAXED) == 0);
+	assert_true(tlbf__load(&mock.kicks, TLBF_RELAXED) == 0);
+	assert_true(tlbf__load(&mock.waits, TLBF_RELAXED) == 0);
+	assert_true(tlbf__load(&mock.wakes, TLBF_RELAXED) == 1);
+	tlbf_mock_halt(&mock, 2);
+	assert_false(tlbf_mock_take_wake(&mock, 2));
+	/* Sent while another thread halts. */
+	pthread_t t;
+	pthread_create(&t, NULL, halt_until_woken, NULL);
+	assert_int_equal(be.ops->kick(be.ctx, &m2, NVP, 0), 0);
+	pthread_join(t, NULL);
+	assert_false(tlbf_mock_take_wake(&mock, 2));
+	/* A cancel is not a wake-up. */
+	assert_int_equal(be.ops->kick(be.ctx, &m2, NVP, TLBF_KICK_CANCEL), 0);
+	assert_false(tlbf_mock_take_wake(&mock, 2));
+	assert_true(tlbf_mock_take_cancel(&mock, 2));
+	/* Out of range: nothing. */
+	assert_false(tlbf_mock_take_wake(&mock, NVP));
+	tlbf_mock_halt(&mock, NVP);
+}
+
 static void bad_indexes_refused(void **state)
 {
 	(void)state;
@@ -534,6 +573,7 @@ int main(void)
 		cmocka_unit_test_setup(wait_only_does_not_depend_on_the_kicker, setup),
 		cmocka_unit_test_setup(wait_ends_when_the_vp_polled_past, setup),
 		cmocka_unit_test_setup(failed_kick_retried_then_reported, setup),
+		cmocka_unit_test_setup(wake_kick_ends_a_halt, setup),
 		cmocka_unit_test_setup(bad_indexes_refused, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

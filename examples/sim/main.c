@@ -22,12 +22,21 @@
  * Every use is checked; a violation is a stale translation, reported with
  * the VP's recent events.
  *
+ * With --tlb-locks, VPs of the tlbflush design also hold VTL1's lock of
+ * VTL0's TLB (tlbflush/tlb_lock.h) now and then, and a flush call that
+ * finds a holder in its set is suspended until every holder released it
+ * (TLBF_FLUSH_SUSPEND). Two more oracles: no call completes while a VP of
+ * its set still holds the lock it held when the call was recorded (an
+ * early completion), and no suspended VP's halt outlives every holder it
+ * waits for without being woken (a lost wake-up).
+ *
  * The parts: main.c the command line, sim.c the VP threads and the flush
  * call, report.c the output (sim.h); the guest model (page tables and
  * oracle, hypercall input pages) is bench/guest, shared with the
  * benchmark harness.
  *
- * Exit status: 0 no stale translation, 3 stale translations observed,
+ * Exit status: 0 no stale translation, 3 stale translations (or, with
+ * --tlb-locks, early completions or lost wake-ups) observed,
  * 1 the run failed otherwise (nothing exercised, a kick or decode error),
  * 2 usage.
  */
@@ -40,7 +49,7 @@
 #include <time.h>
 #include <unistd.h>
 
-struct sim_options sim_opt = {8, 2, 8.0, NULL, false, 0, false, false, DESIGN_BREAK_NONE, 1.0, 0, 500, false};
+struct sim_options sim_opt = {8, 2, 8.0, NULL, false, 0, false, false, DESIGN_BREAK_NONE, 1.0, 0, 500, false, 0, 20};
 
 /* ---- command line ---- */
 
@@ -50,6 +59,7 @@ static void usage(FILE *f, const char *argv0)
 	        "usage: %s [--vps N] [--initiators M] [--seconds S] [--design NAME|all]\n"
 	        "       %*s [--chaos] [--seed X] [--json] [--break STEP] [--kick-cost-us C]\n"
 	        "       %*s [--preempt P] [--preempt-us U] [--count-shared]\n"
+	        "       %*s [--tlb-locks P] [--tlb-lock-us U]\n"
 	        "\n"
 	        "Simulate TLB shootdowns on the mock TDX backend: N VP threads run guest code\n"
 	        "through per-VP software TLBs over a versioned page table; M of them also issue\n"
@@ -78,7 +88,13 @@ static void usage(FILE *f, const char *argv0)
 	        "                    (skip VPs that need a kick), skip-exiting (do not wait for\n"
 	        "                    VPs another initiator is kicking), gpa-as-invvpid (a\n"
 	        "                    guest-physical request carried out as INVVPID, which\n"
-	        "                    leaves guest-physical translations). Other designs ignore it.\n"
+	        "                    leaves guest-physical translations); with --tlb-locks:\n"
+	        "                    tlb-wait-no-recheck (a waiter that registers with a holder\n"
+	        "                    does not look again whether it released meanwhile), or\n"
+	        "                    one of the TLB-lock fences: tlb-lock-no-fence,\n"
+	        "                    tlb-unlock-no-fence, tlb-wake-no-fence, tlb-wait-no-fence,\n"
+	        "                    tlb-sleep-no-fence (a tlb-* step without --tlb-locks turns\n"
+	        "                    it on at 0.2). Other designs ignore it.\n"
 	        "  --kick-cost-us C  what a kick costs on real hardware and the mock does not do:\n"
 	        "                    the kicker spends C us per cancel signal (IPI and its\n"
 	        "                    answer), the kicked VP 2C us per forced exit or cancelled\n"
@@ -95,12 +111,24 @@ static void usage(FILE *f, const char *argv0)
 	        "                    entry (and idle entry: the poll found nothing), exit and\n"
 	        "                    flush call: to lines other threads also write (claim\n"
 	        "                    counter, lock word, packed per-VP bytes, FIFO header) and\n"
-	        "                    to lines others only read (a VP's own state line)\n"
+	        "                    to lines others only read (a VP's own state line)\n",
+	        argv0, (int)strlen(argv0), "", (int)strlen(argv0), "", (int)strlen(argv0), "",
+	        (unsigned)TLBF_MAX_VPS);
+	fprintf(f,
+	        "  --tlb-locks P     VSM TLB locks (tlbflush design only; the baselines run\n"
+	        "                    without holders and are left out of that table): with\n"
+	        "                    probability P per loop (0..1), a VP takes VTL1's lock of\n"
+	        "                    VTL0's TLB outside guest code, holds it for a random time\n"
+	        "                    up to --tlb-lock-us, releases it and wakes the VPs it\n"
+	        "                    unblocked; a flush call whose set holds it is suspended\n"
+	        "                    (TLBF_FLUSH_SUSPEND: tlbf_tlb_lock_must_wait(), halt on\n"
+	        "                    the mock until woken). Reports suspensions, their length,\n"
+	        "                    lost wake-ups and early completions (both must be 0)\n"
+	        "  --tlb-lock-us U   longest hold (default 20)\n"
 	        "  --help            this text\n"
 	        "\n"
-	        "Exit status: 0 no stale translation, 3 stale translations observed, 1 the run\n"
-	        "failed otherwise, 2 usage error.\n",
-	        argv0, (int)strlen(argv0), "", (int)strlen(argv0), "", (unsigned)TLBF_MAX_VPS);
+	        "Exit status: 0 no stale translation, 3 stale translations (or early completions\n"
+	        "or lost wake-ups) observed, 1 the run failed otherwise, 2 usage error.\n");
 }
 
 static bool parse_u64(const char *s, uint64_t *out)
@@ -124,7 +152,7 @@ static void bad_usage(const char *argv0, const char *msg, const char *arg)
 
 static void parse_args(int argc, char **argv)
 {
-	bool have_seed = false, have_init = false;
+	bool have_seed = false, have_init = false, have_locks = false;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -187,6 +215,19 @@ static void parse_args(int argc, char **argv)
 			if (*end || !(sim_opt.preempt_us > 0) || sim_opt.preempt_us > 1e6)
 				bad_usage(argv[0], "bad --preempt-us", v);
 			i++;
+		} else if (!strcmp(a, "--tlb-locks")) {
+			char *end;
+			sim_opt.tlb_locks = strtod(v, &end);
+			if (*end || !(sim_opt.tlb_locks >= 0) || sim_opt.tlb_locks > 1)
+				bad_usage(argv[0], "bad --tlb-locks", v);
+			have_locks = true;
+			i++;
+		} else if (!strcmp(a, "--tlb-lock-us")) {
+			char *end;
+			sim_opt.tlb_lock_us = strtod(v, &end);
+			if (*end || !(sim_opt.tlb_lock_us >= 1) || sim_opt.tlb_lock_us > 1e6)
+				bad_usage(argv[0], "bad --tlb-lock-us", v);
+			i++;
 		} else if (!strcmp(a, "--break")) {
 			sim_opt.brk = design_break_parse(v);
 			if (sim_opt.brk == DESIGN_BREAK__COUNT)
@@ -202,6 +243,9 @@ static void parse_args(int argc, char **argv)
 		bad_usage(argv[0], "--initiators cannot exceed --vps", NULL);
 	if (!sim_opt.design)
 		sim_opt.design = sim_opt.brk ? "tlbflush" : "all";
+	/* A TLB-lock step shows only with holders. */
+	if (sim_opt.brk >= DESIGN_BREAK_TLB_LOCK_NO_FENCE && !have_locks)
+		sim_opt.tlb_locks = 0.2;
 	if (!have_seed) {
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
@@ -246,7 +290,7 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < n && sim_opt.stats; i++)
 		report_stats(&res[i]);
 	for (unsigned i = 0; i < n; i++) {
-		if (res[i].stale)
+		if (res[i].stale || res[i].lost || res[i].early)
 			rc = SIM_EXIT_STALE;
 		else if (rc == 0 && (res[i].failures || res[i].calls == 0 || res[i].uses == 0)) {
 			fprintf(stderr, "shootdown-sim: %s: %s\n", res[i].name,

@@ -33,6 +33,10 @@ static const char *ev_name(uint32_t k)
 	case EV_CALL: return "flush-call";
 	case EV_CALL_DONE: return "flush-call-returned";
 	case EV_STALE: return "STALE-USE";
+	case EV_LOCK: return "tlb-lock";
+	case EV_UNLOCK: return "tlb-unlock";
+	case EV_SUSPEND: return "flush-call-suspended";
+	case EV_RESUME: return "flush-call-resumed";
 	}
 	return "?";
 }
@@ -67,11 +71,23 @@ static void print_event(const struct sim_event *e)
 	case EV_CALL_DONE:
 		fprintf(stderr, " pages 0x%016" PRIx64, e->a);
 		break;
+	case EV_LOCK:
+		fprintf(stderr, " VTL1 locks VTL0 for %.3f us", (double)e->a / 1e3);
+		break;
+	case EV_UNLOCK:
+		fprintf(stderr, " %" PRIu64 " VPs to wake", e->a);
+		break;
+	case EV_RESUME:
+		fprintf(stderr, " after %.3f us%s", (double)e->a / 1e3,
+		        e->b ? " (LOST WAKE-UP)" : "");
+		break;
 	default:
 		break;
 	}
 	fputc('\n', stderr);
 }
+
+static void print_events(const struct sim_vp *c);
 
 void report_stale(const struct sim_vp *c, const char *design, unsigned vtl, unsigned page,
                   uint64_t version, uint64_t need, uint64_t now)
@@ -86,9 +102,47 @@ void report_stale(const struct sim_vp *c, const char *design, unsigned vtl, unsi
 	        n + 1, design, c->id, vtl, guest_gva(page), version, need, now);
 	fprintf(stderr, "  the translation was cached at %.3f us; recent events of VP %u:\n",
 	        (double)c->fill_t[vtl][page] / 1e3, c->id);
+	print_events(c);
+	funlockfile(stderr);
+}
+
+static void print_events(const struct sim_vp *c)
+{
 	uint32_t start = c->ev_next > SIM_EVENTS ? c->ev_next - SIM_EVENTS : 0;
 	for (uint32_t i = start; i < c->ev_next; i++)
 		print_event(&c->ev[i % SIM_EVENTS]);
+}
+
+void report_early(const struct sim_vp *c, const struct sim_vp *h, const char *design,
+                  uint64_t recorded_ns, uint64_t done_ns)
+{
+	unsigned n = atomic_fetch_add(&stale_reports, 1);
+	if (n >= MAX_REPORTS)
+		return;
+	flockfile(stderr);
+	fprintf(stderr,
+	        "EARLY COMPLETION #%u [%s]: VP %u's flush call (target VTL 0), recorded at %.3f us,"
+	        " completed at %.3f us while VP %u still held VTL1's lock of VTL0's TLB, held since"
+	        " %.3f us; recent events of VP %u:\n",
+	        n + 1, design, c->id, (double)recorded_ns / 1e3, (double)done_ns / 1e3, h->id,
+	        (double)atomic_load_explicit(&h->lk_since_ns, memory_order_relaxed) / 1e3, c->id);
+	print_events(c);
+	funlockfile(stderr);
+}
+
+void report_lost(const struct sim_vp *c, const char *design, bool stuck, uint64_t now)
+{
+	unsigned n = atomic_fetch_add(&stale_reports, 1);
+	if (n >= MAX_REPORTS)
+		return;
+	flockfile(stderr);
+	fprintf(stderr,
+	        "LOST WAKE-UP #%u [%s]: VP %u, suspended for TLB-lock holders, still halted"
+	        " at %.3f us although every holder it waited for had released and sent its"
+	        " wake-ups, none for it%s; recent events of VP %u:\n",
+	        n + 1, design, c->id, (double)now / 1e3,
+	        stuck ? " (and it still must wait: a count no release will clear)" : "", c->id);
+	print_events(c);
 	funlockfile(stderr);
 }
 
@@ -209,6 +263,10 @@ void report_header(void)
 	if (sim_opt.preempt > 0)
 		printf("producers preempted in their critical section: probability %g, %g us each\n",
 		       sim_opt.preempt, sim_opt.preempt_us);
+	if (sim_opt.tlb_locks > 0)
+		printf("VSM TLB locks: VTL1 of a VP locks VTL0's TLB with probability %g per loop, up\n"
+		       "to %g us (tlbflush only: the baselines run without holders; table at the end)\n",
+		       sim_opt.tlb_locks, sim_opt.tlb_lock_us);
 	printf("tlbflush is this library; rwlock, mutex-seqlock and kvm-fifo are baselines\n"
 	       "re-implemented from OpenVMM (original and current) and KVM, driven by the same\n"
 	       "guest, flush calls and mock backend. A row appears as its design finishes.\n\n");
@@ -418,6 +476,53 @@ static void print_counts(const struct sim_result *res, unsigned n)
 	}
 }
 
+/* --tlb-locks: the holders' effect on the library's flush calls. */
+static void print_tlb_locks(const struct sim_result *res, unsigned n)
+{
+	printf("\nVSM TLB locks (--tlb-locks %g: a VP takes VTL1's lock of VTL0's TLB with that\n"
+	       "probability per loop, outside guest code, for up to %g us; a flush call whose set\n"
+	       "holds it is suspended until every holder released it):\n",
+	       sim_opt.tlb_locks, sim_opt.tlb_lock_us);
+	printf("%-24s %9s %11s %9s %9s %9s %9s %6s %6s\n", "design", "holds", "suspensions",
+	       "susp/call", "p50 us", "p99 us", "max us", "lost", "early");
+	const char *sep = "";
+	char without[128] = "";
+	uint64_t susp = 0, lost = 0, early = 0;
+	for (unsigned i = 0; i < n; i++) {
+		const struct sim_result *r = &res[i];
+		if (!r->tlb_locks) {
+			size_t l = strlen(without);
+			snprintf(without + l, sizeof(without) - l, "%s%s", sep, r->name);
+			sep = ", ";
+			continue;
+		}
+		printf("%-24s %9" PRIu64 " %11" PRIu64 " %9.4f %9.1f %9.1f %9.1f %6" PRIu64
+		       " %6" PRIu64 "\n",
+		       label(r->name), r->holds, r->suspensions, per(r->suspensions, r->lock_calls),
+		       r->susp_p50_ns / 1e3, r->susp_p99_ns / 1e3, r->susp_max_ns / 1e3, r->lost,
+		       r->early);
+		susp += r->suspensions;
+		lost += r->lost;
+		early += r->early;
+	}
+	if (without[0])
+		printf("%s: excluded from this table, ran without holders (they do not\n"
+		       "implement VSM TLB locks)\n",
+		       without);
+	printf("  suspensions  flush calls suspended (TLBF_FLUSH_SUSPEND), per call, and how long\n"
+	       "               (from the snapshot to tlbf_tlb_lock_must_wait() saying false)\n"
+	       "  lost         halts with no wake-up once every holder they waited for had\n"
+	       "               released and sent its wake-ups (must be 0)\n"
+	       "  early        calls completed while a VP of their set still held the lock it\n"
+	       "               held when they were recorded (must be 0)\n"
+	       "  In the tables above the tlbflush row ran with holders: its calls/s includes\n"
+	       "  the suspended time (its initiators wait), its latency columns do not (they\n"
+	       "  time the handler up to TLBF_FLUSH_SUSPEND).\n");
+	printf("\nTLB-lock suspensions: %" PRIu64 ", lost wake-ups: %" PRIu64
+	       ", early completions: %" PRIu64 "%s\n",
+	       susp, lost, early, lost || early ? " (see the reports on stderr)" : "");
+}
+
 void report_footer(const struct sim_result *res, unsigned n)
 {
 	print_details(res, n);
@@ -430,6 +535,8 @@ void report_footer(const struct sim_result *res, unsigned n)
 		stale += res[i].stale;
 	printf("\nstale translations: %" PRIu64 "%s\n", stale,
 	       stale ? " (see the reports on stderr)" : "");
+	if (sim_opt.tlb_locks > 0)
+		print_tlb_locks(res, n);
 }
 
 /* ---- JSON ---- */
@@ -489,6 +596,14 @@ void report_json(const struct sim_result *r)
 		       r->w_idle[1], r->w_exit[1], r->w_call[1]);
 	printf("\"preempt\":%g,\"preempt_us\":%g,\"preemptions\":%" PRIu64 ",", sim_opt.preempt,
 	       sim_opt.preempt_us, r->preemptions);
+	if (sim_opt.tlb_locks > 0)
+		printf("\"tlb_locks\":{\"p\":%g,\"hold_us\":%g,\"holders\":%s,\"holds\":%" PRIu64
+		       ",\"calls\":%" PRIu64 ",\"suspensions\":%" PRIu64 ",\"suspension_us\":{"
+		       "\"p50\":%.1f,\"p99\":%.1f,\"max\":%.1f},\"lost\":%" PRIu64
+		       ",\"early\":%" PRIu64 "},",
+		       sim_opt.tlb_locks, sim_opt.tlb_lock_us, r->tlb_locks ? "true" : "false",
+		       r->holds, r->lock_calls, r->suspensions, r->susp_p50_ns / 1e3,
+		       r->susp_p99_ns / 1e3, r->susp_max_ns / 1e3, r->lost, r->early);
 	printf("\"failures\":%" PRIu64 ",\"stale\":%" PRIu64 "}\n", r->failures, r->stale);
 	fflush(stdout);
 }

@@ -11,6 +11,14 @@
  * guest: change pages, then issue a random flush hypercall
  * (bench/guest/encode.h), which the VMM side decodes and hands to the
  * design under test.
+ *
+ * With --tlb-locks (tlbflush design only) VPs also hold VTL1's lock of
+ * VTL0's TLB now and then, outside guest code (tlbflush/tlb_lock.h), and
+ * an initiator whose call finds a holder in its set is suspended as
+ * TLBF_FLUSH_SUSPEND says: tlbf_tlb_lock_must_wait() and a halt on the
+ * mock until woken. Two checks: no call completes while a VP of its set
+ * still holds the lock it held when the call was recorded (early), and no
+ * halt outlives every holder it waits for without a wake-up (lost).
  */
 #define _GNU_SOURCE
 #include "sim.h"
@@ -36,6 +44,11 @@ static struct {
 	atomic_bool stop;
 	atomic_uint interval; /* the part of the run the VPs count in */
 	uint64_t t0;
+	/* --tlb-locks: the partition's TLB locks (tlbflush design only) */
+	bool locks_on;
+	struct tlbf_tlb_locks locks;
+	struct tlbf_tlb_lock_vp *lkvps;
+	struct tlbf_backend be;
 } sim;
 
 static uint64_t now_ns(void)
@@ -138,6 +151,150 @@ static void count_into(uint64_t w[2], uint64_t *n)
 	(*n)++;
 }
 
+/* ---- VSM TLB locks (--tlb-locks) ---- */
+
+static void spend_us(double us);
+
+static struct sim_vp *lk_vp(uint32_t h)
+{
+	return &sim.vp[h];
+}
+
+/* Each VP of the call's set but the caller (lk_set, lk_nset). */
+#define FOR_EACH_OTHER(c, h)                                                   \
+	for (uint32_t i_ = 0, h; i_ < (c)->lk_nset && (h = (c)->lk_set[i_], 1); i_++)
+
+/* VTL1 locks VTL0's TLB on this VP for a short random time, outside guest
+ * code, then releases it and wakes the VPs its release unblocked. */
+static void tlb_lock_hold(struct sim_vp *c)
+{
+	uint64_t wake[TLBF_VPSET_MASK_WORDS(TLBF_MAX_VPS)];
+	const uint32_t words = TLBF_VPSET_MASK_WORDS(sim_opt.nvps);
+	uint64_t hold_ns = 1 + rnd_below((uint64_t)(sim_opt.tlb_lock_us * 1e3));
+	memset(wake, 0, words * sizeof(wake[0]));
+	/* Before the lock: an initiator that finds us in its snapshot (its W1
+	 * read our H1) sees this count, so it knows which hold to wait for.
+	 * The release fence pairs with the initiator's acquire fence after
+	 * tlbf_tlb_lock_wait_begin(). */
+	atomic_fetch_add_explicit(&c->lk_taking, 1, memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
+	if (!tlbf_tlb_lock(&sim.locks, c->id, 1, 0))
+		c->failures++;
+	atomic_store_explicit(&c->lk_since_ns, now_ns() - sim.t0, memory_order_relaxed);
+	/* Odd: held (the lock took effect at H2). Release: an initiator that
+	 * reads it odd sees our H1 too. */
+	atomic_fetch_add_explicit(&c->lk_seq, 1, memory_order_release);
+	event(c, EV_LOCK, hold_ns, 0);
+	spend_us((double)hold_ns / 1e3); /* VTL1 relies on VTL0's translations */
+	/* Even again before the release (H3): an initiator that completed
+	 * after our release sees it (its last acquire pairs with our H3/H6). */
+	atomic_fetch_add_explicit(&c->lk_seq, 1, memory_order_relaxed);
+	/* Either way out: clear the TlbLocked bit, or return to VTL0. */
+	int n = rnd_below(2) ? tlbf_tlb_unlock(&sim.locks, c->id, 1, 0, wake, words)
+	                     : tlbf_tlb_unlock_all(&sim.locks, c->id, 1, wake, words);
+	if (n < 0 || tlbf_tlb_lock_wake(&sim.be, wake, sim_opt.nvps) != 0)
+		c->failures++;
+	event(c, EV_UNLOCK, n > 0 ? (uint64_t)n : 0, 0);
+	/* Release: the wake-up (M5) before it, for a waiter checking for a
+	 * lost wake-up. */
+	atomic_fetch_add_explicit(&c->lk_done, 1, memory_order_release);
+	c->holds++;
+}
+
+/* Before the call is recorded: which VPs of the set hold the lock now. */
+static void tlb_lock_before(struct sim_vp *c, const struct tlbf_flush_request *req)
+{
+	struct tlbf_vpset_iter it;
+	uint32_t v;
+	c->lk_nset = 0;
+	tlbf_vpset_iter_init(&it, &req->vps);
+	while (tlbf_vpset_iter_next(&it, &v) && v < sim_opt.nvps)
+		if (v != c->id)
+			c->lk_set[c->lk_nset++] = v;
+	FOR_EACH_OTHER(c, h)
+		c->lk_before[h] = atomic_load_explicit(&lk_vp(h)->lk_seq, memory_order_acquire);
+}
+
+/* During a halt: every hold the snapshot can contain has been released,
+ * its wake-ups sent. */
+static bool tlb_lock_holders_gone(struct sim_vp *c)
+{
+	FOR_EACH_OTHER(c, h)
+		if (atomic_load_explicit(&lk_vp(h)->lk_done, memory_order_acquire) < c->lk_need[h])
+			return false;
+	return true;
+}
+
+/* The handler's TLBF_FLUSH_SUSPEND and the run loop's wait: snapshot the
+ * holders, then while tlbf_tlb_lock_must_wait() halt until woken.
+ *
+ * A lost wake-up: the halt began after must_wait said true, so the holder
+ * whose release brings the count to 0 must find the VP sleeping and wake
+ * it; once every hold the snapshot can contain has been released and its
+ * wake-ups sent (lk_done, release, after the wake's M5; our acquire load
+ * pairs with it), that wake-up is pending, so a halt that finds every
+ * holder gone and no wake-up lost it (or waits on a count no release will
+ * clear). It is checked at once rather than after a grace period: a
+ * waiter's count left too high by a broken protocol is cleared again by
+ * the same VP's next release (it finds the stale waiter bit), which a
+ * grace period would let hide the loss. */
+static void tlb_lock_suspend(struct sim_vp *c, const struct tlbf_flush_request *req,
+                             uint64_t t_rec)
+{
+	c->lock_calls++;
+	if (!tlbf_tlb_lock_wait_begin(&sim.locks, c->id, req->target_vtl, &req->vps))
+		goto done;
+	/* Pairs with the holders' release fence before their H1. */
+	atomic_thread_fence(memory_order_acquire);
+	FOR_EACH_OTHER(c, h)
+		c->lk_need[h] = atomic_load_explicit(&lk_vp(h)->lk_taking, memory_order_relaxed);
+	event(c, EV_SUSPEND, 0, 0);
+	uint64_t t0 = now_ns();
+	bool lost = false;
+	while (tlbf_tlb_lock_must_wait(&sim.locks, c->id)) {
+		/* The halt: until woken, or every holder gone. */
+		bool woken = false;
+		for (;;) {
+			if (tlbf_mock_take_wake(&sim.mock, c->id)) {
+				woken = true;
+				break;
+			}
+			if (tlb_lock_holders_gone(c)) {
+				woken = tlbf_mock_take_wake(&sim.mock, c->id);
+				break;
+			}
+			tlbf_backend_relax(&sim.be);
+		}
+		if (woken)
+			continue;
+		/* Every holder released and sent its wake-ups, none for us. */
+		lost = true;
+		atomic_fetch_add_explicit(&c->lost, 1, memory_order_relaxed);
+		bool stuck = tlbf_tlb_lock_must_wait(&sim.locks, c->id);
+		report_lost(c, sim.ops->name, stuck, now_ns() - sim.t0);
+		/* Resume either way: if still stuck, no release is left to
+		 * bring the count to 0. */
+		break;
+	}
+	uint64_t len = now_ns() - t0;
+	c->suspensions++;
+	c->susp_hist[hist_index(len)]++;
+	event(c, EV_RESUME, len, lost);
+done:;
+	/* The call completes now: no VP of the set may still hold the lock
+	 * it held when the call was recorded. */
+	uint64_t done_ns = now_ns() - sim.t0;
+	if (req->target_vtl != 0)
+		return;
+	FOR_EACH_OTHER(c, h) {
+		uint64_t b = c->lk_before[h];
+		if ((b & 1) && atomic_load_explicit(&lk_vp(h)->lk_seq, memory_order_acquire) == b) {
+			atomic_fetch_add_explicit(&c->early, 1, memory_order_relaxed);
+			report_early(c, lk_vp(h), sim.ops->name, t_rec, done_ns);
+		}
+	}
+}
+
 /* ---- the initiator: one flush hypercall, as a guest issues it and a VMM
  * handles it ---- */
 
@@ -165,6 +322,9 @@ static void flush_call(struct sim_vp *c)
 		        tlbf_hypercall_rule_name(rule));
 		return;
 	}
+	if (sim.locks_on)
+		tlb_lock_before(c, &req);
+	uint64_t t_rec = now_ns() - sim.t0;
 	design_hook_preempt_arm(); /* --preempt: maybe descheduled inside */
 	uint64_t cw[2];
 	design_count_take(cw);
@@ -175,6 +335,9 @@ static void flush_call(struct sim_vp *c)
 	uint64_t dt = now_ns() - t0;
 	unsigned iv = interval_now();
 	c->hist[iv][hist_index(dt)]++;
+	/* TLBF_FLUSH_SUSPEND: the call completes once no holder remains. */
+	if (sim.locks_on)
+		tlb_lock_suspend(c, &req, t_rec);
 
 	/* The call returned: from now on the oracle holds for every VP the
 	 * guest named. */
@@ -321,6 +484,8 @@ static void *vp_main(void *arg)
 		design_count_take(cw);
 		design_vp_exit(sim.d, c->id);
 		count_into(c->cw_exit, &c->n_exit);
+		if (sim.locks_on && (double)(rnd() >> 11) * 0x1p-53 < sim_opt.tlb_locks)
+			tlb_lock_hold(c);
 		if (c->id < sim_opt.ninit && rnd_below(2) == 0)
 			flush_call(c);
 		if (c->id < sim_opt.ninit && rnd_below(512) == 0)
@@ -350,6 +515,8 @@ static uint64_t total_calls(uint64_t *stale)
 	for (uint32_t i = 0; i < sim_opt.nvps; i++) {
 		calls += atomic_load_explicit(&sim.vp[i].calls, memory_order_relaxed);
 		*stale += atomic_load_explicit(&sim.vp[i].stale, memory_order_relaxed);
+		*stale += atomic_load_explicit(&sim.vp[i].lost, memory_order_relaxed);
+		*stale += atomic_load_explicit(&sim.vp[i].early, memory_order_relaxed);
 	}
 	return calls;
 }
@@ -408,6 +575,11 @@ static int collect(struct sim_result *res)
 	if (!hist)
 		return 1;
 	uint64_t *all = &hist[SIM_HIST_BUCKETS * SIM_INTERVALS];
+	uint64_t *susp = calloc(SIM_HIST_BUCKETS, sizeof(uint64_t));
+	if (!susp) {
+		free(hist);
+		return 1;
+	}
 	uint64_t cw_entry[2] = {0}, cw_idle[2] = {0}, cw_exit[2] = {0}, cw_call[2] = {0};
 	uint64_t n_entry = 0, n_idle = 0, n_exit = 0, n_call = 0;
 	for (uint32_t i = 0; i < sim_opt.nvps; i++) {
@@ -433,6 +605,13 @@ static int collect(struct sim_result *res)
 		res->vp_entire += tlbf_stats_get(&c->stats, TLBF_STAT_POLL_EVERYTHING);
 		res->vp_errors += tlbf_stats_get(&c->stats, TLBF_STAT_ERRORS);
 		res->gpa_calls += c->gpa_calls;
+		res->holds += c->holds;
+		res->suspensions += c->suspensions;
+		res->lock_calls += c->lock_calls;
+		res->lost += atomic_load(&c->lost);
+		res->early += atomic_load(&c->early);
+		for (unsigned b = 0; b < SIM_HIST_BUCKETS; b++)
+			susp[b] += c->susp_hist[b];
 		for (unsigned k = 0; k < 2; k++) {
 			cw_entry[k] += c->cw_entry[k];
 			cw_idle[k] += c->cw_idle[k];
@@ -471,6 +650,11 @@ static int collect(struct sim_result *res)
 		res->w_call[k] = n_call ? (double)cw_call[k] / (double)n_call : 0;
 	}
 	res->max_ns = hist_quantile(all, 1.0);
+	res->tlb_locks = sim.locks_on;
+	res->susp_p50_ns = hist_quantile(susp, 0.50);
+	res->susp_p99_ns = hist_quantile(susp, 0.99);
+	res->susp_max_ns = hist_quantile(susp, 1.0);
+	free(susp);
 	free(hist);
 	res->mock_kicks = atomic_load(&sim.mock.kicks);
 	res->mock_waits = atomic_load(&sim.mock.waits);
@@ -506,11 +690,31 @@ int sim_run_design(const struct design_ops *ops, unsigned index, unsigned count,
 	tlbf_mock_init(&sim.mock, sim.mvps, n, NULL, 0);
 	sim.mock.relax = relax;
 	sim.mock.on_kick = on_kick;
-	struct design_config cfg = {n, n, tlbf_mock_backend(&sim.mock)};
+	sim.be = tlbf_mock_backend(&sim.mock);
+	struct design_config cfg = {n, n, sim.be};
 	sim.d = design_create(ops, &cfg);
 	if (!sim.d) {
 		fprintf(stderr, "shootdown-sim: cannot create design %s\n", ops->name);
 		return 1;
+	}
+	/* Only the library implements VSM TLB locks: the baselines run
+	 * without holders. */
+	sim.locks_on = sim_opt.tlb_locks > 0 && ops == &design_tlbflush_ops;
+	if (sim.locks_on) {
+		sim.lkvps = design_alloc(sizeof(*sim.lkvps) * n);
+		if (!sim.lkvps || !tlbf_tlb_locks_init(&sim.locks, sim.lkvps, n)) {
+			fprintf(stderr, "shootdown-sim: cannot set up the TLB locks\n");
+			return 1;
+		}
+		for (uint32_t i = 0; i < n; i++) {
+			sim.vp[i].lk_before = calloc(n, sizeof(uint64_t));
+			sim.vp[i].lk_need = calloc(n, sizeof(uint64_t));
+			sim.vp[i].lk_set = calloc(n, sizeof(uint32_t));
+			if (!sim.vp[i].lk_before || !sim.vp[i].lk_need || !sim.vp[i].lk_set) {
+				fprintf(stderr, "shootdown-sim: out of memory\n");
+				return 1;
+			}
+		}
 	}
 	atomic_store(&sim.stop, false);
 	atomic_store(&sim.interval, 0);
@@ -519,6 +723,12 @@ int sim_run_design(const struct design_ops *ops, unsigned index, unsigned count,
 		sim.vp[i].id = i;
 		atomic_init(&sim.vp[i].calls, 0);
 		atomic_init(&sim.vp[i].stale, 0);
+		atomic_init(&sim.vp[i].lost, 0);
+		atomic_init(&sim.vp[i].early, 0);
+		atomic_init(&sim.vp[i].lk_taking, 0);
+		atomic_init(&sim.vp[i].lk_seq, 0);
+		atomic_init(&sim.vp[i].lk_done, 0);
+		atomic_init(&sim.vp[i].lk_since_ns, 0);
 		if (pthread_create(&t[i], NULL, vp_main, &sim.vp[i]) != 0) {
 			fprintf(stderr, "shootdown-sim: cannot start VP thread %u\n", i);
 			exit(1);
@@ -538,6 +748,14 @@ int sim_run_design(const struct design_ops *ops, unsigned index, unsigned count,
 	design_destroy(sim.d);
 	sim.d = NULL;
 	guest_mem_fini(&sim.mem);
+	for (uint32_t i = 0; i < n; i++) {
+		free(sim.vp[i].lk_before);
+		free(sim.vp[i].lk_need);
+		free(sim.vp[i].lk_set);
+	}
+	free(sim.lkvps);
+	sim.lkvps = NULL;
+	sim.locks_on = false;
 	free(sim.mvps);
 	free(sim.vp);
 	return rc;

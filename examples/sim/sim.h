@@ -26,7 +26,7 @@
 #define SIM_EVENTS 32u        /* per-VP event ring */
 #define SIM_HIST_BUCKETS 496u /* latency histogram, 8 buckets per power of two */
 #define SIM_INTERVALS 4u      /* a run is measured in this many equal parts */
-#define SIM_EXIT_STALE 3
+#define SIM_EXIT_STALE 3     /* stale translations, or a TLB-lock violation */
 
 /* What a VP records in its event ring (printed with a stale report). */
 enum sim_ev_kind {
@@ -39,6 +39,10 @@ enum sim_ev_kind {
 	EV_CALL_DONE,   /* a: pages covered (bitmap) */
 	EV_STALE,       /* a: page, b: version used */
 	EV_IDLE,        /* a: microseconds outside the guest (a halt) */
+	EV_LOCK,        /* --tlb-locks: VTL1 took VTL0's TLB lock; a: hold (ns) */
+	EV_UNLOCK,      /* a: VPs woken */
+	EV_SUSPEND,     /* the flush call waits for TLB-lock holders */
+	EV_RESUME,      /* a: suspension (ns); b: 1 if it ended by a lost wake-up */
 };
 
 /* EV_PREPARE details: the poll's answer as the VP applied it. */
@@ -68,6 +72,8 @@ struct sim_options {
 	double preempt;    /* --preempt: probability per producer critical section */
 	double preempt_us; /* --preempt-us */
 	bool count_shared; /* --count-shared */
+	double tlb_locks;   /* --tlb-locks: probability per VP loop of a VTL1 lock hold */
+	double tlb_lock_us; /* --tlb-lock-us: longest hold */
 };
 
 extern struct sim_options sim_opt;
@@ -95,6 +101,22 @@ struct sim_vp {
 	uint64_t hist[SIM_INTERVALS][SIM_HIST_BUCKETS];
 	_Atomic uint64_t calls; /* completed flush calls (progress line) */
 	_Atomic uint64_t stale;
+	/* --tlb-locks, as a holder (written by this thread, read by
+	 * initiators): lk_taking counts holds begun (before tlbf_tlb_lock()),
+	 * lk_seq is odd while the lock is held (from after tlbf_tlb_lock() to
+	 * before the unlock), lk_done counts holds whose release and wake-up
+	 * were sent; lk_since_ns: when the current hold began */
+	_Alignas(64) _Atomic uint64_t lk_taking;
+	_Atomic uint64_t lk_seq;
+	_Atomic uint64_t lk_done;
+	_Atomic uint64_t lk_since_ns;
+	/* as an initiator: per VP of the call's set, lk_seq before the call
+	 * was recorded and lk_taking after the snapshot (nvps entries each) */
+	_Alignas(64) uint64_t *lk_before, *lk_need;
+	uint32_t *lk_set, lk_nset; /* the call's set but this VP */
+	uint64_t holds, suspensions, lock_calls;
+	uint64_t susp_hist[SIM_HIST_BUCKETS];
+	_Atomic uint64_t lost, early;
 };
 
 /**
@@ -126,6 +148,10 @@ struct sim_result {
 	double w_entry[2], w_idle[2], w_exit[2], w_call[2];
 	double p50_ns, p99_ns, p999_ns, max_ns;
 	uint64_t failures, stale;
+	/* --tlb-locks (tlbflush only: the baselines run without holders) */
+	bool tlb_locks;
+	uint64_t holds, suspensions, lock_calls, lost, early;
+	double susp_p50_ns, susp_p99_ns, susp_max_ns;
 	struct tlbf_stats lib; /* the library's counters, folded over VPs and initiators */
 	struct sim_interval iv[SIM_INTERVALS];
 	unsigned nintervals; /* the parts measured (fewer if the run ended early) */
@@ -138,6 +164,9 @@ int sim_run_design(const struct design_ops *ops, unsigned index, unsigned count,
 /* report.c */
 void report_stale(const struct sim_vp *c, const char *design, unsigned vtl, unsigned page,
                   uint64_t version, uint64_t need, uint64_t now);
+void report_early(const struct sim_vp *c, const struct sim_vp *h, const char *design,
+                  uint64_t recorded_ns, uint64_t done_ns);
+void report_lost(const struct sim_vp *c, const char *design, bool stuck, uint64_t now_ns);
 void report_header(void);
 void report_row(const struct sim_result *r);
 void report_footer(const struct sim_result *res, unsigned n);

@@ -7,8 +7,10 @@
  * that, and compiles this file. The code around the regions makes it a
  * program: two VP threads on the mock backend run the VP run loop, and
  * VP 0's VM exits are flush hypercalls (real input bytes) that go through
- * the hypercall handler. It fails if a hypercall does not return the
- * status expected or if no VP was ever kicked.
+ * the hypercall handler. VP 1's VTL1 now and then locks VTL0's TLB (VSM
+ * TLB locks) until VP 0's flush call is suspended for it. It fails if a
+ * hypercall does not return the status expected, if no VP was ever kicked
+ * or if no flush call was ever suspended and resumed.
  */
 #define _POSIX_C_SOURCE 200809L /* pthread_barrier_t */
 #define TLBF_STATS 1 /* the counters of tlbflush/stats.h (see readme:stats) */
@@ -22,6 +24,7 @@
 #include <string.h>
 
 static void vmm_fatal(const char *what);
+static void vmm_suspend_for_tlb_locks(uint32_t vp);
 
 // readme:backend
 #include <string.h> /* strcmp */
@@ -125,13 +128,65 @@ static uint64_t vmm_flush_hypercall(uint32_t caller, unsigned vtl, uint64_t cont
 	                                                TLBF_VPSET_MASK_WORDS(VMM_VPS), &out);
 	tlbf_stats_count_flush(caller < VMM_VPS ? &vmm_handler_stats[caller] : NULL, &req, done,
 	                       &out);
-	if (done != TLBF_FLUSH_DONE)
+	if (done == TLBF_FLUSH_SUSPEND) /* a VP of the set holds its TLB lock */
+		vmm_suspend_for_tlb_locks(caller); /* see "VSM TLB locks" */
+	else if (done != TLBF_FLUSH_DONE)
 		vmm_fatal("flush not completed"); /* VPs may run with stale entries */
 	return (uint64_t)TLBF_HV_STATUS_SUCCESS | (control & TLBF_HV_CONTROL_REP_COUNT_MASK);
 }
 // readme:end
 
 #define VMM_TRIPS 3000
+
+// readme:tlb-locks
+static struct tlbf_tlb_lock_vp vmm_tlb_lock_vps[VMM_VPS]; /* caller storage */
+static struct tlbf_tlb_locks vmm_tlb_locks;
+
+/* At start-up, after tlbf_partition_init(): from then on a flush call whose
+ * set holds the lock of its target VTL answers TLBF_FLUSH_SUSPEND. */
+static void vmm_init_tlb_locks(void)
+{
+	if (!tlbf_tlb_locks_init(&vmm_tlb_locks, vmm_tlb_lock_vps, VMM_VPS) ||
+	    !tlbf_partition_set_tlb_locks(&vmm.pt, &vmm_tlb_locks))
+		vmm_fatal("TLB locks");
+}
+
+/* VP @vp's VTL1 sets TlbLocked in its VSM VP secure configuration register,
+ * or translates a GVA with the TLB-flush-inhibit flag: VTL0's TLB is locked
+ * until it clears the bit or returns to VTL0. (The paravisor locks the TLB
+ * of the VTL whose instruction it emulates: requesting VTL 2.) */
+static void vmm_vtl1_locks_tlb(uint32_t vp)
+{
+	tlbf_tlb_lock(&vmm_tlb_locks, vp, 1, 0);
+}
+
+/* ... and releases it: @returning, VP @vp returns from VTL1 to VTL0 (every
+ * lock VTL1 holds goes); else VTL1 cleared TlbLocked. Then wake the VPs
+ * whose flush calls this release ended: a kick with no flags, which on
+ * the mock ends their tlbf_mock_halt(). */
+static void vmm_vtl1_releases_tlb(uint32_t vp, bool returning)
+{
+	uint64_t wake[TLBF_VPSET_MASK_WORDS(VMM_VPS)] = {0};
+	int n = returning ? tlbf_tlb_unlock_all(&vmm_tlb_locks, vp, 1, wake,
+	                                        TLBF_VPSET_MASK_WORDS(VMM_VPS))
+	                  : tlbf_tlb_unlock(&vmm_tlb_locks, vp, 1, 0, wake,
+	                                    TLBF_VPSET_MASK_WORDS(VMM_VPS));
+	if (n < 0 || tlbf_tlb_lock_wake(&vmm.be, wake, VMM_VPS) != 0)
+		vmm_fatal("TLB unlock");
+}
+
+/* TLBF_FLUSH_SUSPEND: the call is recorded and its VPs flush, but it may
+ * complete only once every holder of its snapshot released its lock. The
+ * VP stays suspended (its hypercall not completed) and its run loop halts
+ * until woken, checking again each time; then the call completes. */
+static void vmm_suspend_for_tlb_locks(uint32_t vp)
+{
+	while (tlbf_tlb_lock_must_wait(&vmm_tlb_locks, vp))
+		tlbf_mock_halt(&vmm.mock, vp); /* TDX: block until the wake-up */
+}
+// readme:end
+
+static uint64_t vp1_locks, vp1_saw_waiter; /* VP 1's thread, read after the join */
 
 static _Atomic uint64_t kicked_out;
 static uint64_t hypercalls; /* VP 0's thread, read after the join */
@@ -229,6 +284,16 @@ static void vmm_guest_runs(struct vmm_vp_thread *t, unsigned vtl)
  * pages 2 and 3 on all processors, laid out as the guest's input page. */
 static void vmm_handle_exit(struct vmm_vp_thread *t, unsigned vtl)
 {
+	if (t->index == 1 && progress[1].trips % 64 == 1) {
+		/* VTL1 holds VTL0's lock until VP 0's flush call waits for it
+		 * (or VP 0 is done), then releases it one way or the other. */
+		vmm_vtl1_locks_tlb(1);
+		vp1_locks++;
+		while (tlbf_tlb_lock_waiting(&vmm_tlb_locks, 0, 0) == 0 && !atomic_load(&vp0_done))
+			sched_yield();
+		vp1_saw_waiter += tlbf_tlb_lock_waiting(&vmm_tlb_locks, 0, 0) != 0;
+		vmm_vtl1_releases_tlb(1, vp1_locks % 2 == 0);
+	}
 	if (t->index != 0)
 		return;
 	uint64_t input[4] = {0, TLBF_HV_FLUSH_ALL_PROCESSORS, 0, tlbf_gva_make(2, 1)};
@@ -257,6 +322,7 @@ int main(void)
 	static struct vmm_vp_thread threads[VMM_VPS];
 	pthread_t tid[VMM_VPS];
 	vmm_init("mock");
+	vmm_init_tlb_locks();
 	pthread_barrier_init(&vmm_start, NULL, VMM_VPS);
 	for (uint32_t i = 0; i < VMM_VPS; i++) {
 		threads[i].index = i;
@@ -273,8 +339,14 @@ int main(void)
 	       (unsigned long long)hypercalls, (unsigned long long)kicks,
 	       (unsigned long long)atomic_load(&kicked_out), (unsigned long long)invgla,
 	       (unsigned long long)t1->entire);
+	printf("vmm_paths: VP 1 locked VTL0's TLB %llu times, VP 0 suspended for it %llu times, "
+	       "%llu wake-ups\n",
+	       (unsigned long long)vp1_locks, (unsigned long long)vp1_saw_waiter,
+	       (unsigned long long)atomic_load(&vmm.mock.wakes));
 	if (hypercalls != 3 * VMM_TRIPS)
 		vmm_fatal("not every hypercall was handled");
+	if (vp1_saw_waiter == 0)
+		vmm_fatal("no flush call was suspended for a TLB lock");
 	/* VP 1 polled after VP 0's last flush: by a single or list INVGLA,
 	 * or everything when it fell behind the ring. */
 	if (invgla + t1->entire == 0)

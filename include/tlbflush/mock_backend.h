@@ -23,17 +23,29 @@
  *     words: it watches the mock's own run word (entry count and a
  *     running bit) and returns once the VP is not running or has entered
  *     again since the kick;
+ *   - kick with no flags (neither TLBF_KICK_CANCEL nor TLBF_KICK_WAIT) is
+ *     a wake-up: it sets the wake flag of each VP in the mask (M5), as the
+ *     VMM's wake of a VP halted outside the guest (a VP suspended for VSM
+ *     TLB locks, tlbf_tlb_lock_wake()); tlbf_mock_halt() halts a VP until
+ *     its flag is set and consumes it (M6), tlbf_mock_take_wake() polls
+ *     it. The flag is sticky: a wake sent before the halt begins ends it;
  *   - every operation is appended, in order, to an operation log in caller
  *     storage (when one is given).
  *
  * The TLB of a VP is touched only by that VP's thread (INVGLA and entry run
  * on the VP itself), so it is plain memory. The cancel and run words and
- * the log are shared and atomic.
+ * the log are shared and atomic, and so is the wake flag.
  *
  * Entry against kick is a store-buffering pair: the VP stores its run word
  * then reads its cancel word; the kicker stores the cancel word then reads
  * the run word. Both sides are seq_cst (M1, M3 and M2, M4), so either the
  * entry sees the cancel or the kicker sees the VP running and waits.
+ *
+ * Wake against halt is message passing: the waker's release store of the
+ * wake flag (M5) pairs with the halted VP's acquire exchange that consumes
+ * it (M6), so what the waker did before the wake (a TLB-lock holder's
+ * release of its waiters' counts, H6) is visible to the VP when the halt
+ * returns and it checks again (tlbf_tlb_lock_must_wait()).
  */
 #ifndef TLBFLUSH_MOCK_BACKEND_H
 #define TLBFLUSH_MOCK_BACKEND_H
@@ -55,7 +67,8 @@ enum tlbf_mock_op {
 	TLBF_MOCK_OP_ENTER,
 	TLBF_MOCK_OP_ENTER_CANCELLED,
 	TLBF_MOCK_OP_KICK,
-	TLBF_MOCK_OP_WAIT
+	TLBF_MOCK_OP_WAIT,
+	TLBF_MOCK_OP_WAKE
 };
 
 /**
@@ -90,6 +103,8 @@ struct tlbf_mock_tlb_entry {
  * struct tlbf_mock_vp - one VP of the mock
  * @cancel: pending cancel signal (shared: set by kickers)
  * @run: entry count << 1 | running (shared: watched by kickers)
+ * @wake: pending wake-up (shared: set by a kick with no flags, consumed by
+ *	tlbf_mock_halt() and tlbf_mock_take_wake() on the VP's thread)
  * @enter_flags: flags for the next entry (VP thread only)
  * @tlb: the software TLB per VTL (VP thread only)
  * @gpa_tlb: the guest-physical translations per VTL (VP thread only; an
@@ -102,6 +117,7 @@ struct tlbf_mock_tlb_entry {
 struct tlbf_mock_vp {
 	TLBF_ALIGNAS(TLBF_CACHE_LINE) TLBF_ATOMIC(uint64_t) cancel;
 	TLBF_ATOMIC(uint64_t) run;
+	TLBF_ATOMIC(uint64_t) wake;
 	uint64_t enter_flags;
 	uint64_t entries;
 	uint64_t cancelled;
@@ -130,6 +146,7 @@ struct tlbf_mock_vp {
  *	failed; a test hook, 0 after tlbf_mock_init()
  * @kicks: statistics: cancel signals sent
  * @waits: statistics: VPs waited for
+ * @wakes: statistics: wake-ups sent (kicks with no flags, per VP)
  */
 struct tlbf_mock {
 	struct tlbf_mock_vp *mvps;
@@ -144,6 +161,7 @@ struct tlbf_mock {
 	TLBF_ATOMIC(uint64_t) fail_kicks;
 	TLBF_ATOMIC(uint64_t) kicks;
 	TLBF_ATOMIC(uint64_t) waits;
+	TLBF_ATOMIC(uint64_t) wakes;
 };
 
 /* Append one operation to the log. Relaxed: the reserve gives the order
@@ -348,6 +366,17 @@ static inline int tlbf__mock_kick(void *ctx, const uint64_t *mask, uint32_t nbit
 		for (uint64_t bits = mask[w]; bits; bits &= bits - 1) {
 			uint32_t vp = w * 64 + tlbf_ctz64(bits);
 			struct tlbf_mock_vp *mv = &m->mvps[vp];
+			if (!(flags & (TLBF_KICK_CANCEL | TLBF_KICK_WAIT))) {
+				/* A wake-up: nothing is cancelled, nobody waited for. */
+				tlbf__mock_log(m, TLBF_MOCK_OP_WAKE, vp, flags, 0);
+				/* M5: release, pairs with M6 in tlbf_mock_halt() and
+				 * tlbf_mock_take_wake(): what the waker did before
+				 * (H6) happens before the woken VP checks again. */
+				tlbf__store(&mv->wake, 1, TLBF_RELEASE);
+				/* Relaxed: a statistic. */
+				tlbf__fetch_add(&m->wakes, 1, TLBF_RELAXED);
+				continue;
+			}
 			if (flags & TLBF_KICK_CANCEL) {
 				tlbf__mock_log(m, TLBF_MOCK_OP_KICK, vp, flags, 0);
 				TLBF_STEP("M1");
@@ -391,7 +420,8 @@ static inline int tlbf__mock_kick(void *ctx, const uint64_t *mask, uint32_t nbit
  * @log: log storage or NULL
  * @log_cap: entries at @log
  *
- * Every VP not running, no cancel pending, TLBs empty, statistics at zero.
+ * Every VP not running, no cancel or wake pending, TLBs empty, statistics
+ * at zero.
  * Set @m->relax afterwards to make waiting initiators yield.
  * Concurrency: before any thread uses the mock.
  */
@@ -410,10 +440,12 @@ static inline void tlbf_mock_init(struct tlbf_mock *m, struct tlbf_mock_vp *mvps
 	tlbf__init(&m->fail_kicks, 0);
 	tlbf__init(&m->kicks, 0);
 	tlbf__init(&m->waits, 0);
+	tlbf__init(&m->wakes, 0);
 	for (uint32_t i = 0; i < nvps; i++) {
 		struct tlbf_mock_vp *mv = &mvps[i];
 		tlbf__init(&mv->cancel, 0);
 		tlbf__init(&mv->run, 0);
+		tlbf__init(&mv->wake, 0);
 		mv->enter_flags = 0;
 		mv->entries = mv->cancelled = mv->flushes_entire = 0;
 		mv->flushes_non_global = mv->invalidated = 0;
@@ -464,6 +496,52 @@ static inline bool tlbf_mock_take_cancel(struct tlbf_mock *m, uint32_t vp)
 	if (tlbf__load(c, TLBF_RELAXED) == 0)
 		return false;
 	return tlbf__xchg(c, 0, TLBF_RELAXED) != 0;
+}
+
+/**
+ * tlbf_mock_take_wake - consume VP @vp's pending wake-up, without halting
+ * @m: the mock
+ * @vp: the VP (its own thread)
+ *
+ * A wake-up is a kick with no flags (tlbf_tlb_lock_wake()). For a VMM
+ * that halts with its own timeout or event loop: poll this between its
+ * waits. Relaxed load first so that the common case writes nothing.
+ * Returns: true if a wake-up was pending (now consumed); false also for a
+ * VP the mock does not have.
+ */
+static inline bool tlbf_mock_take_wake(struct tlbf_mock *m, uint32_t vp)
+{
+	if (vp >= m->nvps)
+		return false;
+	TLBF_ATOMIC(uint64_t) *w = &m->mvps[vp].wake;
+	/* Relaxed: only a hint; the exchange below is what orders. */
+	if (tlbf__load(w, TLBF_RELAXED) == 0)
+		return false;
+	/* M6: acquire, pairs with M5 in the kick: the waker's work before the
+	 * wake (a TLB-lock holder's H6) happens before what the VP does next. */
+	return tlbf__xchg(w, 0, TLBF_ACQUIRE) != 0;
+}
+
+/**
+ * tlbf_mock_halt - halt VP @vp outside the guest until it is woken
+ * @m: the mock
+ * @vp: the VP (its own thread)
+ *
+ * The halt of a VP suspended for VSM TLB locks: the run loop calls it
+ * while tlbf_tlb_lock_must_wait() says true. Returns once a wake-up (a
+ * kick with no flags) is pending, consuming it (M6); a wake-up sent before
+ * the call, even before the VP decided to halt, ends it at once (the flag
+ * is sticky), so a wake between must_wait and the halt is not lost. Spins
+ * on the mock's relax hook (@m->relax, else TLBF_CPU_RELAX()). A spurious
+ * return is possible (a wake left from an earlier wait): the caller checks
+ * again. Returns at once for a VP the mock does not have.
+ */
+static inline void tlbf_mock_halt(struct tlbf_mock *m, uint32_t vp)
+{
+	if (vp >= m->nvps)
+		return;
+	while (!tlbf_mock_take_wake(m, vp))
+		tlbf__mock_relax(m);
 }
 
 /**
