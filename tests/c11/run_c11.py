@@ -108,6 +108,9 @@ CLIENTS = {
                       "resumes only after the second release"),
     "tlb-nested-21": ("tlb_lock.c", ["-DTLB_NESTED", "-DNESTED_FIRST=2u"],
                       "the same, VTL2 releases first"),
+    "tlb-two-holders": ("tlb_lock.c", ["-DTLB_TWO_HOLDERS"],
+                        "two VPs hold the lock and release it on their own threads: the "
+                        "waiter resumes after both, only the last release wakes it"),
     "tlb-churn": ("tlb_lock.c", ["-DTLB_CHURN"],
                   "two successive flushes of one waiter against unlock, lock, unlock: no "
                   "translation older than a completed flush in use, no lost wake-up"),

@@ -29,6 +29,10 @@
  *   TLB_NESTED    VTL 1 and VTL 2 both hold the lock; the holder releases
  *                 them in the order NESTED_FIRST, then the other; the
  *                 waiter must not resume before the second release.
+ *   TLB_TWO_HOLDERS VP 0 and VP 2 hold the lock and release it, each on
+ *                 its own thread; the waiter (VP 1) waits for both: it
+ *                 resumes only after both releases (its count goes 2, 1,
+ *                 0: only the last holder may wake it).
  *   TLB_CHURN     the waiter flushes twice (pages 1 and 2) while the
  *                 holder unlocks, locks again, unlocks: under each lock
  *                 it uses the translations it read from the page table,
@@ -56,7 +60,15 @@
 
 #include <genmc.h>
 
-static result_t halted, halted_at, bounded;
+/* -DREACH=n fails the run where REACHED(n) is: shows that GenMC explores
+ * that path (docs/C11.md lists the paths of each client). */
+#ifdef REACH
+#define REACHED(n) assert((n) != REACH)
+#else
+#define REACHED(n) ((void)0)
+#endif
+
+static result_t halted, halted_at;
 static _Atomic uint64_t kicks;
 
 #ifdef OPENVMM_SLEEP
@@ -97,38 +109,49 @@ int main(void)
 #define W 1u /* the waiter VP */
 
 static struct tlbf_tlb_locks lk;
-static struct tlbf_tlb_lock_vp vps[2];
+static struct tlbf_tlb_lock_vp vps[3];
 /* Waiter-local: the wakes it has consumed. */
 static uint64_t consumed;
 
-/* Unlock (VTL @vtl on VP 0) and send the wake the mask asks for. */
-static void holder_unlock(unsigned vtl)
+/* Unlock (VTL @vtl on VP @h) and send the wake the mask asks for. */
+static void holder_unlock_vp(uint32_t h, unsigned vtl)
 {
 	uint64_t wake[1] = {0};
-	int n = tlbf_tlb_unlock(&lk, H, vtl, 0, wake, 1);
+	int n = tlbf_tlb_unlock(&lk, h, vtl, 0, wake, 1);
 	assert(n >= 0);
 	if (wake[0] & (UINT64_C(1) << W))
 		atomic_fetch_add_explicit(&kicks, 1, memory_order_release);
 }
 
+static void holder_unlock(unsigned vtl)
+{
+	holder_unlock_vp(H, vtl);
+}
+
+/* Sleep checks of one suspension: each halt but the last ends on a wake
+ * not seen before, and no client unlocks more than twice. */
+#define ROUNDS 3u
+
 /* The run loop of a suspended VP 1: true once its flush completes, false
- * if it halted for good (halted, halted_at: the wakes seen) or ran out of
- * rounds (bounded: not checked further). */
+ * if it halted for good (halted; halted_at: the wakes it had seen). */
 static bool waiter_suspend(void)
 {
-	for (unsigned round = 0; round < 2; round++) {
-		if (!tlbf_tlb_lock_must_wait(&lk, W))
+	for (unsigned round = 0; round < ROUNDS; round++) {
+		if (!tlbf_tlb_lock_must_wait(&lk, W)) {
+			REACHED(round == 0 ? 3 : 4); /* resumed before / after a halt */
 			return true;
+		}
 		/* The halt: ends on a wake not consumed yet. */
 		uint64_t k = atomic_load_explicit(&kicks, memory_order_acquire);
 		if (k == consumed) {
+			REACHED(5); /* halted for good (the wake comes later) */
 			ST(halted, 1);
 			ST(halted_at, k);
 			return false;
 		}
 		consumed = k;
 	}
-	ST(bounded, 1);
+	assert(0); /* more wakes than unlocks */
 	return false;
 }
 
@@ -136,8 +159,10 @@ static bool waiter_suspend(void)
  * completes. */
 static bool waiter_flush(void)
 {
-	if (!tlbf_tlb_lock_wait_begin(&lk, W, 0, NULL))
+	if (!tlbf_tlb_lock_wait_begin(&lk, W, 0, NULL)) {
+		REACHED(1); /* no suspension: W1 or W4 saw the release */
 		return true;
+	}
 	return waiter_suspend();
 }
 
@@ -150,7 +175,11 @@ static void check_no_lost_wake(void)
 
 static void setup(void)
 {
+#ifdef TLB_TWO_HOLDERS
+	bool ok = tlbf_tlb_locks_init(&lk, vps, 3);
+#else
 	bool ok = tlbf_tlb_locks_init(&lk, vps, 2);
+#endif
 	assert(ok);
 }
 
@@ -298,8 +327,44 @@ int main(void)
 	return 0;
 }
 
+#elif defined(TLB_TWO_HOLDERS)
+
+/* Written by holder VP 0 and VP 2 under their locks. */
+static volatile uint64_t work[3];
+
+static void *holder(void *arg)
+{
+	uint32_t h = (uint32_t)(uintptr_t)arg;
+	work[h] = 1;
+	holder_unlock_vp(h, 1);
+	return NULL;
+}
+
+static void *waiter(void *arg)
+{
+	(void)arg;
+	if (waiter_flush()) {
+		assert(work[0] == 1);
+		assert(work[2] == 1);
+	}
+	return NULL;
+}
+
+int main(void)
+{
+	setup();
+	tlbf_tlb_lock(&lk, 0, 1, 0);
+	tlbf_tlb_lock(&lk, 2, 1, 0);
+	pthread_t a = c11_spawn(holder, 0), b = c11_spawn(holder, 2), c = c11_spawn(waiter, 0);
+	pthread_join(a, NULL);
+	pthread_join(b, NULL);
+	pthread_join(c, NULL);
+	check_no_lost_wake();
+	return 0;
+}
+
 #else
-#error "define TLB_SB, TLB_RELEASE, TLB_SLEEP, TLB_NESTED, TLB_CHURN or OPENVMM_SLEEP"
+#error "define TLB_SB, TLB_RELEASE, TLB_SLEEP, TLB_NESTED, TLB_CHURN, TLB_TWO_HOLDERS or OPENVMM_SLEEP"
 #endif
 
 #endif /* OPENVMM_SLEEP */
