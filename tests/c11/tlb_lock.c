@@ -139,6 +139,10 @@ static bool waiter_suspend(void)
 	for (unsigned round = 0; round < ROUNDS; round++) {
 		if (!tlbf_tlb_lock_must_wait(&lk, W)) {
 			REACHED(round == 0 ? 3 : 4); /* resumed before / after a halt */
+			/* Not marked sleeping any more: a later release must not
+			 * wake a VP that is not asleep. */
+			assert(atomic_load_explicit(&vps[W].wait[0].sleeping,
+			                            memory_order_relaxed) == 0);
 			return true;
 		}
 		/* The halt: ends on a wake not consumed yet. */
