@@ -455,8 +455,15 @@ static inline bool tlbf_tlb_lock_must_wait(struct tlbf_tlb_locks *lk, uint32_t v
 		struct tlbf_tlb_lock_wait *me = &lk->vps[vp].wait[t];
 		/* Acquire: a 0 here is S3's answer without the mark (pairs with
 		 * H6 like S3). */
-		if (tlbf__load(&me->count, TLBF_ACQUIRE) == 0)
+		if (tlbf__load(&me->count, TLBF_ACQUIRE) == 0) {
+			/* Woken after a "stay suspended": drop the mark, or the
+			 * last release of every later wait would find it and wake
+			 * a VP that is not asleep. Relaxed, as below: nobody
+			 * decrements a count of 0. */
+			if (tlbf__load(&me->sleeping, TLBF_RELAXED) != 0)
+				tlbf__store(&me->sleeping, 0, TLBF_RELAXED);
 			continue;
+		}
 		/* S1: relaxed, made visible before S3 by S2. */
 		tlbf__store(&me->sleeping, 1, TLBF_RELAXED);
 		/* S2: pairs with H7. */

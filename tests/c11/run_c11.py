@@ -20,6 +20,9 @@ to its `bin`, or GENMC_INCLUDE.
   run_c11.py --list             the clients and what they check
   run_c11.py --where            print the GenMC found (status 1 if none)
 
+A client of SHOULD_FAIL (a transcription of a wrong protocol, or a
+step broken with TLBF_BREAK) passes only if GenMC reports a violation.
+
 A client listed in known_failures.txt is expected to fail (a reported
 finding in the library, with the reason in that file): its failure is
 shown as XFAIL and passes; if it passes, that is an XPASS and fails, so
@@ -91,6 +94,57 @@ CLIENTS = {
                       "one initiator, two VP entries, cursor published on the first: REENTERED skip"),
     "wake-reenter": ("wake.c", ["-DWAKE_REENTER", K2_NOW],
                      "one initiator, two VP entries: REENTERED and POLLED skips, no stale use"),
+    "tlb-lock-sb": ("tlb_lock.c", ["-DTLB_SB"],
+                    "TLB lock H1/H2 vs the flush's W0/W1: the holder reads the new page-table "
+                    "entry or the waiter must suspend"),
+    "tlb-wait-release": ("tlb_lock.c", ["-DTLB_RELEASE"],
+                         "a held TLB lock released while a VP waits for it (W0-W5, S1-S3): "
+                         "no early wake (the work under the lock is visible), no lost wake-up"),
+    "tlb-sleep": ("tlb_lock.c", ["-DTLB_SLEEP"],
+                  "a registered waiter's sleep check (S1-S3) against the release (H6-H8): "
+                  "never asleep and not woken"),
+    "tlb-nested-12": ("tlb_lock.c", ["-DTLB_NESTED", "-DNESTED_FIRST=1u"],
+                      "VTL1 and VTL2 lock VTL0 on one VP, VTL1 releases first: the waiter "
+                      "resumes only after the second release"),
+    "tlb-nested-21": ("tlb_lock.c", ["-DTLB_NESTED", "-DNESTED_FIRST=2u"],
+                      "the same, VTL2 releases first"),
+    "tlb-two-holders": ("tlb_lock.c", ["-DTLB_TWO_HOLDERS"],
+                        "two VPs hold the lock and release it on their own threads: the "
+                        "waiter resumes after both, only the last release wakes it"),
+    "tlb-churn": ("tlb_lock.c", ["-DTLB_CHURN"],
+                  "two successive flushes of one waiter against unlock, lock, unlock: no "
+                  "translation older than a completed flush in use, no lost wake-up"),
+    # Should-fail clients (SHOULD_FAIL below): they pass only if GenMC
+    # reports the violation.
+    "openvmm-sleep": ("tlb_lock.c", ["-DOPENVMM_SLEEP"],
+                      "OpenVMM's sleep check transcribed (relaxed store, SeqCst load; relaxed "
+                      "decrement, SeqCst load; no fence): the lost wake-up must be found"),
+    "tlb-break-lock-no-fence": ("tlb_lock.c", ["-DTLB_SB", "-DBREAK=TLB_LOCK_NO_FENCE"],
+                                "tlb-lock-sb without H2: must fail"),
+    "tlb-break-unlock-no-fence": ("tlb_lock.c", ["-DTLB_RELEASE", "-DBREAK=TLB_UNLOCK_NO_FENCE"],
+                                  "tlb-wait-release without H4: must fail"),
+    "tlb-break-wait-no-fence": ("tlb_lock.c", ["-DTLB_RELEASE", "-DBREAK=TLB_WAIT_NO_FENCE"],
+                                "tlb-wait-release without W3: must fail"),
+    "tlb-break-wait-no-recheck": ("tlb_lock.c", ["-DTLB_RELEASE", "-DBREAK=TLB_WAIT_NO_RECHECK"],
+                                  "tlb-wait-release without W4's re-check: must fail"),
+    "tlb-break-wake-no-fence": ("tlb_lock.c", ["-DTLB_SLEEP", "-DBREAK=TLB_WAKE_NO_FENCE"],
+                                "tlb-sleep without H7: must fail"),
+    "tlb-break-sleep-no-fence": ("tlb_lock.c", ["-DTLB_SLEEP", "-DBREAK=TLB_SLEEP_NO_FENCE"],
+                                 "tlb-sleep without S2: must fail"),
+}
+
+# Should-fail clients: a protocol known to be wrong (a transcription of
+# another implementation) or a step of the library broken on purpose
+# (TLBF_BREAK). Each passes only if GenMC reports a violation (a tool
+# error or a clean run fails it); the mutation run leaves them out.
+SHOULD_FAIL = {
+    "openvmm-sleep": "the lost wake-up of OpenVMM's sleep check (docs/C11.md)",
+    "tlb-break-lock-no-fence": "TLBF_BREAK(TLB_LOCK_NO_FENCE)",
+    "tlb-break-unlock-no-fence": "TLBF_BREAK(TLB_UNLOCK_NO_FENCE)",
+    "tlb-break-wait-no-fence": "TLBF_BREAK(TLB_WAIT_NO_FENCE)",
+    "tlb-break-wait-no-recheck": "TLBF_BREAK(TLB_WAIT_NO_RECHECK)",
+    "tlb-break-wake-no-fence": "TLBF_BREAK(TLB_WAKE_NO_FENCE)",
+    "tlb-break-sleep-no-fence": "TLBF_BREAK(TLB_SLEEP_NO_FENCE)",
 }
 
 # GenMC's verdicts that are a property violation of the client (a catch),
@@ -226,6 +280,17 @@ def main():
         res = run_client(genmc, n, args.include, args.timeout)
         execs = "?" if res.execs is None else res.execs
         stats = f"{execs} executions, {res.secs:.1f} s"
+        if n in SHOULD_FAIL:
+            if res.status == "violation":
+                print(f"{n}: ok, violation found as it must be ({res.short()}), {stats}; "
+                      f"{SHOULD_FAIL[n]}")
+                continue
+            failed += 1
+            print(f"{n}: FAILED: a should-fail client ({SHOULD_FAIL[n]}) got "
+                  f"{res.short()}, {stats}")
+            if res.status != "ok":
+                print(res.output[-6000:])
+            continue
         if n in known:
             if res.status == "violation":
                 print(f"{n}: XFAIL ({res.short()}), {stats}; known: {known[n]}")
