@@ -324,6 +324,24 @@ static void waiter_sleeping(void **state)
 	assert_false(tlbf_tlb_lock_must_wait(&lk, 7));
 }
 
+/* After a sleep and its wake, the next wait of the same VP that is not
+ * asleep when released is not in the wake mask either: the sleeping mark
+ * does not outlive the sleep. */
+static void sleeping_mark_cleared(void **state)
+{
+	(void)state;
+	assert_true(tlbf_tlb_lock(&lk, 4, 1, 0));
+	assert_true(tlbf_tlb_lock_wait_begin(&lk, 7, 0, NULL));
+	assert_true(tlbf_tlb_lock_must_wait(&lk, 7));
+	unlock_expect(4, 1, 0, 1, UINT64_C(1) << 7);
+	assert_false(tlbf_tlb_lock_must_wait(&lk, 7));
+	/* A second flush of VP 7: it does not sleep this time. */
+	assert_true(tlbf_tlb_lock(&lk, 4, 1, 0));
+	assert_true(tlbf_tlb_lock_wait_begin(&lk, 7, 0, NULL));
+	unlock_expect(4, 1, 0, 0, 0);
+	assert_false(tlbf_tlb_lock_must_wait(&lk, 7));
+}
+
 /* VTL2 returning releases its locks of VTL0 and VTL1 on its VP, and
  * nothing else: VTL1's lock of VTL0 and other VPs' locks stay. */
 static void unlock_all_vtl2(void **state)
@@ -485,6 +503,7 @@ int main(void)
 		cmocka_unit_test_setup(no_wait_on_self, setup),
 		cmocka_unit_test_setup(waiter_not_sleeping, setup),
 		cmocka_unit_test_setup(waiter_sleeping, setup),
+		cmocka_unit_test_setup(sleeping_mark_cleared, setup),
 		cmocka_unit_test_setup(unlock_all_vtl2, setup),
 		cmocka_unit_test_setup(set_excludes_holder, setup),
 		cmocka_unit_test_setup(flush_handle_suspends, setup),

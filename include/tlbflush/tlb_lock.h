@@ -447,9 +447,17 @@ static inline bool tlbf_tlb_lock_must_wait(struct tlbf_tlb_locks *lk, uint32_t v
 	for (unsigned t = 0; t < TLBF_VTL_COUNT; t++) {
 		struct tlbf_tlb_lock_wait *me = &lk->vps[vp].wait[t];
 		/* Acquire: a 0 here is S3's answer without the mark (pairs with
-		 * H6 like S3). */
-		if (tlbf__load(&me->count, TLBF_ACQUIRE) == 0)
+		 * H6 like S3). The mark of an earlier sleep, which the wake ended,
+		 * goes too: left at 1, it would put this VP in the wake set of
+		 * every later release that ends a wait of it, asleep or not.
+		 * Relaxed, like the clear below: only this thread writes it, and
+		 * no holder brings this count to 0 again before this VP's next
+		 * tlbf_tlb_lock_wait_begin(), whose sleep sets it again (S1). */
+		if (tlbf__load(&me->count, TLBF_ACQUIRE) == 0) {
+			if (tlbf__load(&me->sleeping, TLBF_RELAXED) != 0)
+				tlbf__store(&me->sleeping, 0, TLBF_RELAXED);
 			continue;
+		}
 		/* S1: relaxed, made visible before S3 by S2. */
 		tlbf__store(&me->sleeping, 1, TLBF_RELAXED);
 		/* S2: pairs with H7. */
