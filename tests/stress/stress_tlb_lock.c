@@ -11,12 +11,17 @@
  *     release in a random order with tlbf_tlb_unlock() or
  *     tlbf_tlb_unlock_all(); every VP in a returned wake mask gets its wake
  *     flag set;
- *   - waiter: flush: bump pt_gen[t] (the guest's page-table write and the
- *     record of the flush), call tlbf_tlb_lock_wait_begin() on a random set
- *     of VPs and, if told to suspend, `while (tlbf_tlb_lock_must_wait())
- *     halt();`, where halt waits for its wake flag (an atomic word that
- *     stays set until the halt consumes it, so a wake sent before the halt
- *     began ends it) with a bounded spin, then sched_yield().
+ *   - waiter: flush: take the oracle's snapshot (EARLY below), bump
+ *     pt_gen[t] (the guest's page-table write and the record of the flush),
+ *     call tlbf_tlb_lock_wait_begin() on a random set of VPs (sometimes
+ *     all, sometimes only itself) and, if told to suspend,
+ *     `while (tlbf_tlb_lock_must_wait()) halt();`, where halt waits for its
+ *     wake flag (an atomic word that stays set until the halt consumes it,
+ *     so a wake sent before the halt began ends it) with a bounded spin,
+ *     then sched_yield(). A halt that ends on a wake while the count is
+ *     still nonzero is counted as spurious (a wake meant for an earlier
+ *     suspension, or a holder that read a stale sleeping mark): harmless.
+ * --short makes most holds and pauses empty (see work()).
  *
  * THE ORACLE. Per holder VP h and target VTL t, an "episode" is a period in
  * which h's held word of t is nonzero: it starts with the lock call that
@@ -79,7 +84,8 @@
  *   the bit is clear. While halted (and right after wait_begin), the waiter
  *   reads h's phase, then its bit: phase >= end and the bit set: LATE.
  * HANG: a halted waiter whose count stays nonzero for HANG_S seconds: the
- *   run stops with a failure.
+ *   run stops at once with exit status 3 (a stale wait whose holder has
+ *   stopped taking locks, at the end of a run, ends this way).
  * SELF: after wait_begin, the waiter's blocking bit of itself and its bit
  *   in its own blocked set must be clear, a set naming only itself must
  *   not suspend, and a holder must never find itself in its own wake mask.
