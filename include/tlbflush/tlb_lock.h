@@ -479,10 +479,14 @@ static inline bool tlbf_tlb_lock_must_wait(struct tlbf_tlb_locks *lk, uint32_t v
 
 /**
  * tlbf_tlb_lock_wake - wake the VPs an unlock returned
- * @be: the backend; its kick with no flags wakes a VP halted in the VMM
+ * @be: the backend; its kick with no flags must end the halt of each VP
+ *	in the mask (the mock's does: tlbf_mock_halt())
  * @wake: the mask tlbf_tlb_unlock() filled
  * @nbits: bits in it (the partition's VP count)
  *
+ * A VMM whose suspended VPs halt on something the backend's kick does not
+ * reach (an eventfd, a futex, a condition of its scheduler) wakes them
+ * from the mask itself instead.
  * Concurrency: any thread.
  * Returns: 0, or the backend's kick error.
  */
