@@ -130,7 +130,7 @@
 /*
  * Kernel mode: kbuild compiles with -nostdinc, so there is no <stdint.h>.
  * <linux/types.h> has bool, size_t, uintptr_t and the C99 fixed-width
- * names (uint8_t to uint64_t, int64_t); the limits and UINT64_C are
+ * names (uint8_t to uint64_t, int64_t); the limits, UINT64_C and UINT32_C are
  * spelt differently in the kernel and are defined here from its own.
  */
 #include <linux/types.h>
@@ -145,6 +145,9 @@
 #endif
 #ifndef UINT64_C
 #define UINT64_C(x) ULL(x)
+#endif
+#ifndef UINT32_C
+#define UINT32_C(x) (x##U)
 #endif
 #ifndef UINT64_MAX
 #define UINT64_MAX U64_MAX

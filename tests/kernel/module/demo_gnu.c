@@ -2,10 +2,13 @@
 /*
  * The same headers in the same module with TLBF_ATOMIC_GNU=1: the GCC
  * __atomic builtins instead of the kernel's atomics (tolerated in kernel
- * mode, not its default). This file's structures are its own: a ring here
- * has plain uint64_t words, one in demo_main.c has atomic64_t.
+ * mode, not its default), and with the counters compiled in (TLBF_STATS=1),
+ * so that the code only the counters use builds in kernel mode too. This
+ * file's structures are its own: a ring here has plain uint64_t words, one
+ * in demo_main.c has atomic64_t.
  */
 #define TLBF_ATOMIC_GNU 1
+#define TLBF_STATS 1
 #include "tlbflush/tlbflush.h"
 #include "demo.h"
 
