@@ -729,6 +729,10 @@ int sim_run_design(const struct design_ops *ops, unsigned index, unsigned count,
 		atomic_init(&sim.vp[i].lk_seq, 0);
 		atomic_init(&sim.vp[i].lk_done, 0);
 		atomic_init(&sim.vp[i].lk_since_ns, 0);
+	}
+	/* Every VP's words are set before the first thread starts: a VP thread
+	 * reads the others' (the TLB-lock oracle). */
+	for (uint32_t i = 0; i < n; i++) {
 		if (pthread_create(&t[i], NULL, vp_main, &sim.vp[i]) != 0) {
 			fprintf(stderr, "shootdown-sim: cannot start VP thread %u\n", i);
 			exit(1);
