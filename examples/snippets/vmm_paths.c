@@ -345,6 +345,8 @@ int main(void)
 	       (unsigned long long)atomic_load(&vmm.mock.wakes));
 	if (hypercalls != 3 * VMM_TRIPS)
 		vmm_fatal("not every hypercall was handled");
+	if (kicks == 0)
+		vmm_fatal("no VP was ever kicked");
 	if (vp1_saw_waiter == 0)
 		vmm_fatal("no flush call was suspended for a TLB lock");
 	/* VP 1 polled after VP 0's last flush: by a single or list INVGLA,
