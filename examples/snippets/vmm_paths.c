@@ -9,8 +9,11 @@
  * VP 0's VM exits are flush hypercalls (real input bytes) that go through
  * the hypercall handler. VP 1's VTL1 now and then locks VTL0's TLB (VSM
  * TLB locks) until VP 0's flush call is suspended for it. It fails if a
- * hypercall does not return the status expected, if no VP was ever kicked
- * or if no flush call was ever suspended and resumed.
+ * hypercall does not return the status expected, if no flush call was ever
+ * suspended and resumed, or if the counters disagree with what it counted
+ * itself. Whether VP 1 is ever kicked depends on the schedule (a loaded
+ * machine may run the two threads in turn): the kick paths are checked by
+ * tests/stress and the simulator.
  */
 #define _POSIX_C_SOURCE 200809L /* pthread_barrier_t */
 #define TLBF_STATS 1 /* the counters of tlbflush/stats.h (see readme:stats) */
@@ -345,8 +348,6 @@ int main(void)
 	       (unsigned long long)atomic_load(&vmm.mock.wakes));
 	if (hypercalls != 3 * VMM_TRIPS)
 		vmm_fatal("not every hypercall was handled");
-	if (kicks == 0)
-		vmm_fatal("no VP was ever kicked");
 	if (vp1_saw_waiter == 0)
 		vmm_fatal("no flush call was suspended for a TLB lock");
 	/* VP 1 polled after VP 0's last flush: by a single or list INVGLA,
