@@ -270,6 +270,25 @@ static inline uint32_t tlbf__tlb_release(struct tlbf_tlb_locks *lk, uint32_t h, 
 	return woken;
 }
 
+/* The release of one lock, arguments already checked: returns the number
+ * of VPs added to @wake. */
+static inline uint32_t tlbf__tlb_unlock(struct tlbf_tlb_locks *lk, uint32_t vp, unsigned r,
+                                        unsigned t, uint64_t *wake)
+{
+	TLBF_ATOMIC(uint64_t) *held = &lk->vps[vp].held[t];
+	const uint64_t rbit = UINT64_C(1) << r;
+	/* Relaxed: only this thread writes the word. */
+	uint64_t was = tlbf__load(held, TLBF_RELAXED);
+	if (!(was & rbit))
+		return 0;
+	if (was & ~rbit) {
+		/* Still held by another VTL: relaxed, the word stays nonzero. */
+		tlbf__store(held, was & ~rbit, TLBF_RELAXED);
+		return 0;
+	}
+	return tlbf__tlb_release(lk, vp, t, wake);
+}
+
 /**
  * tlbf_tlb_unlock - VTL @requesting_vtl releases its lock of @target_vtl
  * @lk: the partition's locks
@@ -298,18 +317,7 @@ static inline int tlbf_tlb_unlock(struct tlbf_tlb_locks *lk, uint32_t vp, unsign
 	if (!tlbf__tlb_lock_args(lk, vp, requesting_vtl, target_vtl) || wake == NULL ||
 	    wake_words < TLBF_VPSET_MASK_WORDS(lk->vp_count))
 		return -1;
-	TLBF_ATOMIC(uint64_t) *held = &lk->vps[vp].held[target_vtl];
-	const uint64_t rbit = UINT64_C(1) << requesting_vtl;
-	/* Relaxed: only this thread writes the word. */
-	uint64_t was = tlbf__load(held, TLBF_RELAXED);
-	if (!(was & rbit))
-		return 0;
-	if (was & ~rbit) {
-		/* Still held by another VTL: relaxed, the word stays nonzero. */
-		tlbf__store(held, was & ~rbit, TLBF_RELAXED);
-		return 0;
-	}
-	return (int)tlbf__tlb_release(lk, vp, target_vtl, wake);
+	return (int)tlbf__tlb_unlock(lk, vp, requesting_vtl, target_vtl, wake);
 }
 
 /**
@@ -331,10 +339,10 @@ static inline int tlbf_tlb_unlock_all(struct tlbf_tlb_locks *lk, uint32_t vp, un
 	if (vp >= lk->vp_count || vtl == 0 || vtl > TLBF_TLB_LOCK_MAX_VTL || wake == NULL ||
 	    wake_words < TLBF_VPSET_MASK_WORDS(lk->vp_count))
 		return -1;
-	int n = 0;
+	uint32_t n = 0;
 	for (unsigned t = 0; t < vtl && t < TLBF_VTL_COUNT; t++)
-		n += tlbf_tlb_unlock(lk, vp, vtl, t, wake, wake_words);
-	return n;
+		n += tlbf__tlb_unlock(lk, vp, vtl, t, wake);
+	return (int)n;
 }
 
 /* W1-W4 for one target @h: returns true if @w now waits for it. */
