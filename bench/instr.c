@@ -83,11 +83,11 @@ int main(int argc, char **argv)
 	unsigned long n = strtoul(argv[2], NULL, 10);
 
 	tlbf_ring_init(&ring);
-	range[0] = tlbf_gva_make(0x12345, 0);
+	range[0] = tlbf_hv_gva_make(0x12345, 0);
 	/* A ring that has seen requests, and a reader that has seen them. */
 	for (unsigned i = 0; i < 100; i++)
 		tlbf_ring_push(&ring, range, 1, false);
-	tlbf_cursor_init_now(&ring, &cursor);
+	tlbf_ring_cursor_init(&ring, &cursor);
 
 	set_words[0] = TLBF_HV_GENERIC_SET_SPARSE_4K;
 	set_words[1] = UINT64_MAX;
@@ -100,23 +100,23 @@ int main(int argc, char **argv)
 	struct tlbf_ring *rings[TLBF_VTL_COUNT];
 	for (unsigned v = 0; v < TLBF_VTL_COUNT; v++)
 		rings[v] = &ring;
-	tlbf_vp_init(&vp);
+	tlbf__vp_init(&vp);
 	struct tlbf_push p = tlbf_ring_push(&ring, range, 1, false);
 	mark = p.mark;
-	tlbf_vp_start(&vp, &vp_local, rings);
-	tlbf_vp_announce(&vp, &vp_local, 0);
+	tlbf__vp_start(&vp, &vp_local, rings);
+	tlbf__vp_announce(&vp, &vp_local, 0);
 	tlbf_ring_poll(&ring, &vp_local.cursor[0], out, TLBF_RING_CAPACITY);
-	tlbf_vp_publish(&vp, &vp_local, 0);
-	tlbf_cursor_init_now(&ring, &cursor);
+	tlbf__vp_publish(&vp, &vp_local, 0);
+	tlbf_ring_cursor_init(&ring, &cursor);
 
 	/* The paths are the ones described above (a constant extra call per
 	 * run, cancelled by the K / 2K difference). */
-	if (instr_poll_idle() != TLBF_POLL_NOTHING || instr_push1() != TLBF_PUSH_LISTED ||
+	if (instr_poll_idle() != TLBF_POLL_NOTHING || instr_push1() != TLBF_PUSH_RESULT_LISTED ||
 	    !instr_vpset_contains(0) || instr_wake_decide() != TLBF_WAKE_SKIP_POLLED) {
 		fprintf(stderr, "instr: setup does not give the intended paths\n");
 		return 1;
 	}
-	tlbf_cursor_init_now(&ring, &cursor);
+	tlbf_ring_cursor_init(&ring, &cursor);
 
 	uint64_t acc = 0;
 	if (strcmp(op, "poll_idle") == 0) {

@@ -13,7 +13,7 @@
  *                     makes it: tlbf_flush_handle() (record, with its two
  *                     probes; fence; the wake decision for 8 VPs, all
  *                     outside the guest; the wake probe) and
- *                     tlbf_stats_count_flush()
+ *                     tlbf_flush_count()
  */
 #if OBSERVED_ON
 #define TLBF_STATS 1
@@ -86,21 +86,21 @@ static void setup(void)
 	tlbf_ring_init(&o.ring);
 	for (unsigned v = 0; v < TLBF_VTL_COUNT; v++)
 		rings[v] = &o.ring;
-	tlbf_vp_init(&o.vp);
-	tlbf_vp_start(&o.vp, &o.local, rings);
+	tlbf__vp_init(&o.vp);
+	tlbf__vp_start(&o.vp, &o.local, rings);
 	tlbf_tdx_vp_init(&o.tv, 0, o.list_page, 1);
 	tlbf_stats_init(&o.vp_stats);
 	tlbf_stats_init(&o.init_stats);
 	o.tv.stats = &o.vp_stats;
 	for (unsigned i = 0; i < OBS_VPS; i++) {
-		tlbf_vp_init(&o.others[i]);
-		tlbf_vp_start(&o.others[i], &o.others_local[i], rings); /* outside */
+		tlbf__vp_init(&o.others[i]);
+		tlbf__vp_start(&o.others[i], &o.others_local[i], rings); /* outside */
 	}
 	tlbf_partition_init(&o.pt, rings, o.others, OBS_VPS);
-	o.range = tlbf_gva_make(0x100, 0);
+	o.range = tlbf_hv_gva_make(0x100, 0);
 	memset(&o.req, 0, sizeof(o.req));
 	o.req.call = TLBF_HVCALL_FLUSH_VA_LIST;
-	o.req.kind = TLBF_FLUSH_LIST;
+	o.req.kind = TLBF_FLUSH_KIND_LIST;
 	o.req.ranges = &o.range;
 	o.req.range_count = 1;
 	tlbf_vpset_init_all(&o.req.vps, OBS_VPS);
@@ -114,7 +114,7 @@ uint64_t OBSERVED(observed_entry)(uint32_t n)
 	for (uint32_t i = 0; i < n; i++) {
 		tlbf_tdx_prepare_entry(&be, &o.tv, &o.vp, &o.local, &o.ring, 0);
 		tlbf_tdx_entry_done(&o.tv, 0, true);
-		tlbf_vp_exit(&o.vp, &o.local);
+		tlbf__vp_exit(&o.vp, &o.local);
 	}
 	return tlbf_stats_get(&o.vp_stats, TLBF_STAT_ENTRIES);
 }
@@ -125,12 +125,12 @@ uint64_t OBSERVED(observed_push1)(uint32_t n)
 	const struct tlbf_backend be = tlbf_backend_make(&no_ops, NULL);
 	uint64_t kick[1], wait[1], acc = 0;
 	for (uint32_t i = 0; i < n; i++) {
-		enum tlbf_flush_status st =
+		enum tlbf_status st =
 		        tlbf_flush_handle(&o.pt, &be, &o.req, OBS_VPS, kick, wait, 1, &o.out);
-		tlbf_stats_count_flush(&o.init_stats, &o.req, st, &o.out);
+		tlbf_flush_count(&o.init_stats, &o.req, st, &o.out);
 		acc += o.out.push.mark.value;
 	}
 	/* Keep the VP polled up, so that the ring never looks overflowing. */
-	tlbf_cursor_init_now(&o.ring, &o.local.cursor[0]);
+	tlbf_ring_cursor_init(&o.ring, &o.local.cursor[0]);
 	return acc + tlbf_stats_get(&o.init_stats, TLBF_STAT_PUSH_LISTED);
 }

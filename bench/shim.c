@@ -157,7 +157,7 @@ static int null_kick(void *ctx, const uint64_t *mask, uint32_t nbits, unsigned f
 	(void)ctx, (void)flags;
 	for (uint32_t w = 0; w < (nbits + 63) / 64; w++)
 		for (uint64_t bits = mask[w]; bits; bits &= bits - 1)
-			n += tlbf_ctz64(bits) + 1;
+			n += tlbf__ctz64(bits) + 1;
 	__asm__ volatile("" : : "r"(n));
 	return 0;
 }
@@ -426,11 +426,11 @@ static void wake64_states_of(struct shim *s, bool mixed)
 	for (uint32_t v = 0; v < 64; v++) {
 		unsigned vtl = mixed ? (v >= 56 && v < 60 ? 1 : 0) : (v >= 16 && v < 32 ? 1 : 0);
 		if (!is_design(s)) {
-			tlbf_vp_announce(&s->vps[v], &s->loc[v].l, vtl);
+			tlbf__vp_announce(&s->vps[v], &s->loc[v].l, vtl);
 			tlbf_ring_poll(&s->rings[vtl], &s->loc[v].l.cursor[vtl], out, TLBF_RING_CAPACITY);
-			tlbf_vp_publish(&s->vps[v], &s->loc[v].l, vtl);
+			tlbf__vp_publish(&s->vps[v], &s->loc[v].l, vtl);
 			if (v < nout)
-				tlbf_vp_exit(&s->vps[v], &s->loc[v].l);
+				tlbf__vp_exit(&s->vps[v], &s->loc[v].l);
 		} else {
 			design_vp_announce(s->d, v, vtl);
 			design_vp_poll(s->d, v, vtl, out, TLBF_RING_CAPACITY);
@@ -455,7 +455,7 @@ static bool setup_wake64(struct shim *s)
 	if (!is_design(s)) {
 		s->mark = tlbf_ring_push(&s->rings[0], s->ranges, 1, false).mark;
 		wake64_states(s);
-		struct tlbf_kick_plan pl;
+		struct tlbf_wake_plan pl;
 		tlbf_kick_plan_init(&pl, s->thr[0].kick, s->thr[0].wait, 1);
 		tlbf_flush_plan(&s->pt, &s->req[0].vps, s->nvps, 0, s->mark, &pl);
 		if (pl.nkick || pl.nwait || pl.reasons[TLBF_WAKE_SKIP_OUTSIDE] != 16 ||
@@ -503,7 +503,7 @@ static bool setup_wake64_mixed(struct shim *s)
  */
 static void loop_materialize(struct shim *s, struct shim_thread *th, uint32_t n)
 {
-	const size_t words = TLBF_VPSET_MASK_WORDS(s->nvps);
+	const size_t words = TLBF_MASK_WORDS(s->nvps);
 	uint64_t acc = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		uint64_t *set = calloc(words, sizeof(uint64_t));
@@ -515,17 +515,17 @@ static void loop_materialize(struct shim *s, struct shim_thread *th, uint32_t n)
 			return;
 		}
 		tlbf_vpset_write_mask(&s->req[0].vps, NULL, NULL, set, words, NULL);
-		struct tlbf_kick_plan pl;
+		struct tlbf_wake_plan pl;
 		tlbf_kick_plan_init(&pl, kick, wait, (uint32_t)words);
-		tlbf_wake_fence();
+		tlbf__wake_fence();
 		for (size_t w = 0; w < words; w++) {
 			for (uint64_t bits = set[w]; bits; bits &= bits - 1) {
-				uint32_t vp = (uint32_t)(w * 64 + tlbf_ctz64(bits));
+				uint32_t vp = (uint32_t)(w * 64 + tlbf__ctz64(bits));
 				tlbf_kick_plan_add(&pl, vp,
 				                   tlbf_wake_decide(&s->vps[vp], vp, s->nvps, 0, s->mark));
 			}
 		}
-		acc += (uint64_t)tlbf_kick_plan_send(&s->be, &pl, s->vps, s->nvps) + pl.nkick;
+		acc += (uint64_t)tlbf_wake_send(&s->be, &pl, s->vps, s->nvps) + pl.nkick;
 		free(set);
 		free(kick);
 		free(wait);
@@ -543,10 +543,10 @@ static void run_wake64(struct shim *s, struct shim_thread *th, uint32_t t, uint3
 		loop_materialize(s, th, n);
 	} else {
 		for (uint32_t i = 0; i < n; i++) {
-			struct tlbf_kick_plan pl;
+			struct tlbf_wake_plan pl;
 			tlbf_kick_plan_init(&pl, th->kick, th->wait, 1);
 			tlbf_flush_plan(&s->pt, &s->req[0].vps, s->nvps, 0, s->mark, &pl);
-			acc += (uint64_t)tlbf_kick_plan_send(&s->be, &pl, s->vps, s->nvps) + pl.nkick;
+			acc += (uint64_t)tlbf_wake_send(&s->be, &pl, s->vps, s->nvps) + pl.nkick;
 		}
 	}
 	th->acc += acc;
@@ -563,8 +563,8 @@ static void run_entry_exit(struct shim *s, struct shim_thread *th, uint32_t t, u
 			design_vp_announce(s->d, vp, 0);
 			design_vp_exit(s->d, vp);
 		} else {
-			tlbf_vp_announce(&s->vps[vp], &s->loc[vp].l, 0);
-			tlbf_vp_exit(&s->vps[vp], &s->loc[vp].l);
+			tlbf__vp_announce(&s->vps[vp], &s->loc[vp].l, 0);
+			tlbf__vp_exit(&s->vps[vp], &s->loc[vp].l);
 		}
 	}
 }
@@ -740,14 +740,14 @@ static bool setup_kind(struct shim *s)
 		tlbf_ring_init(&s->rings[v]);
 		rings[v] = &s->rings[v];
 	}
-	if (tlbf_partition_init(&s->pt, rings, s->vps, s->nvps) != TLBF_PARTITION_OK)
+	if (tlbf_partition_init(&s->pt, rings, s->vps, s->nvps) != TLBF_STATUS_OK)
 		return false;
 	for (uint32_t v = 0; v < s->nvps; v++) {
-		tlbf_vp_init(&s->vps[v]);
-		tlbf_vp_start(&s->vps[v], &s->loc[v].l, s->pt.rings);
+		tlbf__vp_init(&s->vps[v]);
+		tlbf__vp_start(&s->vps[v], &s->loc[v].l, s->pt.rings);
 	}
 	for (int t = 0; t < s->threads; t++)
-		tlbf_cursor_init_now(&s->rings[0], &s->thr[t].cursor);
+		tlbf_ring_cursor_init(&s->rings[0], &s->thr[t].cursor);
 	return true;
 }
 
@@ -769,7 +769,7 @@ struct shim *shim_create(const char *op, const char *design, int threads)
 	s->be.ctx = s;
 	atomic_init(&s->word, 0);
 	for (unsigned i = 0; i < 8; i++)
-		s->ranges[i] = tlbf_gva_make(0x10000 + 16 * i, i % 4);
+		s->ranges[i] = tlbf_hv_gva_make(0x10000 + 16 * i, i % 4);
 	if (!setup_kind(s) || (sc->setup && !sc->setup(s))) {
 		shim_destroy(s);
 		return NULL;

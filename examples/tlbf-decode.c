@@ -423,20 +423,20 @@ static void print_flags(uint64_t flags)
 	out("]}");
 }
 
-static const char *class_name(enum tlbf_range_class c)
+static const char *class_name(enum tlbf_hv_range c)
 {
 	switch (c) {
-	case TLBF_RANGE_LIST: return "list";
-	case TLBF_RANGE_LARGE_PAGE: return "large_page";
-	case TLBF_RANGE_PAST_TOP: return "past_top";
-	case TLBF_RANGE_NON_CANONICAL: return "non_canonical";
+	case TLBF_HV_RANGE_LISTABLE: return "list";
+	case TLBF_HV_RANGE_LARGE_PAGE: return "large_page";
+	case TLBF_HV_RANGE_PAST_TOP: return "past_top";
+	case TLBF_HV_RANGE_NON_CANONICAL: return "non_canonical";
 	}
 	return "unknown";
 }
 
 static void print_range(uint32_t index, uint64_t r, bool extended)
 {
-	enum tlbf_range_class c = tlbf_range_classify(r, extended);
+	enum tlbf_hv_range c = tlbf_hv_range_classify(r, extended);
 	out("{\"index\":%" PRIu32 ",\"raw\":\"0x%016" PRIx64 "\",\"class\":\"%s\",", index, r,
 	       class_name(c));
 	if (extended && (r & TLBF_GVA_EXT_LARGE_PAGE)) {
@@ -448,8 +448,8 @@ static void print_range(uint32_t index, uint64_t r, bool extended)
 		       r & (UINT64_C(0xff) << 13));
 		return;
 	}
-	uint64_t page = tlbf_gva_page(r);
-	uint64_t count = tlbf_gva_additional(r, extended) + 1;
+	uint64_t page = tlbf__gva_page(r);
+	uint64_t count = tlbf__gva_additional(r, extended) + 1;
 	out("\"large_page\":false,\"first_page\":\"0x%" PRIx64 "\",\"gva\":\"0x%" PRIx64
 	       "\",\"page_count\":%" PRIu64 "}",
 	       page, page << TLBF_GVA_PAGE_SHIFT, count);
@@ -514,7 +514,7 @@ static void print_evidence(uint64_t control, const unsigned char *input, size_t 
 		if (len >= 32) {
 			uint64_t mask = load_le64(input + 24);
 			out(",\"valid_bank_mask\":\"0x%" PRIx64 "\",\"banks_in_mask\":%u,"
-			    "\"varhdr_qwords\":%" PRIu64, mask, (unsigned)tlbf_popcount64(mask),
+			    "\"varhdr_qwords\":%" PRIu64, mask, (unsigned)tlbf__popcount64(mask),
 			    varhdr);
 		}
 	}
@@ -663,7 +663,7 @@ int main(int argc, char **argv)
 	if (have_call) {
 		if (!have_varhdr && (code == TLBF_HVCALL_FLUSH_VA_SPACE_EX ||
 		                     code == TLBF_HVCALL_FLUSH_VA_LIST_EX) && len >= 32)
-			varhdr = tlbf_popcount64(load_le64(input + 24));
+			varhdr = tlbf__popcount64(load_le64(input + 24));
 		control = tlbf_hv_control_make(code, fast, (unsigned)varhdr, (unsigned)reps,
 		                               (unsigned)rep_start);
 	}
@@ -696,7 +696,7 @@ int main(int argc, char **argv)
 		    kinds[req.kind], (unsigned)req.target_vtl, req.address_space);
 		print_flags(req.flags);
 		out(",\"vp_set\":{\"kind\":\"%s\",\"count\":%" PRIu32 ",\"vps\":[",
-		    set_kinds[tlbf_vpset_kind(&req.vps)], tlbf_vpset_count(&req.vps));
+		    set_kinds[tlbf__vpset_kind(&req.vps)], tlbf_vpset_count(&req.vps));
 		struct tlbf_vpset_iter it;
 		uint32_t vp;
 		bool first = true;
@@ -709,16 +709,16 @@ int main(int argc, char **argv)
 		for (uint32_t i = 0; i < req.range_count; i++) {
 			if (i)
 				out(",");
-			print_range(i, tlbf_guest_load_u64(&req.ranges[i]), req.extended);
+			print_range(i, tlbf__guest_load_u64(&req.ranges[i]), req.extended);
 		}
 		out("],\"policy\":");
-		if (req.kind == TLBF_FLUSH_LIST) {
+		if (req.kind == TLBF_FLUSH_KIND_LIST) {
 			/* The push's own rule, on the values it reads: more ranges
 			 * than the ring holds, or the first range it would not list. */
 			static struct tlbf_ring ring;
 			tlbf_ring_init(&ring);
 			bool promote = tlbf_ring_push(&ring, req.ranges, req.range_count, req.extended)
-			                       .result == TLBF_PUSH_PROMOTED;
+			                       .result == TLBF_PUSH_RESULT_PROMOTED;
 			const char *reason = "by_list";
 			uint32_t offending = req.range_count;
 			if (req.range_count > TLBF_RING_CAPACITY) {
@@ -726,9 +726,9 @@ int main(int argc, char **argv)
 				offending = TLBF_RING_CAPACITY;
 			}
 			for (uint32_t i = 0; i < req.range_count && offending == req.range_count; i++) {
-				enum tlbf_range_class c =
-				        tlbf_range_classify(tlbf_guest_load_u64(&req.ranges[i]), req.extended);
-				if (c != TLBF_RANGE_LIST) {
+				enum tlbf_hv_range c =
+				        tlbf_hv_range_classify(tlbf__guest_load_u64(&req.ranges[i]), req.extended);
+				if (c != TLBF_HV_RANGE_LISTABLE) {
 					reason = class_name(c);
 					offending = i;
 				}
@@ -741,7 +741,7 @@ int main(int argc, char **argv)
 				out("null}");
 		} else {
 			out("{\"decision\":\"%s\",\"reason\":\"space_call\",\"first_offending\":null}",
-			    req.kind == TLBF_FLUSH_NON_GLOBAL ? "non_global" : "entire");
+			    req.kind == TLBF_FLUSH_KIND_NON_GLOBAL ? "non_global" : "entire");
 		}
 		out("}");
 	}

@@ -39,7 +39,7 @@
 #define NPAGES 16
 #define NGLOBAL 4 /* pages 0..3 are global mappings (kept by non-global flushes) */
 #define VTLS TLBF_VTL_COUNT
-#define MASK_WORDS TLBF_VPSET_MASK_WORDS(MAX_VPS)
+#define MASK_WORDS TLBF_MASK_WORDS(MAX_VPS)
 
 /* The VMM's partition and its backend. */
 static struct tlbf_ring rings[VTLS];
@@ -79,7 +79,7 @@ static uint64_t flush_hypercall(uint32_t caller, unsigned caller_vtl, uint64_t c
 	uint64_t kick[MASK_WORDS], wait[MASK_WORDS];
 	struct tlbf_flush_outcome out;
 	if (tlbf_flush_handle(&part, &be, &req, caller, kick, wait, MASK_WORDS, &out) !=
-	    TLBF_FLUSH_DONE) {
+	    TLBF_STATUS_OK) {
 		fprintf(stderr, "flush not completed: kick rc %d\n", out.kick_rc);
 		exit(1);
 	}
@@ -147,7 +147,7 @@ static void guest_changes_pages(uint32_t self, unsigned vtl)
 		varhdr = 1;
 	}
 	for (unsigned i = 0; i < nranges; i++)
-		in[n++] = tlbf_gva_make(pages[i], 0);
+		in[n++] = tlbf_hv_gva_make(pages[i], 0);
 	static const uint16_t codes[4] = {TLBF_HVCALL_FLUSH_VA_SPACE, TLBF_HVCALL_FLUSH_VA_LIST,
 	                                  TLBF_HVCALL_FLUSH_VA_SPACE_EX,
 	                                  TLBF_HVCALL_FLUSH_VA_LIST_EX};
@@ -211,7 +211,7 @@ static void *vp_thread(void *arg)
 	struct tlbf_tdx_vp tdx;
 	rng = (rng | 1) * (self + 1) + UINT64_C(0x9e3779b97f4a7c15);
 	tlbf_tdx_vp_init(&tdx, self, list_page, 0x1000 + self);
-	tlbf_vp_start(&vps[self], &local, part.rings);
+	tlbf__vp_start(&vps[self], &local, part.rings);
 	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
 		unsigned vtl = (unsigned)(rnd() % VTLS);
 		tlbf_tdx_prepare_entry(&be, &tdx, &vps[self], &local, part.rings[vtl], vtl);
@@ -221,7 +221,7 @@ static void *vp_thread(void *arg)
 			guest_runs(self, vtl);
 			tlbf_mock_leave(&mock, self);
 		}
-		tlbf_vp_exit(&vps[self], &local);
+		tlbf__vp_exit(&vps[self], &local);
 		if (self < nvps / 2 && (rnd() & 3) == 0)
 			guest_changes_pages(self, vtl);
 	}
@@ -264,8 +264,8 @@ int main(int argc, char **argv)
 		ring_ptrs[v] = &rings[v];
 	}
 	for (uint32_t i = 0; i < nvps; i++)
-		tlbf_vp_init(&vps[i]);
-	if (tlbf_partition_init(&part, ring_ptrs, vps, nvps) != TLBF_PARTITION_OK) {
+		tlbf__vp_init(&vps[i]);
+	if (tlbf_partition_init(&part, ring_ptrs, vps, nvps) != TLBF_STATUS_OK) {
 		fprintf(stderr, "partition of %u VPs refused\n", nvps);
 		return 1;
 	}

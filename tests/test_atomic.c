@@ -11,15 +11,15 @@
 static void diff_across_wrap(void **state)
 {
 	(void)state;
-	assert_int_equal(tlbf_u64_diff(5, 3), 2);
-	assert_int_equal(tlbf_u64_diff(3, 5), -2);
+	assert_int_equal(tlbf__u64_diff(5, 3), 2);
+	assert_int_equal(tlbf__u64_diff(3, 5), -2);
 	/* 2 after the wrap is 5 ahead of 2^64 - 3. */
-	assert_int_equal(tlbf_u64_diff(2, UINT64_MAX - 2), 5);
-	assert_int_equal(tlbf_u64_diff(UINT64_MAX - 2, 2), -5);
-	assert_true(tlbf_u64_diff((uint64_t)INT64_MAX + 1, 0) < 0);
-	assert_true(tlbf_u64_reached(0, UINT64_MAX));
-	assert_false(tlbf_u64_reached(UINT64_MAX, 0));
-	assert_true(tlbf_u64_reached(7, 7));
+	assert_int_equal(tlbf__u64_diff(2, UINT64_MAX - 2), 5);
+	assert_int_equal(tlbf__u64_diff(UINT64_MAX - 2, 2), -5);
+	assert_true(tlbf__u64_diff((uint64_t)INT64_MAX + 1, 0) < 0);
+	assert_true(tlbf__u64_reached(0, UINT64_MAX));
+	assert_false(tlbf__u64_reached(UINT64_MAX, 0));
+	assert_true(tlbf__u64_reached(7, 7));
 }
 
 static void diff_walks_the_wrap(void **state)
@@ -28,21 +28,21 @@ static void diff_walks_the_wrap(void **state)
 	uint64_t base = UINT64_MAX - 99;
 	for (uint64_t i = 0; i < 200; i++) {
 		uint64_t a = base + i;
-		assert_int_equal(tlbf_u64_diff(a, base), (int64_t)i);
-		assert_true(tlbf_u64_reached(a, base));
-		assert_int_equal(tlbf_u64_reached(base, a), i == 0);
+		assert_int_equal(tlbf__u64_diff(a, base), (int64_t)i);
+		assert_true(tlbf__u64_reached(a, base));
+		assert_int_equal(tlbf__u64_reached(base, a), i == 0);
 	}
 }
 
 static void bits(void **state)
 {
 	(void)state;
-	assert_int_equal(tlbf_popcount64(0), 0);
-	assert_int_equal(tlbf_popcount64(UINT64_MAX), 64);
-	assert_int_equal(tlbf_popcount64(0x5), 2);
+	assert_int_equal(tlbf__popcount64(0), 0);
+	assert_int_equal(tlbf__popcount64(UINT64_MAX), 64);
+	assert_int_equal(tlbf__popcount64(0x5), 2);
 	for (unsigned i = 0; i < 64; i++) {
-		assert_int_equal(tlbf_ctz64(UINT64_C(1) << i), i);
-		assert_int_equal(tlbf_ctz64(UINT64_MAX << i), i);
+		assert_int_equal(tlbf__ctz64(UINT64_C(1) << i), i);
+		assert_int_equal(tlbf__ctz64(UINT64_MAX << i), i);
 	}
 }
 

@@ -19,7 +19,7 @@ static struct tlbf_mock_vp mvps[NVP];
 static struct tlbf_mock mock;
 static struct tlbf_backend be;
 static struct tlbf_partition pt;
-static uint64_t kick[TLBF_VPSET_MASK_WORDS(NVP)], wait_[TLBF_VPSET_MASK_WORDS(NVP)];
+static uint64_t kick[TLBF_MASK_WORDS(NVP)], wait_[TLBF_MASK_WORDS(NVP)];
 static uint64_t out[TLBF_RING_CAPACITY];
 
 static int setup(void **state)
@@ -31,8 +31,8 @@ static int setup(void **state)
 		rp[v] = &rings[v];
 	}
 	for (unsigned i = 0; i < NVP; i++)
-		tlbf_vp_init(&vps[i]);
-	assert_int_equal(tlbf_partition_init(&pt, rp, vps, NVP), TLBF_PARTITION_OK);
+		tlbf__vp_init(&vps[i]);
+	assert_int_equal(tlbf_partition_init(&pt, rp, vps, NVP), TLBF_STATUS_OK);
 	tlbf_mock_init(&mock, mvps, NVP, NULL, 0);
 	be = tlbf_mock_backend(&mock);
 	return 0;
@@ -40,9 +40,9 @@ static int setup(void **state)
 
 static void start_and_announce(unsigned vp, unsigned vtl)
 {
-	tlbf_vp_start(&vps[vp], &loc[vp], pt.rings);
-	tlbf_vp_prepare_entry(&vps[vp], &loc[vp], &rings[vtl], vtl, out, TLBF_RING_CAPACITY);
-	tlbf_vp_publish(&vps[vp], &loc[vp], vtl);
+	tlbf__vp_start(&vps[vp], &loc[vp], pt.rings);
+	tlbf__vp_prepare_entry(&vps[vp], &loc[vp], &rings[vtl], vtl, out, TLBF_RING_CAPACITY);
+	tlbf__vp_publish(&vps[vp], &loc[vp], vtl);
 }
 
 /* ListEx on the TLFS set {0, 5, 130}: recorded as two ranges; VP 5 is in
@@ -53,7 +53,7 @@ static void list_ex_on_a_sparse_set(void **state)
 	start_and_announce(5, 0);
 	start_and_announce(6, 0); /* in the guest but not in the set */
 	uint64_t input[8] = {0, 0, TLBF_HV_GENERIC_SET_SPARSE_4K, 0x5, 0x21, 0x4,
-	                     tlbf_gva_make(0x100, 1), tlbf_gva_make(0x300, 0)};
+	                     tlbf_hv_gva_make(0x100, 1), tlbf_hv_gva_make(0x300, 0)};
 	uint64_t control = tlbf_hv_control_make(TLBF_HVCALL_FLUSH_VA_LIST_EX, false, 2, 2, 0);
 	struct tlbf_flush_request req;
 	memset(&req, 0, sizeof(req));
@@ -62,23 +62,23 @@ static void list_ex_on_a_sparse_set(void **state)
 	struct tlbf_flush_outcome o;
 	/* VP 5 announced but never entered the mock, so the kick's wait
 	 * returns at once and its next mock entry would be cancelled. */
-	assert_int_equal(tlbf_flush_handle(&pt, &be, &req, 0, kick, wait_, TLBF_VPSET_MASK_WORDS(NVP), &o),
-	                 TLBF_FLUSH_DONE);
+	assert_int_equal(tlbf_flush_handle(&pt, &be, &req, 0, kick, wait_, TLBF_MASK_WORDS(NVP), &o),
+	                 TLBF_STATUS_OK);
 	assert_int_equal(o.kick_rc, 0);
-	assert_int_equal(o.push.result, TLBF_PUSH_LISTED);
-	assert_int_equal(o.push.mark.kind, TLBF_MARK_LIST);
+	assert_int_equal(o.push.result, TLBF_PUSH_RESULT_LISTED);
+	assert_int_equal(o.push.mark.kind, TLBF_MARK_KIND_LIST);
 	assert_true(o.push.mark.value == 2);
 	assert_int_equal(o.plan.reasons[TLBF_WAKE_SKIP_INITIATOR], 1);
 	assert_int_equal(o.plan.reasons[TLBF_WAKE_KICK], 1);
 	assert_int_equal(o.plan.reasons[TLBF_WAKE_SKIP_NOT_STARTED], 1);
 	assert_true(kick[0] == UINT64_C(1) << 5);
 	assert_true(kick[2] == 0 && wait_[0] == 0);
-	assert_true(tlbf_vp_kicked(&vps[5]));
-	assert_false(tlbf_vp_kicked(&vps[6]));
+	assert_true(tlbf__vp_kicked(&vps[5]));
+	assert_false(tlbf__vp_kicked(&vps[6]));
 	assert_true(tlbf__load(&mvps[5].cancel, TLBF_RELAXED) == 1);
 	/* VP 5's next entry polls both ranges. */
-	tlbf_vp_exit(&vps[5], &loc[5]);
-	struct tlbf_poll p = tlbf_vp_prepare_entry(&vps[5], &loc[5], &rings[0], 0, out, TLBF_RING_CAPACITY);
+	tlbf__vp_exit(&vps[5], &loc[5]);
+	struct tlbf_poll p = tlbf__vp_prepare_entry(&vps[5], &loc[5], &rings[0], 0, out, TLBF_RING_CAPACITY);
 	assert_int_equal(p.count, 2);
 	assert_true(out[0] == input[6] && out[1] == input[7]);
 }
@@ -97,9 +97,9 @@ static void space_non_global_all_vtl1(void **state)
 	                 TLBF_HV_STATUS_SUCCESS);
 	assert_int_equal(req.target_vtl, 1);
 	struct tlbf_flush_outcome o;
-	assert_int_equal(tlbf_flush_handle(&pt, &be, &req, NVP, kick, wait_, TLBF_VPSET_MASK_WORDS(NVP), &o),
-	                 TLBF_FLUSH_DONE);
-	assert_int_equal(o.push.mark.kind, TLBF_MARK_NON_GLOBAL);
+	assert_int_equal(tlbf_flush_handle(&pt, &be, &req, NVP, kick, wait_, TLBF_MASK_WORDS(NVP), &o),
+	                 TLBF_STATUS_OK);
+	assert_int_equal(o.push.mark.kind, TLBF_MARK_KIND_NON_GLOBAL);
 	assert_int_equal(o.plan.reasons[TLBF_WAKE_KICK], 1);
 	assert_int_equal(o.plan.reasons[TLBF_WAKE_SKIP_OTHER_VTL], 1);
 	assert_int_equal(o.plan.reasons[TLBF_WAKE_SKIP_NOT_STARTED], NVP - 2);
@@ -119,10 +119,10 @@ static void list_promoted_by_policy(void **state)
 	memset(&req, 0, sizeof(req));
 	assert_int_equal(tlbf_hypercall_decode(control, input, sizeof(input), NVP, 0, &req, NULL),
 	                 TLBF_HV_STATUS_SUCCESS);
-	tlbf_vp_start(&vps[1], &loc[1], pt.rings);
+	tlbf__vp_start(&vps[1], &loc[1], pt.rings);
 	struct tlbf_push p = tlbf_flush_record(&pt, &req);
-	assert_int_equal(p.result, TLBF_PUSH_PROMOTED);
-	assert_int_equal(p.mark.kind, TLBF_MARK_ENTIRE);
+	assert_int_equal(p.result, TLBF_PUSH_RESULT_PROMOTED);
+	assert_int_equal(p.mark.kind, TLBF_MARK_KIND_ENTIRE);
 	/* Classified before anything was reserved: no ticket is left behind
 	 * for readers to stop at; a reader flushes everything. */
 	assert_true(tlbf__load(&rings[0].claim, TLBF_RELAXED) == 0);
@@ -140,13 +140,13 @@ static void gpa_request_recorded(void **state)
 	(void)state;
 	struct tlbf_flush_request req;
 	memset(&req, 0, sizeof(req));
-	req.kind = TLBF_FLUSH_GPA;
+	req.kind = TLBF_FLUSH_KIND_GPA;
 	req.target_vtl = (uint8_t)(TLBF_VTL_COUNT - 1);
 	tlbf_vpset_init_all(&req.vps, NVP);
-	tlbf_vp_start(&vps[1], &loc[1], pt.rings);
+	tlbf__vp_start(&vps[1], &loc[1], pt.rings);
 	struct tlbf_push p = tlbf_flush_record(&pt, &req);
-	assert_int_equal(p.result, TLBF_PUSH_LISTED);
-	assert_int_equal(p.mark.kind, TLBF_MARK_GPA);
+	assert_int_equal(p.result, TLBF_PUSH_RESULT_LISTED);
+	assert_int_equal(p.mark.kind, TLBF_MARK_KIND_GPA);
 	struct tlbf_ring *r = pt.rings[TLBF_VTL_COUNT - 1];
 	assert_true(tlbf__load(&r->gpa, TLBF_RELAXED) == 1);
 	assert_true(tlbf__load(&r->entire, TLBF_RELAXED) == 0);
@@ -166,16 +166,16 @@ static void short_masks_refused(void **state)
 	memset(&req, 0, sizeof(req));
 	assert_int_equal(tlbf_hypercall_decode(control, input, sizeof(input), NVP, 0, &req, NULL),
 	                 TLBF_HV_STATUS_SUCCESS);
-	uint64_t k[TLBF_VPSET_MASK_WORDS(NVP)], w[TLBF_VPSET_MASK_WORDS(NVP)];
+	uint64_t k[TLBF_MASK_WORDS(NVP)], w[TLBF_MASK_WORDS(NVP)];
 	k[3] = w[3] = UINT64_C(0x5a5a);
 	struct tlbf_flush_outcome o;
-	assert_int_equal(tlbf_flush_handle(&pt, &be, &req, 0, k, w, TLBF_VPSET_MASK_WORDS(NVP) - 1, &o),
-	                 TLBF_FLUSH_SHORT_MASKS);
-	assert_int_equal(o.push.result, TLBF_PUSH_EMPTY);
+	assert_int_equal(tlbf_flush_handle(&pt, &be, &req, 0, k, w, TLBF_MASK_WORDS(NVP) - 1, &o),
+	                 TLBF_STATUS_BAD_STORAGE);
+	assert_int_equal(o.push.result, TLBF_PUSH_RESULT_EMPTY);
 	assert_true(tlbf__load(&rings[0].entire, TLBF_RELAXED) == 0);
 	assert_true(k[3] == UINT64_C(0x5a5a) && w[3] == UINT64_C(0x5a5a));
-	assert_int_equal(tlbf_flush_handle(&pt, &be, &req, 0, k, w, TLBF_VPSET_MASK_WORDS(NVP), &o),
-	                 TLBF_FLUSH_DONE);
+	assert_int_equal(tlbf_flush_handle(&pt, &be, &req, 0, k, w, TLBF_MASK_WORDS(NVP), &o),
+	                 TLBF_STATUS_OK);
 	assert_true(tlbf__load(&rings[0].entire, TLBF_RELAXED) == 1);
 }
 
@@ -188,10 +188,10 @@ static void partition_refused(void **state)
 	for (unsigned v = 0; v < TLBF_VTL_COUNT; v++)
 		rp[v] = &rings[v];
 	struct tlbf_partition big;
-	assert_int_equal(tlbf_partition_init(&big, rp, vps, TLBF_MAX_VPS + 1), TLBF_PARTITION_VP_COUNT);
+	assert_int_equal(tlbf_partition_init(&big, rp, vps, TLBF_MAX_VPS + 1), TLBF_STATUS_BAD_VP_COUNT);
 	assert_int_equal(big.vp_count, 0);
-	assert_int_equal(tlbf_partition_init(&big, rp, vps, 0), TLBF_PARTITION_VP_COUNT);
-	assert_int_equal(tlbf_partition_init(&big, rp, NULL, 4), TLBF_PARTITION_NO_VPS);
+	assert_int_equal(tlbf_partition_init(&big, rp, vps, 0), TLBF_STATUS_BAD_VP_COUNT);
+	assert_int_equal(tlbf_partition_init(&big, rp, NULL, 4), TLBF_STATUS_BAD_STORAGE);
 	struct tlbf_ring *none[TLBF_VTL_COUNT] = {NULL};
 	assert_int_equal(tlbf_partition_init(&big, none, vps, 4), TLBF_PARTITION_NO_RING);
 	/* A hand-made partition past the limit is refused by the handler. */
@@ -205,9 +205,9 @@ static void partition_refused(void **state)
 	                 TLBF_HV_STATUS_SUCCESS);
 	struct tlbf_flush_outcome o;
 	static uint64_t k[64], w[64];
-	assert_int_equal(tlbf_flush_handle(&big, &be, &req, 0, k, w, 64, &o), TLBF_FLUSH_BAD_PARTITION);
+	assert_int_equal(tlbf_flush_handle(&big, &be, &req, 0, k, w, 64, &o), TLBF_STATUS_BAD_PARTITION);
 	req.target_vtl = TLBF_VTL_COUNT;
-	assert_int_equal(tlbf_flush_handle(&pt, &be, &req, 0, k, w, 64, &o), TLBF_FLUSH_BAD_REQUEST);
+	assert_int_equal(tlbf_flush_handle(&pt, &be, &req, 0, k, w, 64, &o), TLBF_STATUS_BAD_REQUEST);
 	assert_true(tlbf__load(&rings[0].entire, TLBF_RELAXED) == 0);
 }
 
@@ -222,9 +222,9 @@ static void empty_ex_set_is_a_no_op(void **state)
 	assert_int_equal(tlbf_hypercall_decode(control, input, sizeof(input), NVP, 0, &req, NULL),
 	                 TLBF_HV_STATUS_SUCCESS);
 	struct tlbf_flush_outcome o;
-	assert_int_equal(tlbf_flush_handle(&pt, &be, &req, 0, kick, wait_, TLBF_VPSET_MASK_WORDS(NVP), &o),
-	                 TLBF_FLUSH_DONE);
-	assert_int_equal(o.push.result, TLBF_PUSH_EMPTY);
+	assert_int_equal(tlbf_flush_handle(&pt, &be, &req, 0, kick, wait_, TLBF_MASK_WORDS(NVP), &o),
+	                 TLBF_STATUS_OK);
+	assert_int_equal(o.push.result, TLBF_PUSH_RESULT_EMPTY);
 	assert_true(tlbf__load(&rings[0].entire, TLBF_RELAXED) == 0);
 }
 

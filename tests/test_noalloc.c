@@ -91,7 +91,7 @@ static struct tlbf_backend be;
 static struct tlbf_partition pt;
 static struct tlbf_tdx_vp tv[NVP];
 static uint64_t list_page[4][TLBF_TDX_LIST_MAX];
-static uint64_t kick[TLBF_VPSET_MASK_WORDS(NVP)], wait_[TLBF_VPSET_MASK_WORDS(NVP)];
+static uint64_t kick[TLBF_MASK_WORDS(NVP)], wait_[TLBF_MASK_WORDS(NVP)];
 static uint64_t out[TLBF_RING_CAPACITY];
 
 static int setup(void **state)
@@ -103,10 +103,10 @@ static int setup(void **state)
 		rp[v] = &rings[v];
 	}
 	for (unsigned i = 0; i < NVP; i++) {
-		tlbf_vp_init(&vps[i]);
+		tlbf__vp_init(&vps[i]);
 		tlbf_tdx_vp_init(&tv[i], i, list_page[i % 4], 0x5000 + i);
 	}
-	assert_int_equal(tlbf_partition_init(&pt, rp, vps, NVP), TLBF_PARTITION_OK);
+	assert_int_equal(tlbf_partition_init(&pt, rp, vps, NVP), TLBF_STATUS_OK);
 	tlbf_mock_init(&mock, mvps, NVP, NULL, 0);
 	be = tlbf_mock_backend(&mock);
 	return 0;
@@ -139,18 +139,18 @@ static void ring_operations(void **state)
 	(void)state;
 	uint64_t ranges[40];
 	for (unsigned i = 0; i < 40; i++)
-		ranges[i] = tlbf_gva_make(0x1000 + 4 * i, i % 3);
+		ranges[i] = tlbf_hv_gva_make(0x1000 + 4 * i, i % 3);
 	struct tlbf_cursor c;
 	unsigned long before = calls();
-	tlbf_cursor_init_now(&rings[0], &c);
+	tlbf_ring_cursor_init(&rings[0], &c);
 	struct tlbf_poll p = tlbf_ring_poll(&rings[0], &c, out, TLBF_RING_CAPACITY);
 	assert_int_equal(p.flags, TLBF_POLL_NOTHING);
 	struct tlbf_push r = tlbf_ring_push(&rings[0], ranges, 8, false);
-	assert_int_equal(r.result, TLBF_PUSH_LISTED);
+	assert_int_equal(r.result, TLBF_PUSH_RESULT_LISTED);
 	p = tlbf_ring_poll(&rings[0], &c, out, TLBF_RING_CAPACITY);
 	assert_int_equal(p.count, 8);
 	r = tlbf_ring_push(&rings[0], ranges, 40, false); /* promoted */
-	assert_int_equal(r.result, TLBF_PUSH_PROMOTED);
+	assert_int_equal(r.result, TLBF_PUSH_RESULT_PROMOTED);
 	for (unsigned i = 0; i < 5; i++) /* laps the reader */
 		tlbf_ring_push(&rings[0], ranges, 8, false);
 	tlbf_ring_flush_entire(&rings[0]);
@@ -194,7 +194,7 @@ static void vpset_operations(void **state)
 	assert_int_equal(sel, 7);
 	assert_true(tlbf_vpset_write_mask(&all, NULL, NULL, mask, 64, &sel));
 	assert_int_equal(sel, 300);
-	tlbf_vpset_limit(&s, 100);
+	tlbf__vpset_limit(&s, 100);
 	assert_int_equal(tlbf_vpset_count(&s), 2);
 	assert_true(calls() == before);
 }
@@ -203,7 +203,7 @@ static void hypercall_decode(void **state)
 {
 	(void)state;
 	uint64_t list_ex[8] = {0, 0, TLBF_HV_GENERIC_SET_SPARSE_4K, 0x5, 0x21, 0x4,
-	                       tlbf_gva_make(0x100, 1), tlbf_gva_make(0x300, 0)};
+	                       tlbf_hv_gva_make(0x100, 1), tlbf_hv_gva_make(0x300, 0)};
 	uint64_t space[3] = {0, TLBF_HV_FLUSH_ALL_PROCESSORS, 0};
 	struct tlbf_flush_request req;
 	enum tlbf_hypercall_rule rule;
@@ -215,7 +215,7 @@ static void hypercall_decode(void **state)
 	static struct tlbf_ring ring;
 	tlbf_ring_init(&ring);
 	assert_int_equal(tlbf_ring_push(&ring, req.ranges, req.range_count, req.extended).result,
-	                 TLBF_PUSH_LISTED);
+	                 TLBF_PUSH_RESULT_LISTED);
 	control = tlbf_hv_control_make(TLBF_HVCALL_FLUSH_VA_SPACE, false, 0, 0, 0);
 	assert_int_equal(tlbf_hypercall_decode(control, space, sizeof(space), NVP, 0, &req, &rule),
 	                 TLBF_HV_STATUS_SUCCESS);
@@ -232,7 +232,7 @@ static void wake_flush_and_entry(void **state)
 {
 	(void)state;
 	uint64_t input[8] = {0, 0, TLBF_HV_GENERIC_SET_SPARSE_4K, 0x5, 0x21, 0x4,
-	                     tlbf_gva_make(0x100, 1), tlbf_gva_make(0x300, 0)};
+	                     tlbf_hv_gva_make(0x100, 1), tlbf_hv_gva_make(0x300, 0)};
 	struct tlbf_flush_request req;
 	memset(&req, 0, sizeof(req));
 	uint64_t control = tlbf_hv_control_make(TLBF_HVCALL_FLUSH_VA_LIST_EX, false, 2, 2, 0);
@@ -240,17 +240,17 @@ static void wake_flush_and_entry(void **state)
 	                 TLBF_HV_STATUS_SUCCESS);
 	unsigned long before = calls();
 	for (unsigned i = 0; i < 8; i++) {
-		tlbf_vp_start(&vps[i], &loc[i], pt.rings);
+		tlbf__vp_start(&vps[i], &loc[i], pt.rings);
 		tlbf_tdx_prepare_entry(&be, &tv[i], &vps[i], &loc[i], &rings[0], 0);
 	}
 	struct tlbf_flush_outcome o;
 	/* VP 5 announced but never entered the mock: kicked, no wait. */
-	tlbf_flush_handle(&pt, &be, &req, 0, kick, wait_, TLBF_VPSET_MASK_WORDS(NVP), &o);
+	tlbf_flush_handle(&pt, &be, &req, 0, kick, wait_, TLBF_MASK_WORDS(NVP), &o);
 	assert_int_equal(o.kick_rc, 0);
 	assert_int_equal(o.plan.reasons[TLBF_WAKE_KICK], 1);
 	/* Plan and decide by hand. */
-	struct tlbf_kick_plan pl;
-	tlbf_kick_plan_init(&pl, kick, wait_, TLBF_VPSET_MASK_WORDS(NVP));
+	struct tlbf_wake_plan pl;
+	tlbf_kick_plan_init(&pl, kick, wait_, TLBF_MASK_WORDS(NVP));
 	struct tlbf_push r = tlbf_flush_record(&pt, &req);
 	tlbf_flush_plan(&pt, &req.vps, NVP, 0, r.mark, &pl);
 	assert_int_equal(pl.reasons[TLBF_WAKE_WAIT_ONLY], 1); /* VP 5 is EXITING */
@@ -258,7 +258,7 @@ static void wake_flush_and_entry(void **state)
 	assert_int_equal(w, TLBF_WAKE_KICK);
 	/* VP 5 leaves and enters again: its entry is cancelled once, then it
 	 * polls both requests and flushes them with INVGLA. */
-	tlbf_vp_exit(&vps[5], &loc[5]);
+	tlbf__vp_exit(&vps[5], &loc[5]);
 	tlbf_tdx_prepare_entry(&be, &tv[5], &vps[5], &loc[5], &rings[0], 0);
 	bool entered = tlbf_mock_enter(&mock, 5, 0);
 	assert_false(entered);
@@ -268,7 +268,7 @@ static void wake_flush_and_entry(void **state)
 	assert_true(entered);
 	tlbf_tdx_entry_done(&tv[5], 0, entered);
 	tlbf_mock_leave(&mock, 5);
-	tlbf_vp_exit(&vps[5], &loc[5]);
+	tlbf__vp_exit(&vps[5], &loc[5]);
 	/* Apply a flush-everything answer and a non-global one. */
 	struct tlbf_poll all = {TLBF_POLL_ENTIRE, 0};
 	tlbf_tdx_apply(&be, &tv[6], 0, all);

@@ -26,7 +26,7 @@ static uint64_t out[N];
 
 static uint64_t range(uint64_t page, uint64_t extra)
 {
-	return tlbf_gva_make(page, extra);
+	return tlbf_hv_gva_make(page, extra);
 }
 
 static int setup(void **state)
@@ -46,7 +46,7 @@ static void empty_poll(void **state)
 {
 	(void)state;
 	struct tlbf_cursor c;
-	tlbf_cursor_init_now(&ring, &c);
+	tlbf_ring_cursor_init(&ring, &c);
 	assert_false(tlbf_ring_pending(&ring, &c));
 	struct tlbf_poll p = tlbf_ring_poll(&ring, &c, out, N);
 	assert_int_equal(p.flags, TLBF_POLL_NOTHING);
@@ -57,7 +57,7 @@ static void empty_poll(void **state)
 	struct tlbf_cursor z = {0, 0, 0, 0, 0};
 	assert_int_equal(tlbf_ring_poll(&zero, &z, out, N).flags, TLBF_POLL_NOTHING);
 	uint64_t v = range(9, 0);
-	assert_int_equal(tlbf_ring_push(&zero, &v, 1, false).result, TLBF_PUSH_LISTED);
+	assert_int_equal(tlbf_ring_push(&zero, &v, 1, false).result, TLBF_PUSH_RESULT_LISTED);
 	struct tlbf_poll zp = tlbf_ring_poll(&zero, &z, out, N);
 	assert_int_equal(zp.flags, TLBF_POLL_LIST);
 	assert_int_equal(out[0], v);
@@ -68,10 +68,10 @@ static void single_and_batch(void **state)
 {
 	(void)state;
 	struct tlbf_cursor c;
-	tlbf_cursor_init_now(&ring, &c);
+	tlbf_ring_cursor_init(&ring, &c);
 	struct tlbf_push r = push1(range(0x1000, 3));
-	assert_int_equal(r.result, TLBF_PUSH_LISTED);
-	assert_int_equal(r.mark.kind, TLBF_MARK_LIST);
+	assert_int_equal(r.result, TLBF_PUSH_RESULT_LISTED);
+	assert_int_equal(r.mark.kind, TLBF_MARK_KIND_LIST);
 	assert_true(r.mark.value == 1);
 	assert_true(tlbf_ring_pending(&ring, &c));
 	struct tlbf_poll p = tlbf_ring_poll(&ring, &c, out, N);
@@ -84,7 +84,7 @@ static void single_and_batch(void **state)
 	for (unsigned i = 0; i < 8; i++)
 		batch[i] = range(0x2000 + i, i);
 	r = tlbf_ring_push(&ring, batch, 8, false);
-	assert_int_equal(r.result, TLBF_PUSH_LISTED);
+	assert_int_equal(r.result, TLBF_PUSH_RESULT_LISTED);
 	assert_true(r.mark.value == 9);
 	p = tlbf_ring_poll(&ring, &c, out, N);
 	assert_int_equal(p.flags, TLBF_POLL_LIST);
@@ -103,9 +103,9 @@ static void exact_capacity_and_one_more(void **state)
 	for (unsigned i = 0; i < N + 1; i++)
 		batch[i] = range(0x100 + i, 0);
 	struct tlbf_cursor c;
-	tlbf_cursor_init_now(&ring, &c);
+	tlbf_ring_cursor_init(&ring, &c);
 	struct tlbf_push r = tlbf_ring_push(&ring, batch, N, false);
-	assert_int_equal(r.result, TLBF_PUSH_LISTED);
+	assert_int_equal(r.result, TLBF_PUSH_RESULT_LISTED);
 	struct tlbf_poll p = tlbf_ring_poll(&ring, &c, out, N);
 	assert_int_equal(p.flags, TLBF_POLL_LIST);
 	assert_int_equal(p.count, N);
@@ -113,8 +113,8 @@ static void exact_capacity_and_one_more(void **state)
 
 	uint64_t claim_before = c.list;
 	r = tlbf_ring_push(&ring, batch, N + 1, false);
-	assert_int_equal(r.result, TLBF_PUSH_PROMOTED);
-	assert_int_equal(r.mark.kind, TLBF_MARK_ENTIRE);
+	assert_int_equal(r.result, TLBF_PUSH_RESULT_PROMOTED);
+	assert_int_equal(r.mark.kind, TLBF_MARK_KIND_ENTIRE);
 	assert_true(r.mark.value == 1);
 	p = tlbf_ring_poll(&ring, &c, out, N);
 	assert_int_equal(p.flags, TLBF_POLL_ENTIRE);
@@ -127,7 +127,7 @@ static void overflow_after_slow_reader(void **state)
 {
 	(void)state;
 	struct tlbf_cursor c;
-	tlbf_cursor_init_now(&ring, &c);
+	tlbf_ring_cursor_init(&ring, &c);
 	for (unsigned i = 0; i < N + 1; i++)
 		push1(range(i, 0));
 	struct tlbf_poll p = tlbf_ring_poll(&ring, &c, out, N);
@@ -159,9 +159,9 @@ static void generations_and_list(void **state)
 {
 	(void)state;
 	struct tlbf_cursor c;
-	tlbf_cursor_init_now(&ring, &c);
+	tlbf_ring_cursor_init(&ring, &c);
 	struct tlbf_mark m = tlbf_ring_flush_non_global(&ring);
-	assert_int_equal(m.kind, TLBF_MARK_NON_GLOBAL);
+	assert_int_equal(m.kind, TLBF_MARK_KIND_NON_GLOBAL);
 	assert_true(m.value == 1);
 	push1(range(5, 0));
 	struct tlbf_poll p = tlbf_ring_poll(&ring, &c, out, N);
@@ -179,7 +179,7 @@ static void generations_and_list(void **state)
 	push1(range(6, 0));
 	tlbf_ring_flush_non_global(&ring);
 	m = tlbf_ring_flush_entire(&ring);
-	assert_int_equal(m.kind, TLBF_MARK_ENTIRE);
+	assert_int_equal(m.kind, TLBF_MARK_KIND_ENTIRE);
 	p = tlbf_ring_poll(&ring, &c, out, N);
 	assert_int_equal(p.flags, TLBF_POLL_ENTIRE);
 	assert_true(c.entire == 1 && c.non_global == 3 && c.list == 2);
@@ -192,9 +192,9 @@ static void gpa_generation(void **state)
 {
 	(void)state;
 	struct tlbf_cursor c;
-	tlbf_cursor_init_now(&ring, &c);
+	tlbf_ring_cursor_init(&ring, &c);
 	struct tlbf_mark m = tlbf_ring_flush_gpa(&ring);
-	assert_int_equal(m.kind, TLBF_MARK_GPA);
+	assert_int_equal(m.kind, TLBF_MARK_KIND_GPA);
 	assert_true(m.value == 1);
 	assert_true(tlbf_ring_pending(&ring, &c));
 	push1(range(5, 0));
@@ -213,7 +213,7 @@ static void gpa_generation(void **state)
 	assert_int_equal(tlbf_ring_poll(&ring, &c, out, N).flags, TLBF_POLL_ENTIRE | TLBF_POLL_GPA);
 	/* A cursor started now does not see the past ones. */
 	struct tlbf_cursor d;
-	tlbf_cursor_init_now(&ring, &d);
+	tlbf_ring_cursor_init(&ring, &d);
 	assert_true(d.gpa == 2);
 	assert_int_equal(tlbf_ring_poll(&ring, &d, out, N).flags, TLBF_POLL_NOTHING);
 }
@@ -225,7 +225,7 @@ static void cursor_init_now_skips_the_past(void **state)
 	tlbf_ring_flush_entire(&ring);
 	tlbf_ring_flush_non_global(&ring);
 	struct tlbf_cursor c;
-	tlbf_cursor_init_now(&ring, &c);
+	tlbf_ring_cursor_init(&ring, &c);
 	assert_int_equal(tlbf_ring_poll(&ring, &c, out, N).flags, TLBF_POLL_NOTHING);
 	push1(range(2, 0));
 	struct tlbf_poll p = tlbf_ring_poll(&ring, &c, out, N);
@@ -239,7 +239,7 @@ static void pending_does_not_hide_later_entries(void **state)
 {
 	(void)state;
 	struct tlbf_cursor c;
-	tlbf_cursor_init_now(&ring, &c);
+	tlbf_ring_cursor_init(&ring, &c);
 	/* Claim ticket 0 by hand, as a stalled producer would. */
 	uint64_t k = tlbf__fetch_add(&ring.claim, 1, TLBF_RELEASE);
 	assert_true(k == 0);
@@ -251,7 +251,7 @@ static void pending_does_not_hide_later_entries(void **state)
 	assert_true(out[0] == range(0x10, 0) && out[1] == range(0x11, 0));
 	assert_true(c.list == 0); /* stays at the pending ticket */
 	/* The stalled producer finishes: it is returned (with the others). */
-	assert_int_equal(tlbf__ring_put(&ring, 0, range(0x0f, 0)), TLBF_PUSH_LISTED);
+	assert_int_equal(tlbf__ring_put(&ring, 0, range(0x0f, 0)), TLBF_PUSH_RESULT_LISTED);
 	p = tlbf_ring_poll(&ring, &c, out, N);
 	assert_int_equal(p.count, 3);
 	assert_true(out[0] == range(0x0f, 0));
@@ -264,17 +264,17 @@ static void degraded_and_lapped_pushes(void **state)
 {
 	(void)state;
 	struct tlbf_cursor c;
-	tlbf_cursor_init_now(&ring, &c);
+	tlbf_ring_cursor_init(&ring, &c);
 	/* Ticket 0's producer stalls after owning its slot (P3). */
 	uint64_t k = tlbf__fetch_add(&ring.claim, 1, TLBF_RELEASE);
 	uint64_t seq = tlbf__load(&ring.slot[0].seq, TLBF_RELAXED);
 	assert_true(tlbf__cas(&ring.slot[0].seq, &seq, tlbf__seq_busy(k), TLBF_RELAXED, TLBF_RELAXED));
 	for (unsigned i = 1; i < N; i++)
-		assert_int_equal(push1(range(i, 0)).result, TLBF_PUSH_LISTED);
+		assert_int_equal(push1(range(i, 0)).result, TLBF_PUSH_RESULT_LISTED);
 	/* Ticket N maps to slot 0, held by ticket 0. */
 	struct tlbf_push r = push1(range(0xdead, 0));
-	assert_int_equal(r.result, TLBF_PUSH_DEGRADED);
-	assert_int_equal(r.mark.kind, TLBF_MARK_ENTIRE);
+	assert_int_equal(r.result, TLBF_PUSH_RESULT_DEGRADED);
+	assert_int_equal(r.mark.kind, TLBF_MARK_KIND_ENTIRE);
 	struct tlbf_poll p = tlbf_ring_poll(&ring, &c, out, N);
 	assert_int_equal(p.flags, TLBF_POLL_ENTIRE);
 	assert_true(c.list == N + 1);
@@ -282,11 +282,11 @@ static void degraded_and_lapped_pushes(void **state)
 	/* The stalled producer of ticket 0 now resumes, but a newer lap
 	 * (ticket 2N) took the slot in the meantime: it is lapped. */
 	tlbf_ring_init(&ring);
-	tlbf_cursor_init_now(&ring, &c);
+	tlbf_ring_cursor_init(&ring, &c);
 	k = tlbf__fetch_add(&ring.claim, 1, TLBF_RELEASE); /* ticket 0 stalls before P2 */
 	for (unsigned i = 1; i < 2 * N + 1; i++)
 		push1(range(i, 0));
-	assert_int_equal(tlbf__ring_put(&ring, k, range(0xbad, 0)), TLBF_PUSH_LAPPED);
+	assert_int_equal(tlbf__ring_put(&ring, k, range(0xbad, 0)), TLBF_PUSH_RESULT_LAPPED);
 	/* The reader that needed ticket 0 sees an overflow. */
 	p = tlbf_ring_poll(&ring, &c, out, N);
 	assert_int_equal(p.flags, TLBF_POLL_ENTIRE);
@@ -307,26 +307,26 @@ static void ranges_that_need_promotion(void **state)
 {
 	(void)state;
 	struct tlbf_cursor c;
-	tlbf_cursor_init_now(&ring, &c);
+	tlbf_ring_cursor_init(&ring, &c);
 	uint64_t ext[3] = {range(1, 0), TLBF_GVA_EXT_LARGE_PAGE | (UINT64_C(5) << 21), range(3, 0)};
 	uint64_t claim = tlbf__load(&ring.claim, TLBF_RELAXED);
 	struct tlbf_push r = tlbf_ring_push(&ring, ext, 3, true);
-	assert_int_equal(r.result, TLBF_PUSH_PROMOTED);
-	assert_int_equal(r.mark.kind, TLBF_MARK_ENTIRE);
+	assert_int_equal(r.result, TLBF_PUSH_RESULT_PROMOTED);
+	assert_int_equal(r.mark.kind, TLBF_MARK_KIND_ENTIRE);
 	/* Classified before reserving: no ticket left for readers to stop at. */
 	assert_true(tlbf__load(&ring.claim, TLBF_RELAXED) == claim);
 	assert_int_equal(tlbf_ring_poll(&ring, &c, out, N).flags, TLBF_POLL_ENTIRE);
 	/* Past the top of the address space. */
 	uint64_t top = range(TLBF_GVA_MAX_PAGE, 1);
-	assert_int_equal(tlbf_ring_push(&ring, &top, 1, false).result, TLBF_PUSH_PROMOTED);
+	assert_int_equal(tlbf_ring_push(&ring, &top, 1, false).result, TLBF_PUSH_RESULT_PROMOTED);
 	/* Empty push records nothing. */
 	struct tlbf_push e = tlbf_ring_push(&ring, NULL, 0, false);
-	assert_int_equal(e.result, TLBF_PUSH_EMPTY);
-	assert_int_equal(e.mark.kind, TLBF_MARK_NONE);
+	assert_int_equal(e.result, TLBF_PUSH_RESULT_EMPTY);
+	assert_int_equal(e.mark.kind, TLBF_MARK_KIND_NONE);
 	/* Small-page extended ranges go in unchanged. */
 	tlbf_ring_poll(&ring, &c, out, N);
 	uint64_t small = range(0x42, 0x7ff);
-	assert_int_equal(tlbf_ring_push(&ring, &small, 1, true).result, TLBF_PUSH_LISTED);
+	assert_int_equal(tlbf_ring_push(&ring, &small, 1, true).result, TLBF_PUSH_RESULT_LISTED);
 	struct tlbf_poll p = tlbf_ring_poll(&ring, &c, out, N);
 	assert_int_equal(p.count, 1);
 	assert_true(out[0] == small);
@@ -345,7 +345,7 @@ static void stalled_before_bump(const char *label)
 		return;
 	step_hook = NULL;
 	uint64_t two[2] = {range(0x10, 0), range(0x20, 0)};
-	assert_int_equal(tlbf_ring_push(&ring, two, 2, false).result, TLBF_PUSH_LISTED);
+	assert_int_equal(tlbf_ring_push(&ring, two, 2, false).result, TLBF_PUSH_RESULT_LISTED);
 	stall_counts[0] = tlbf_ring_poll(&ring, &stall_cursor, out, N).count;
 	stall_counts[1] = tlbf_ring_poll(&ring, &stall_cursor, out, N).count;
 }
@@ -353,10 +353,10 @@ static void stalled_before_bump(const char *label)
 static void promoted_push_leaves_no_ticket(void **state)
 {
 	(void)state;
-	tlbf_cursor_init_now(&ring, &stall_cursor);
-	uint64_t bad[2] = {range(0x30, 0), tlbf_gva_make(UINT64_C(1) << 40, 0)};
+	tlbf_ring_cursor_init(&ring, &stall_cursor);
+	uint64_t bad[2] = {range(0x30, 0), tlbf_hv_gva_make(UINT64_C(1) << 40, 0)};
 	step_hook = stalled_before_bump;
-	assert_int_equal(tlbf_ring_push(&ring, bad, 2, false).result, TLBF_PUSH_PROMOTED);
+	assert_int_equal(tlbf_ring_push(&ring, bad, 2, false).result, TLBF_PUSH_RESULT_PROMOTED);
 	assert_int_equal(stall_counts[0], 2);
 	assert_int_equal(stall_counts[1], 0);
 	/* After the bump the reader flushes everything once. */
@@ -369,10 +369,10 @@ static void reader_crosses_the_wrap(void **state)
 {
 	(void)state;
 	const uint64_t start = UINT64_MAX - 99;
-	tlbf_ring_init_at(&ring, start);
+	tlbf__ring_init_at(&ring, start);
 	assert_true(tlbf_ring_valid(&ring));
 	struct tlbf_cursor c;
-	tlbf_cursor_init_now(&ring, &c);
+	tlbf_ring_cursor_init(&ring, &c);
 	assert_true(c.list == start);
 	uint64_t expect = 0;
 	for (unsigned round = 0; round < 100; round++) {
@@ -380,7 +380,7 @@ static void reader_crosses_the_wrap(void **state)
 		for (unsigned i = 0; i < 3; i++)
 			b[i] = range(expect + i, 0);
 		struct tlbf_push r = tlbf_ring_push(&ring, b, 3, false);
-		assert_int_equal(r.result, TLBF_PUSH_LISTED);
+		assert_int_equal(r.result, TLBF_PUSH_RESULT_LISTED);
 		assert_true(r.mark.value == start + 3 * (round + 1));
 		struct tlbf_poll p = tlbf_ring_poll(&ring, &c, out, N);
 		assert_int_equal(p.flags, TLBF_POLL_LIST);

@@ -34,12 +34,12 @@ static int setup(void **state)
 		rp[v] = &rings[v];
 	}
 	for (unsigned i = 0; i < NVP; i++) {
-		tlbf_vp_init(&vps[i]);
+		tlbf__vp_init(&vps[i]);
 		tlbf_tdx_vp_init(&tv[i], i, list_page[i], 0x5000 + i);
 		tv[i].stats = &vp_stats;
-		tlbf_vp_start(&vps[i], &loc[i], rp);
+		tlbf__vp_start(&vps[i], &loc[i], rp);
 	}
-	assert_int_equal(tlbf_partition_init(&pt, rp, vps, NVP), TLBF_PARTITION_OK);
+	assert_int_equal(tlbf_partition_init(&pt, rp, vps, NVP), TLBF_STATUS_OK);
 	tlbf_mock_init(&mock, mvps, NVP, NULL, 0);
 	be = tlbf_mock_backend(&mock);
 	tlbf_stats_init(&init_stats);
@@ -76,13 +76,13 @@ static void expect_moved(const int *pairs)
 		uint64_t got = tlbf_stats_get(&now, (enum tlbf_stat)i) -
 		               tlbf_stats_get(&before, (enum tlbf_stat)i);
 		if (got != want)
-			fail_msg("counter %s moved by %llu, expected %llu", tlbf_stat_name((enum tlbf_stat)i),
+			fail_msg("counter %s moved by %llu, expected %llu", tlbf_stats_name((enum tlbf_stat)i),
 			         (unsigned long long)got, (unsigned long long)want);
 	}
 }
 
 /* Decode and handle one call from VP @caller; returns the status. */
-static enum tlbf_flush_status call(uint64_t control, const uint64_t *in, size_t len,
+static enum tlbf_status call(uint64_t control, const uint64_t *in, size_t len,
                                    uint32_t caller, uint32_t mask_words)
 {
 	struct tlbf_flush_request req;
@@ -91,8 +91,8 @@ static enum tlbf_flush_status call(uint64_t control, const uint64_t *in, size_t 
 	                 TLBF_HV_STATUS_SUCCESS);
 	uint64_t kick[1], wait[1];
 	struct tlbf_flush_outcome out;
-	enum tlbf_flush_status st = tlbf_flush_handle(&pt, &be, &req, caller, kick, wait, mask_words, &out);
-	tlbf_stats_count_flush(&init_stats, &req, st, &out);
+	enum tlbf_status st = tlbf_flush_handle(&pt, &be, &req, caller, kick, wait, mask_words, &out);
+	tlbf_flush_count(&init_stats, &req, st, &out);
 	return st;
 }
 
@@ -104,7 +104,7 @@ static void entry(unsigned vp)
 	tlbf_tdx_entry_done(&tv[vp], 0, in);
 	if (in)
 		tlbf_mock_leave(&mock, vp);
-	tlbf_vp_exit(&vps[vp], &loc[vp]);
+	tlbf__vp_exit(&vps[vp], &loc[vp]);
 }
 
 static void request_side(void **state)
@@ -116,19 +116,19 @@ static void request_side(void **state)
 	snap();
 	assert_int_equal(call(tlbf_hv_control_make(TLBF_HVCALL_FLUSH_VA_SPACE, false, 0, 0, 0), space,
 	                      sizeof(space), 0, 1),
-	                 TLBF_FLUSH_DONE);
+	                 TLBF_STATUS_OK);
 	expect_moved((const int[]){TLBF_STAT_REQ_SPACE_ENTIRE, 1, TLBF_STAT_PUSH_LISTED, 1,
 	                           TLBF_STAT_WAKE_SKIP_INITIATOR, 1, TLBF_STAT_WAKE_SKIP_OUTSIDE, 3,
 	                           -1});
 	/* A ListEx with a large page on VP 1 in the guest: promoted, one kick. */
-	tlbf_vp_prepare_entry(&vps[1], &loc[1], &rings[0], 0, list_page[1], TLBF_TDX_LIST_MAX);
+	tlbf__vp_prepare_entry(&vps[1], &loc[1], &rings[0], 0, list_page[1], TLBF_TDX_LIST_MAX);
 	const uint64_t listex[6] = {0, TLBF_HV_FLUSH_USE_EXTENDED_RANGE_FORMAT,
 	                            TLBF_HV_GENERIC_SET_SPARSE_4K, 1, 0x2,
 	                            TLBF_GVA_EXT_LARGE_PAGE | (UINT64_C(5) << 21)};
 	snap();
 	assert_int_equal(call(tlbf_hv_control_make(TLBF_HVCALL_FLUSH_VA_LIST_EX, false, 1, 1, 0), listex,
 	                      sizeof(listex), 0, 1),
-	                 TLBF_FLUSH_DONE);
+	                 TLBF_STATUS_OK);
 	expect_moved((const int[]){TLBF_STAT_REQ_LIST_EX_LIST, 1, TLBF_STAT_PUSH_PROMOTED, 1,
 	                           TLBF_STAT_PROMOTED_LARGE_PAGE, 1, TLBF_STAT_WAKE_KICK, 1,
 	                           TLBF_STAT_KICKS, 1, -1});
@@ -136,17 +136,17 @@ static void request_side(void **state)
 	snap();
 	assert_int_equal(call(tlbf_hv_control_make(TLBF_HVCALL_FLUSH_VA_SPACE, false, 0, 0, 0), space,
 	                      sizeof(space), 0, 0),
-	                 TLBF_FLUSH_SHORT_MASKS);
+	                 TLBF_STATUS_BAD_STORAGE);
 	expect_moved((const int[]){TLBF_STAT_REFUSED, 1, -1});
 	/* VP 1 is still EXITING (the mock's kick does not move it): a failed
 	 * kick is retried, then reported; a second initiator cancels it late. */
-	tlbf_vp_exit(&vps[1], &loc[1]);
-	tlbf_vp_prepare_entry(&vps[1], &loc[1], &rings[0], 0, list_page[1], TLBF_TDX_LIST_MAX);
+	tlbf__vp_exit(&vps[1], &loc[1]);
+	tlbf__vp_prepare_entry(&vps[1], &loc[1], &rings[0], 0, list_page[1], TLBF_TDX_LIST_MAX);
 	tlbf__store(&mock.fail_kicks, 2, TLBF_RELAXED);
 	snap();
 	assert_int_equal(call(tlbf_hv_control_make(TLBF_HVCALL_FLUSH_VA_SPACE, false, 0, 0, 0), space,
 	                      sizeof(space), 0, 1),
-	                 TLBF_FLUSH_KICK_FAILED);
+	                 TLBF_STATUS_KICK_FAILED);
 	expect_moved((const int[]){TLBF_STAT_REQ_SPACE_ENTIRE, 1, TLBF_STAT_PUSH_LISTED, 1,
 	                           TLBF_STAT_WAKE_SKIP_INITIATOR, 1, TLBF_STAT_WAKE_SKIP_OUTSIDE, 2,
 	                           TLBF_STAT_WAKE_KICK, 1, TLBF_STAT_KICKS, 1, TLBF_STAT_KICK_RETRIES, 1,
@@ -154,7 +154,7 @@ static void request_side(void **state)
 	snap();
 	assert_int_equal(call(tlbf_hv_control_make(TLBF_HVCALL_FLUSH_VA_SPACE, false, 0, 0, 0), space,
 	                      sizeof(space), 2, 1),
-	                 TLBF_FLUSH_DONE);
+	                 TLBF_STATUS_OK);
 	expect_moved((const int[]){TLBF_STAT_REQ_SPACE_ENTIRE, 1, TLBF_STAT_PUSH_LISTED, 1,
 	                           TLBF_STAT_WAKE_SKIP_INITIATOR, 1, TLBF_STAT_WAKE_SKIP_OUTSIDE, 2,
 	                           TLBF_STAT_WAKE_WAIT_ONLY, 1, TLBF_STAT_KICKS, 1, TLBF_STAT_LATE, 1,
@@ -169,24 +169,24 @@ static void vp_side(void **state)
 	entry(2);
 	expect_moved((const int[]){TLBF_STAT_POLL_NOTHING, 1, TLBF_STAT_ENTRIES, 1, -1});
 	/* One range: a single INVGLA. */
-	uint64_t r = tlbf_gva_make(0x40, 0);
+	uint64_t r = tlbf_hv_gva_make(0x40, 0);
 	tlbf_ring_push(&rings[0], &r, 1, false);
 	snap();
 	entry(2);
-	expect_moved((const int[]){TLBF_STAT_POLL_LIST, 1, TLBF_STAT_INVGLA_SINGLE, 1,
+	expect_moved((const int[]){TLBF_STAT_POLL_LIST, 1, TLBF_STAT_FLUSH_LIST_SINGLE, 1,
 	                           TLBF_STAT_ENTRIES, 1, -1});
 	/* Two ranges: one list INVGLA. */
-	uint64_t two[2] = {tlbf_gva_make(0x41, 0), tlbf_gva_make(0x50, 1)};
+	uint64_t two[2] = {tlbf_hv_gva_make(0x41, 0), tlbf_hv_gva_make(0x50, 1)};
 	tlbf_ring_push(&rings[0], two, 2, false);
 	snap();
 	entry(2);
-	expect_moved((const int[]){TLBF_STAT_POLL_LIST, 1, TLBF_STAT_INVGLA_LIST, 1,
+	expect_moved((const int[]){TLBF_STAT_POLL_LIST, 1, TLBF_STAT_FLUSH_LIST_MULTI, 1,
 	                           TLBF_STAT_ENTRIES, 1, -1});
 	/* Non-global: carried out at the entry. */
 	tlbf_ring_flush_non_global(&rings[0]);
 	snap();
 	entry(2);
-	expect_moved((const int[]){TLBF_STAT_POLL_NON_GLOBAL, 1, TLBF_STAT_FULL_INVVPID_NON_GLOBAL, 1,
+	expect_moved((const int[]){TLBF_STAT_POLL_NON_GLOBAL, 1, TLBF_STAT_ENTRY_FLUSH_NON_GLOBAL, 1,
 	                           TLBF_STAT_ENTRIES, 1, -1});
 	/* Everything, then a list while it is pending: the list is skipped;
 	 * a kick cancels the entry, which keeps the flush pending. */
@@ -199,30 +199,30 @@ static void vp_side(void **state)
 	tlbf_ring_push(&rings[0], &r, 1, false);
 	snap();
 	entry(2);
-	expect_moved((const int[]){TLBF_STAT_POLL_LIST, 1, TLBF_STAT_INVGLA_SKIPPED, 1,
-	                           TLBF_STAT_FULL_INVVPID, 1, TLBF_STAT_ENTRIES, 1, -1});
+	expect_moved((const int[]){TLBF_STAT_POLL_LIST, 1, TLBF_STAT_FLUSH_LIST_SKIPPED, 1,
+	                           TLBF_STAT_ENTRY_FLUSH_LINEAR, 1, TLBF_STAT_ENTRIES, 1, -1});
 	/* The VMM's guest-physical request: everything, guest-physical too. */
 	tlbf_ring_flush_gpa(&rings[0]);
 	snap();
 	entry(2);
 	expect_moved((const int[]){TLBF_STAT_POLL_EVERYTHING, 1, TLBF_STAT_POLL_GPA, 1,
-	                           TLBF_STAT_FULL_INVEPT, 1, TLBF_STAT_ENTRIES, 1, -1});
+	                           TLBF_STAT_ENTRY_FLUSH_GPA, 1, TLBF_STAT_ENTRIES, 1, -1});
 	/* A lap behind: an overflow. */
 	for (unsigned i = 0; i < TLBF_RING_CAPACITY + 1; i++)
 		tlbf_ring_push(&rings[0], &r, 1, false);
 	snap();
 	entry(2);
 	expect_moved((const int[]){TLBF_STAT_POLL_EVERYTHING, 1, TLBF_STAT_OVERFLOWS, 1,
-	                           TLBF_STAT_FULL_INVVPID, 1, TLBF_STAT_ENTRIES, 1, -1});
+	                           TLBF_STAT_ENTRY_FLUSH_LINEAR, 1, TLBF_STAT_ENTRIES, 1, -1});
 	/* A failed INVGLA: an error, and everything at the entry. */
 	tlbf_ring_push(&rings[0], &r, 1, false);
 	tv[2].vp_index = NVP; /* the mock refuses a VP it does not have */
 	snap();
 	tlbf_tdx_prepare_entry(&be, &tv[2], &vps[2], &loc[2], &rings[0], 0);
 	tlbf_tdx_entry_done(&tv[2], 0, true);
-	tlbf_vp_exit(&vps[2], &loc[2]);
-	expect_moved((const int[]){TLBF_STAT_POLL_LIST, 1, TLBF_STAT_INVGLA_SINGLE, 1, TLBF_STAT_ERRORS, 1,
-	                           TLBF_STAT_FULL_INVVPID, 1, TLBF_STAT_ENTRIES, 1, -1});
+	tlbf__vp_exit(&vps[2], &loc[2]);
+	expect_moved((const int[]){TLBF_STAT_POLL_LIST, 1, TLBF_STAT_FLUSH_LIST_SINGLE, 1, TLBF_STAT_ERRORS, 1,
+	                           TLBF_STAT_ENTRY_FLUSH_LINEAR, 1, TLBF_STAT_ENTRIES, 1, -1});
 }
 
 /* polls.nothing is derived: entries + entries_cancelled - the polls that
@@ -288,7 +288,7 @@ static void wake_reasons(void **state)
 	struct tlbf_flush_request req;
 	memset(&req, 0, sizeof(req));
 	req.call = TLBF_HVCALL_FLUSH_VA_SPACE;
-	req.kind = TLBF_FLUSH_ENTIRE;
+	req.kind = TLBF_FLUSH_KIND_ENTIRE;
 	struct tlbf_flush_outcome out;
 	memset(&out, 0, sizeof(out));
 	uint64_t kick[1], wait[1];
@@ -301,7 +301,7 @@ static void wake_reasons(void **state)
 		if (untracked)
 			out.plan.reasons_seen = 0;
 		snap();
-		tlbf_stats_count_flush(&init_stats, &req, TLBF_FLUSH_DONE, &out);
+		tlbf_flush_count(&init_stats, &req, TLBF_STATUS_OK, &out);
 		expect_moved((const int[]){TLBF_STAT_REQ_SPACE_ENTIRE, 1, TLBF_STAT_PUSH_LISTED, 1,
 		                           TLBF_STAT_WAKE_SKIP_OUTSIDE, 2, TLBF_STAT_WAKE_SKIP_POLLED, 1,
 		                           TLBF_STAT_WAKE_SKIP_INITIATOR, 1, -1});
@@ -312,14 +312,14 @@ static void names(void **state)
 {
 	(void)state;
 	for (unsigned i = 0; i < TLBF_STAT__COUNT; i++) {
-		const char *n = tlbf_stat_name((enum tlbf_stat)i);
+		const char *n = tlbf_stats_name((enum tlbf_stat)i);
 		assert_true(n[0] >= 'a' && n[0] <= 'z');
 		for (unsigned j = 0; j < i; j++)
-			assert_string_not_equal(n, tlbf_stat_name((enum tlbf_stat)j));
+			assert_string_not_equal(n, tlbf_stats_name((enum tlbf_stat)j));
 	}
-	assert_string_equal(tlbf_stat_name(TLBF_STAT_WAKE_SKIP_OUTSIDE), "wake.skip-outside");
-	assert_string_equal(tlbf_stat_name(TLBF_STAT_REQ_LIST_EX_LIST), "requests.list_ex.list");
-	assert_string_equal(tlbf_stat_name(TLBF_STAT__COUNT), "?");
+	assert_string_equal(tlbf_stats_name(TLBF_STAT_WAKE_SKIP_OUTSIDE), "wake.skip-outside");
+	assert_string_equal(tlbf_stats_name(TLBF_STAT_REQ_LIST_EX_LIST), "requests.list_ex.list");
+	assert_string_equal(tlbf_stats_name(TLBF_STAT__COUNT), "?");
 }
 
 int main(void)

@@ -39,7 +39,7 @@ static int setup(void **state)
 		rp[v] = &rings[v];
 	}
 	for (unsigned i = 0; i < NVP; i++) {
-		tlbf_vp_init(&vps[i]);
+		tlbf__vp_init(&vps[i]);
 		tlbf_tdx_vp_init(&tv[i], i, list_page[i], 0x5000 + i);
 	}
 	tlbf_mock_init(&mock, mvps, NVP, logbuf, 256);
@@ -84,8 +84,8 @@ static void precedence_merge(void **state)
 static void encodings(void **state)
 {
 	(void)state;
-	assert_true(tlbf_tdx_vm_index(0) == UINT64_C(1) << 52);
-	assert_true(tlbf_tdx_vm_index(1) == UINT64_C(2) << 52);
+	assert_true(tlbf__tdx_vm_index(0) == UINT64_C(1) << 52);
+	assert_true(tlbf__tdx_vm_index(1) == UINT64_C(2) << 52);
 	assert_true(tlbf_tdx_enter_flags(TLBF_INVD_INVVPID_NON_GLOBAL, 1) == ((UINT64_C(2) << 52) | 3));
 	assert_true(tlbf_tdx_invgla_rcx(0, true) == ((UINT64_C(1) << 52) | 1));
 	assert_true(tlbf_tdx_invgla_rcx(1, false) == (UINT64_C(2) << 52));
@@ -99,7 +99,7 @@ static void encodings(void **state)
 	uint64_t info = tlbf_tdx_list_info(1, 511, 1);
 	assert_int_equal(info & 0x1ff, 511);
 	/* A simple range is its own GLA entry. */
-	assert_true(tlbf_range_to_gla(tlbf_gva_make(0x1234, 7), false) == ((UINT64_C(0x1234) << 12) | 7));
+	assert_true(tlbf_range_to_gla(tlbf_hv_gva_make(0x1234, 7), false) == ((UINT64_C(0x1234) << 12) | 7));
 }
 
 #if defined(__x86_64__)
@@ -128,20 +128,20 @@ static void hw_backend_abi(void **state)
 static void cpuid_bits(void **state)
 {
 	(void)state;
-	uint32_t on = tlbf_cpuid_flush_recommendations(0x1, true);
+	uint32_t on = tlbf_hv_cpuid_flush_recommendations(0x1, true);
 	assert_true(on == (0x1u | (1u << 1) | (1u << 2) | (1u << 11)));
-	uint32_t off = tlbf_cpuid_flush_recommendations(on | (1u << 5), false);
+	uint32_t off = tlbf_hv_cpuid_flush_recommendations(on | (1u << 5), false);
 	assert_true(off == (0x1u | (1u << 5)));
-	assert_true(tlbf_cpuid_flush_recommendations(0, false) == 0);
+	assert_true(tlbf_hv_cpuid_flush_recommendations(0, false) == 0);
 }
 
 /* One VP's entry through the TDX mapping on the mock. */
 static struct tlbf_poll entry(unsigned vp, unsigned vtl, bool *entered)
 {
-	struct tlbf_poll p = tlbf_vp_prepare_entry(&vps[vp], &loc[vp], &rings[vtl], vtl,
+	struct tlbf_poll p = tlbf__vp_prepare_entry(&vps[vp], &loc[vp], &rings[vtl], vtl,
 	                                           tv[vp].list_page, TLBF_TDX_LIST_MAX);
 	tlbf_tdx_apply(&be, &tv[vp], vtl, p);
-	tlbf_vp_publish(&vps[vp], &loc[vp], vtl);
+	tlbf__vp_publish(&vps[vp], &loc[vp], vtl);
 	be.ops->set_enter_flags(be.ctx, vp, tlbf_tdx_enter_flags(tv[vp].pending[vtl], vtl));
 	*entered = tlbf_mock_enter(&mock, vp, vtl);
 	tlbf_tdx_entry_done(&tv[vp], vtl, *entered);
@@ -152,18 +152,18 @@ static struct tlbf_poll entry(unsigned vp, unsigned vtl, bool *entered)
 static void leave(unsigned vp)
 {
 	tlbf_mock_leave(&mock, vp);
-	tlbf_vp_exit(&vps[vp], &loc[vp]);
+	tlbf__vp_exit(&vps[vp], &loc[vp]);
 }
 
 static void list_single_and_entire_on_the_mock(void **state)
 {
 	(void)state;
 	bool in;
-	tlbf_vp_start(&vps[0], &loc[0], rp);
+	tlbf__vp_start(&vps[0], &loc[0], rp);
 	for (uint64_t p = 0; p < 8; p++)
 		tlbf_mock_tlb_fill(&mock, 0, 0, p, 1, false);
 	/* One range: a single-entry INVGLA. */
-	uint64_t r = tlbf_gva_make(3, 0);
+	uint64_t r = tlbf_hv_gva_make(3, 0);
 	tlbf_ring_push(&rings[0], &r, 1, false);
 	uint64_t before = log_len();
 	entry(0, 0, &in);
@@ -177,7 +177,7 @@ static void list_single_and_entire_on_the_mock(void **state)
 	leave(0);
 
 	/* Two ranges (one of two pages): a list INVGLA straight from the page. */
-	uint64_t two[2] = {tlbf_gva_make(4, 1), tlbf_gva_make(7, 0)};
+	uint64_t two[2] = {tlbf_hv_gva_make(4, 1), tlbf_hv_gva_make(7, 0)};
 	tlbf_ring_push(&rings[0], two, 2, false);
 	before = log_len();
 	entry(0, 0, &in);
@@ -206,12 +206,12 @@ static void non_global_keeps_global_and_list_still_runs(void **state)
 {
 	(void)state;
 	bool in;
-	tlbf_vp_start(&vps[1], &loc[1], rp);
+	tlbf__vp_start(&vps[1], &loc[1], rp);
 	tlbf_mock_tlb_fill(&mock, 1, 1, 1, 1, true);  /* global */
 	tlbf_mock_tlb_fill(&mock, 1, 1, 2, 1, false); /* not global */
 	tlbf_mock_tlb_fill(&mock, 1, 1, 9, 1, true);  /* global, listed */
 	tlbf_ring_flush_non_global(&rings[1]);
-	uint64_t r = tlbf_gva_make(9, 0);
+	uint64_t r = tlbf_hv_gva_make(9, 0);
 	tlbf_ring_push(&rings[1], &r, 1, false);
 	struct tlbf_poll p = entry(1, 1, &in);
 	assert_int_equal(p.flags, TLBF_POLL_LIST | TLBF_POLL_NON_GLOBAL);
@@ -226,7 +226,7 @@ static void keep_on_cancel_clear_on_entry(void **state)
 {
 	(void)state;
 	bool in;
-	tlbf_vp_start(&vps[2], &loc[2], rp);
+	tlbf__vp_start(&vps[2], &loc[2], rp);
 	tlbf_mock_tlb_fill(&mock, 2, 0, 5, 1, false);
 	tlbf_ring_flush_entire(&rings[0]);
 	/* A kick arrives before the entry: it is cancelled. */
@@ -250,7 +250,7 @@ static void keep_on_cancel_clear_on_entry(void **state)
 	entry(2, 0, &in);
 	assert_false(in);
 	leave(2);
-	uint64_t r = tlbf_gva_make(5, 0);
+	uint64_t r = tlbf_hv_gva_make(5, 0);
 	tlbf_ring_push(&rings[0], &r, 1, false);
 	uint64_t singles = tv[2].invgla_single;
 	entry(2, 0, &in);
@@ -270,7 +270,7 @@ static void *guest_until_kicked(void *arg)
 	while (in && !tlbf_mock_take_cancel(&mock, 3))
 		sched_yield();
 	tlbf_mock_leave(&mock, 3);
-	tlbf_vp_exit(&vps[3], &loc[3]);
+	tlbf__vp_exit(&vps[3], &loc[3]);
 	return NULL;
 }
 
@@ -302,7 +302,7 @@ static void apply_maps_each_kind(void **state)
 	tlbf_tdx_apply(&be, &tv[1], 0, p);
 	assert_int_equal(tv[1].pending[0], TLBF_INVD_INVVPID);
 	/* A failed INVGLA becomes INVVPID, not INVEPT. */
-	tv[3].list_page[0] = tlbf_gva_make(1, 0);
+	tv[3].list_page[0] = tlbf_hv_gva_make(1, 0);
 	p.flags = TLBF_POLL_LIST;
 	p.count = 1;
 	tlbf_tdx_apply(&be, &tv[3], TLBF_VTL_COUNT - 1, p);
@@ -323,7 +323,7 @@ static void gpa_request_is_invept_on_the_mock(void **state)
 	(void)state;
 	bool in;
 	uint64_t v;
-	tlbf_vp_start(&vps[0], &loc[0], rp);
+	tlbf__vp_start(&vps[0], &loc[0], rp);
 	tlbf_mock_tlb_fill(&mock, 0, 0, 3, 1, false);
 	tlbf_mock_gpa_fill(&mock, 0, 0, 3, 1);
 	tlbf_ring_flush_entire(&rings[0]);
@@ -336,7 +336,7 @@ static void gpa_request_is_invept_on_the_mock(void **state)
 	tlbf_mock_tlb_fill(&mock, 0, 0, 3, 2, false);
 	uint64_t before = log_len();
 	struct tlbf_mark m = tlbf_ring_flush_gpa(&rings[0]);
-	assert_int_equal(m.kind, TLBF_MARK_GPA);
+	assert_int_equal(m.kind, TLBF_MARK_KIND_GPA);
 	struct tlbf_poll p = entry(0, 0, &in);
 	assert_int_equal(p.flags, TLBF_POLL_ENTIRE | TLBF_POLL_GPA);
 	assert_true(in);
@@ -355,22 +355,22 @@ static void gpa_request_is_invept_on_the_mock(void **state)
 static void kick_waits_for_the_vp(void **state)
 {
 	(void)state;
-	tlbf_vp_start(&vps[3], &loc[3], rp);
+	tlbf__vp_start(&vps[3], &loc[3], rp);
 	pthread_t t;
 	pthread_create(&t, NULL, guest_until_kicked, NULL);
 	/* Wait until it runs on the mock (so it announced too). */
 	while (!(tlbf__load(&mvps[3].run, TLBF_ACQUIRE) & 1))
 		sched_yield();
 	struct tlbf_mark m = tlbf_ring_flush_entire(&rings[0]);
-	tlbf_wake_fence();
+	tlbf__wake_fence();
 	uint64_t kick[1], wait[1];
-	struct tlbf_kick_plan pl;
+	struct tlbf_wake_plan pl;
 	tlbf_kick_plan_init(&pl, kick, wait, 1);
 	for (uint32_t v = 0; v < NVP; v++)
 		tlbf_kick_plan_add(&pl, v, tlbf_wake_decide(&vps[v], v, 0, 0, m));
 	assert_int_equal(pl.nkick, 1);
 	assert_true(kick[0] == 8);
-	assert_int_equal(tlbf_kick_plan_send(&be, &pl, vps, NVP), 0);
+	assert_int_equal(tlbf_wake_send(&be, &pl, vps, NVP), 0);
 	/* Returned only once VP 3 had left the guest. */
 	assert_false(tlbf__load(&mvps[3].run, TLBF_ACQUIRE) & 1);
 	pthread_join(t, NULL);
@@ -381,7 +381,7 @@ static void kick_waits_for_the_vp(void **state)
 /* Start VP 3 in the guest on its own thread and wait until it runs. */
 static pthread_t start_guest(void)
 {
-	tlbf_vp_start(&vps[3], &loc[3], rp);
+	tlbf__vp_start(&vps[3], &loc[3], rp);
 	pthread_t t;
 	pthread_create(&t, NULL, guest_until_kicked, NULL);
 	while (!(tlbf__load(&mvps[3].run, TLBF_ACQUIRE) & 1))
@@ -397,17 +397,17 @@ static void wait_only_does_not_depend_on_the_kicker(void **state)
 	(void)state;
 	pthread_t t = start_guest();
 	struct tlbf_mark m1 = tlbf_ring_flush_entire(&rings[0]);
-	tlbf_wake_fence();
+	tlbf__wake_fence();
 	assert_int_equal(tlbf_wake_decide(&vps[3], 3, 0, 0, m1), TLBF_WAKE_KICK); /* never sent */
 	struct tlbf_mark m2 = tlbf_ring_flush_entire(&rings[0]);
-	tlbf_wake_fence();
+	tlbf__wake_fence();
 	uint64_t kick[1], wait[1];
-	struct tlbf_kick_plan pl;
+	struct tlbf_wake_plan pl;
 	tlbf_kick_plan_init(&pl, kick, wait, 1);
 	tlbf_kick_plan_request(&pl, 0, m2);
 	tlbf_kick_plan_add(&pl, 3, tlbf_wake_decide(&vps[3], 3, 1, 0, m2));
 	assert_int_equal(pl.nwait, 1);
-	assert_int_equal(tlbf_kick_plan_send(&be, &pl, vps, NVP), 0);
+	assert_int_equal(tlbf_wake_send(&be, &pl, vps, NVP), 0);
 	assert_int_equal(pl.nlate, 1);
 	assert_true(wait[0] == UINT64_C(1) << 3); /* who got the duplicate cancel */
 	assert_false(tlbf__load(&mvps[3].run, TLBF_ACQUIRE) & 1);
@@ -420,13 +420,13 @@ static void wait_only_does_not_depend_on_the_kicker(void **state)
 static void wait_ends_when_the_vp_polled_past(void **state)
 {
 	(void)state;
-	tlbf_vp_start(&vps[2], &loc[2], rp);
-	assert_true(tlbf_vp_announce(&vps[2], &loc[2], 0));          /* V1, V2 */
+	tlbf__vp_start(&vps[2], &loc[2], rp);
+	assert_true(tlbf__vp_announce(&vps[2], &loc[2], 0));          /* V1, V2 */
 	struct tlbf_mark m = tlbf_ring_flush_entire(&rings[0]);    /* B records */
-	tlbf_wake_fence();
+	tlbf__wake_fence();
 	assert_int_equal(tlbf_wake_decide(&vps[2], 2, 0, 0, m), TLBF_WAKE_KICK);      /* A */
 	uint64_t kick[1], wait[1];
-	struct tlbf_kick_plan pl;
+	struct tlbf_wake_plan pl;
 	tlbf_kick_plan_init(&pl, kick, wait, 1);
 	tlbf_kick_plan_request(&pl, 0, m);
 	tlbf_kick_plan_add(&pl, 2, tlbf_wake_decide(&vps[2], 2, 1, 0, m)); /* B */
@@ -434,8 +434,8 @@ static void wait_ends_when_the_vp_polled_past(void **state)
 	/* VP 2's poll (after its V2) sees B's request; it publishes. */
 	assert_int_equal(tlbf_ring_poll(&rings[0], &loc[2].cursor[0], list_page[2], TLBF_TDX_LIST_MAX).flags,
 	                 TLBF_POLL_ENTIRE);
-	tlbf_vp_publish(&vps[2], &loc[2], 0);
-	assert_int_equal(tlbf_kick_plan_send(&be, &pl, vps, NVP), 0);
+	tlbf__vp_publish(&vps[2], &loc[2], 0);
+	assert_int_equal(tlbf_wake_send(&be, &pl, vps, NVP), 0);
 	assert_int_equal(pl.nlate, 0);
 	assert_true(wait[0] == 0);
 	assert_true(tlbf__load(&mock.kicks, TLBF_RELAXED) == 0);
@@ -447,7 +447,7 @@ static void failed_kick_retried_then_reported(void **state)
 {
 	(void)state;
 	struct tlbf_partition pt;
-	assert_int_equal(tlbf_partition_init(&pt, rp, vps, NVP), TLBF_PARTITION_OK);
+	assert_int_equal(tlbf_partition_init(&pt, rp, vps, NVP), TLBF_STATUS_OK);
 	pthread_t t = start_guest();
 	uint64_t input[3] = {0, TLBF_HV_FLUSH_ALL_PROCESSORS, 0};
 	uint64_t control = tlbf_hv_control_make(TLBF_HVCALL_FLUSH_VA_SPACE, false, 0, 0, 0);
@@ -459,19 +459,19 @@ static void failed_kick_retried_then_reported(void **state)
 	struct tlbf_flush_outcome o;
 	tlbf__store(&mock.fail_kicks, 2, TLBF_RELAXED);
 	assert_int_equal(tlbf_flush_handle(&pt, &be, &req, 0, kick, wait, 1, &o),
-	                 TLBF_FLUSH_KICK_FAILED);
+	                 TLBF_STATUS_KICK_FAILED);
 	assert_int_equal(o.kick_rc, -5);
 	assert_int_equal(o.plan.kick_retries, 1);
-	assert_true(tlbf_vp_kicked(&vps[3])); /* EXITING, never signalled */
+	assert_true(tlbf__vp_kicked(&vps[3])); /* EXITING, never signalled */
 	/* The next initiator does not wait for a signal that never comes. */
-	assert_int_equal(tlbf_flush_handle(&pt, &be, &req, 1, kick, wait, 1, &o), TLBF_FLUSH_DONE);
+	assert_int_equal(tlbf_flush_handle(&pt, &be, &req, 1, kick, wait, 1, &o), TLBF_STATUS_OK);
 	assert_int_equal(o.plan.reasons[TLBF_WAKE_WAIT_ONLY], 1);
 	assert_int_equal(o.plan.nlate, 1);
 	pthread_join(t, NULL);
 	/* One failure only: the retry succeeds. */
 	t = start_guest();
 	tlbf__store(&mock.fail_kicks, 1, TLBF_RELAXED);
-	assert_int_equal(tlbf_flush_handle(&pt, &be, &req, 0, kick, wait, 1, &o), TLBF_FLUSH_DONE);
+	assert_int_equal(tlbf_flush_handle(&pt, &be, &req, 0, kick, wait, 1, &o), TLBF_STATUS_OK);
 	assert_int_equal(o.plan.kick_retries, 1);
 	pthread_join(t, NULL);
 }
@@ -522,7 +522,7 @@ static void bad_indexes_refused(void **state)
 	for (uint64_t vm = 0; vm < 4; vm++) {
 		uint64_t rcx = vm << TLBF_TDX_VM_INDEX_SHIFT;
 		int want = vm >= 1 && vm <= TLBF_VTL_COUNT ? 0 : -1;
-		assert_int_equal(be.ops->invgla_single(be.ctx, 0, rcx, tlbf_gva_make(5, 0)), want);
+		assert_int_equal(be.ops->invgla_single(be.ctx, 0, rcx, tlbf_hv_gva_make(5, 0)), want);
 		assert_int_equal(be.ops->invgla_list(be.ctx, 0, rcx | TLBF_TDX_INVGLA_LIST,
 		                                     tlbf_tdx_list_info(0, 0, 1), list_page[0]),
 		                 want);
@@ -536,19 +536,19 @@ static void bad_indexes_refused(void **state)
 	assert_false(tlbf_mock_enter(&mock, 0, TLBF_VTL_COUNT));
 	assert_false(tlbf_mock_take_cancel(&mock, NVP));
 	/* The VP side refuses a VTL the build does not have, changing nothing. */
-	tlbf_vp_start(&vps[0], &loc[0], rp);
+	tlbf__vp_start(&vps[0], &loc[0], rp);
 	uint64_t before = tlbf__load(&vps[0].state, TLBF_RELAXED);
 	assert_false(tlbf_tdx_prepare_entry(&be, &tv[0], &vps[0], &loc[0], &rings[0], TLBF_VTL_COUNT));
-	assert_int_equal(tlbf_vp_prepare_entry(&vps[0], &loc[0], &rings[0], TLBF_VTL_COUNT, list_page[0],
+	assert_int_equal(tlbf__vp_prepare_entry(&vps[0], &loc[0], &rings[0], TLBF_VTL_COUNT, list_page[0],
 	                                       TLBF_TDX_LIST_MAX).flags,
 	                 TLBF_POLL_REFUSED);
-	assert_false(tlbf_vp_announce(&vps[0], &loc[0], 7));
+	assert_false(tlbf__vp_announce(&vps[0], &loc[0], 7));
 	assert_true(tlbf__load(&vps[0].state, TLBF_RELAXED) == before);
 	/* The initiator side too: for a VP in the guest, where the arguments
 	 * would index its cursors, they are refused; outside, it is skipped. */
 	struct tlbf_mark m = tlbf_ring_flush_entire(&rings[0]);
 	assert_int_equal(tlbf_wake_decide(&vps[0], 0, 9, TLBF_VTL_COUNT, m), TLBF_WAKE_SKIP_OUTSIDE);
-	assert_true(tlbf_vp_announce(&vps[0], &loc[0], 0));
+	assert_true(tlbf__vp_announce(&vps[0], &loc[0], 0));
 	assert_int_equal(tlbf_wake_decide(&vps[0], 0, 9, TLBF_VTL_COUNT, m), TLBF_WAKE_REFUSED);
 	assert_int_equal(tlbf_wake_decide(&vps[0], 0, 9, 7, m), TLBF_WAKE_REFUSED);
 	m.kind = (enum tlbf_mark_kind)9;

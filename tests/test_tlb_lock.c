@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests of the VSM TLB locks (tlbflush/tlb_lock.h) on one thread: the
  * holder and waiter calls in a fixed order, the wake mask they return, and
- * tlbf_flush_handle()'s TLBF_FLUSH_SUSPEND on the mock backend. Built with
+ * tlbf_flush_handle()'s TLBF_STATUS_SUSPEND on the mock backend. Built with
  * the counters (TLBF_STATS=1) so that tlb_lock.suspended can be checked,
  * and once more with one VTL (test_tlb_lock_vtl1), where VTL2's lock of
  * VTL1 does not exist. */
@@ -20,7 +20,7 @@
 #include "tlbflush/mock_backend.h"
 
 #define NVP 8
-#define WORDS TLBF_VPSET_MASK_WORDS(NVP)
+#define WORDS TLBF_MASK_WORDS(NVP)
 
 static struct tlbf_tlb_lock_vp lvps[NVP];
 static struct tlbf_tlb_locks lk;
@@ -45,8 +45,8 @@ static int setup(void **state)
 		rp[v] = &rings[v];
 	}
 	for (unsigned i = 0; i < NVP; i++)
-		tlbf_vp_init(&vps[i]);
-	assert_int_equal(tlbf_partition_init(&pt, rp, vps, NVP), TLBF_PARTITION_OK);
+		tlbf__vp_init(&vps[i]);
+	assert_int_equal(tlbf_partition_init(&pt, rp, vps, NVP), TLBF_STATUS_OK);
 	tlbf_mock_init(&mock, mvps, NVP, NULL, 0);
 	be = tlbf_mock_backend(&mock);
 	return 0;
@@ -409,18 +409,18 @@ static void set_excludes_holder(void **state)
 }
 
 /* tlbf_flush_handle() with locks: Space (entire) on target VTL 0. */
-static enum tlbf_flush_status flush(uint64_t mask, uint32_t initiator, struct tlbf_stats *st,
+static enum tlbf_status flush(uint64_t mask, uint32_t initiator, struct tlbf_stats *st,
                                     struct tlbf_flush_outcome *o)
 {
 	struct tlbf_flush_request req;
 	uint64_t kick[WORDS], wait[WORDS];
 	memset(&req, 0, sizeof(req));
 	req.call = TLBF_HVCALL_FLUSH_VA_SPACE;
-	req.kind = TLBF_FLUSH_ENTIRE;
+	req.kind = TLBF_FLUSH_KIND_ENTIRE;
 	req.target_vtl = 0;
 	tlbf_vpset_init_mask(&req.vps, mask, NVP);
-	enum tlbf_flush_status rc = tlbf_flush_handle(&pt, &be, &req, initiator, kick, wait, WORDS, o);
-	tlbf_stats_count_flush(st, &req, rc, o);
+	enum tlbf_status rc = tlbf_flush_handle(&pt, &be, &req, initiator, kick, wait, WORDS, o);
+	tlbf_flush_count(st, &req, rc, o);
 	return rc;
 }
 
@@ -432,27 +432,27 @@ static void flush_handle_suspends(void **state)
 	tlbf_stats_init(&st);
 	assert_true(tlbf_tlb_lock(&lk, 2, 1, 0));
 	/* Without locks in the partition, no suspension. */
-	assert_int_equal(flush(0xff, 0, &st, &o), TLBF_FLUSH_DONE);
+	assert_int_equal(flush(0xff, 0, &st, &o), TLBF_STATUS_OK);
 	assert_false(o.suspend);
 	assert_true(tlbf_partition_set_tlb_locks(&pt, &lk));
 	/* The holder is outside the set. */
-	assert_int_equal(flush(0xfb, 0, &st, &o), TLBF_FLUSH_DONE);
+	assert_int_equal(flush(0xfb, 0, &st, &o), TLBF_STATUS_OK);
 	assert_false(o.suspend);
 	/* The initiator is the holder. */
-	assert_int_equal(flush(0xff, 2, &st, &o), TLBF_FLUSH_DONE);
+	assert_int_equal(flush(0xff, 2, &st, &o), TLBF_STATUS_OK);
 	assert_false(o.suspend);
 	/* No initiator VP (the VMM's own request). */
-	assert_int_equal(flush(0xff, NVP, &st, &o), TLBF_FLUSH_DONE);
-	assert_int_equal(flush(0xff, UINT32_MAX, &st, &o), TLBF_FLUSH_DONE);
+	assert_int_equal(flush(0xff, NVP, &st, &o), TLBF_STATUS_OK);
+	assert_int_equal(flush(0xff, UINT32_MAX, &st, &o), TLBF_STATUS_OK);
 	assert_false(o.suspend);
 	assert_true(tlbf_stats_get(&st, TLBF_STAT_SUSPENDED) == 0);
 	for (uint32_t v = 0; v < NVP; v++)
 		assert_true(tlbf_tlb_lock_waiting(&lk, v, 0) == 0);
 	/* A target holds it: suspend, counted once. */
-	assert_int_equal(flush(UINT64_C(1) << 2 | 1u << 5, 0, &st, &o), TLBF_FLUSH_SUSPEND);
+	assert_int_equal(flush(UINT64_C(1) << 2 | 1u << 5, 0, &st, &o), TLBF_STATUS_SUSPEND);
 	assert_true(o.suspend);
 	assert_int_equal(o.kick_rc, 0);
-	assert_true(o.push.mark.kind == TLBF_MARK_ENTIRE); /* recorded nonetheless */
+	assert_true(o.push.mark.kind == TLBF_MARK_KIND_ENTIRE); /* recorded nonetheless */
 #if TLBF_STATS
 	assert_true(tlbf_stats_get(&st, TLBF_STAT_SUSPENDED) == 1);
 #else
@@ -463,14 +463,14 @@ static void flush_handle_suspends(void **state)
 	unlock_expect(2, 1, 0, 1, UINT64_C(1) << 0);
 	assert_false(tlbf_tlb_lock_must_wait(&lk, 0));
 	/* Released: done again. */
-	assert_int_equal(flush(0xff, 0, &st, &o), TLBF_FLUSH_DONE);
+	assert_int_equal(flush(0xff, 0, &st, &o), TLBF_STATUS_OK);
 #if TLBF_STATS
 	assert_true(tlbf_stats_get(&st, TLBF_STAT_SUSPENDED) == 1);
 #endif
 	/* Locks of another VTL (VTL2 on VTL1) do not suspend a VTL0 flush. */
 #if TLBF_VTL_COUNT >= 2
 	assert_true(tlbf_tlb_lock(&lk, 3, 2, 1));
-	assert_int_equal(flush(0xff, 0, &st, &o), TLBF_FLUSH_DONE);
+	assert_int_equal(flush(0xff, 0, &st, &o), TLBF_STATUS_OK);
 	unlock_expect(3, 2, 1, 0, 0);
 #endif
 	assert_true(tlbf_partition_set_tlb_locks(&pt, NULL));

@@ -82,7 +82,7 @@ static void tlfs_example(void **state)
 	struct tlbf_vpset s;
 	memset(&s, 0, sizeof(s));
 	assert_int_equal(tlbf_vpset_parse(&s, set, 4, 4096), TLBF_HV_STATUS_SUCCESS);
-	assert_int_equal(tlbf_vpset_kind(&s), TLBF_VPSET_SPARSE_4K);
+	assert_int_equal(tlbf__vpset_kind(&s), TLBF_VPSET_KIND_SPARSE_4K);
 	for (uint32_t vp = 0; vp < 5000; vp++)
 		assert_int_equal(tlbf_vpset_contains(&s, vp), vp == 0 || vp == 5 || vp == 130);
 	struct tlbf_vpset_iter it;
@@ -128,7 +128,7 @@ static void vp_4095(void **state)
 	check_against_ref(&s, set, 4095);
 	/* VP counts beyond TLBF_MAX_VPS are clamped, never widen the reach. */
 	assert_int_equal(tlbf_vpset_parse(&s, set, 3, UINT32_MAX), TLBF_HV_STATUS_SUCCESS);
-	assert_int_equal(tlbf_vpset_vp_count(&s), TLBF_MAX_VPS);
+	assert_int_equal(tlbf__vpset_vp_count(&s), TLBF_MAX_VPS);
 	assert_true(tlbf_vpset_contains(&s, 4095));
 	free(set);
 }
@@ -174,17 +174,17 @@ static void small_partition(void **state)
 	assert_int_equal(tlbf_vpset_parse(&s, set, 4, 6), TLBF_HV_STATUS_SUCCESS);
 	assert_int_equal(tlbf_vpset_count(&s), 2);
 	assert_int_equal(tlbf_vpset_parse(&s, set, 4, 4096), TLBF_HV_STATUS_SUCCESS);
-	tlbf_vpset_limit(&s, 131);
+	tlbf__vpset_limit(&s, 131);
 	assert_int_equal(tlbf_vpset_count(&s), 3);
-	tlbf_vpset_limit(&s, 130);
+	tlbf__vpset_limit(&s, 130);
 	assert_int_equal(tlbf_vpset_count(&s), 2);
 	assert_false(tlbf_vpset_contains(&s, 130));
-	tlbf_vpset_limit(&s, 4096); /* never widens */
-	assert_int_equal(tlbf_vpset_vp_count(&s), 130);
+	tlbf__vpset_limit(&s, 4096); /* never widens */
+	assert_int_equal(tlbf__vpset_vp_count(&s), 130);
 	assert_false(tlbf_vpset_contains(&s, 130));
-	tlbf_vpset_limit(&s, 1);
+	tlbf__vpset_limit(&s, 1);
 	assert_int_equal(tlbf_vpset_count(&s), 1);
-	tlbf_vpset_limit(&s, 0);
+	tlbf__vpset_limit(&s, 0);
 	assert_true(tlbf_vpset_empty(&s));
 	free(set);
 }
@@ -197,7 +197,7 @@ static void all_and_mask64(void **state)
 	const uint64_t all[] = {TLBF_HV_GENERIC_SET_ALL, 0};
 	for (uint32_t n = 0; n <= 4096; n += (n < 140 ? 1 : 397)) {
 		tlbf_vpset_init_all(&s, n);
-		assert_int_equal(tlbf_vpset_kind(&s), TLBF_VPSET_ALL);
+		assert_int_equal(tlbf__vpset_kind(&s), TLBF_VPSET_KIND_ALL);
 		assert_int_equal(tlbf_vpset_count(&s), n);
 		check_against_ref(&s, all, n);
 	}
@@ -207,7 +207,7 @@ static void all_and_mask64(void **state)
 	assert_int_equal(tlbf_vpset_parse(&s, set, 3, 70),
 	                 TLBF_HV_STATUS_INVALID_HYPERCALL_INPUT);
 	assert_int_equal(tlbf_vpset_parse(&s, set, 4, 70), TLBF_HV_STATUS_SUCCESS);
-	assert_int_equal(tlbf_vpset_kind(&s), TLBF_VPSET_ALL);
+	assert_int_equal(tlbf__vpset_kind(&s), TLBF_VPSET_KIND_ALL);
 	assert_int_equal(tlbf_vpset_count(&s), 70);
 	free(set);
 
@@ -215,7 +215,7 @@ static void all_and_mask64(void **state)
 	const uint64_t as_set[] = {0, 1, pm};
 	for (uint32_t n = 0; n <= 130; n++) {
 		tlbf_vpset_init_mask(&s, pm, n);
-		assert_int_equal(tlbf_vpset_kind(&s), TLBF_VPSET_MASK64);
+		assert_int_equal(tlbf__vpset_kind(&s), TLBF_VPSET_KIND_MASK64);
 		check_against_ref(&s, as_set, n);
 	}
 	tlbf_vpset_init_mask(&s, pm, 7);
@@ -316,7 +316,7 @@ static void kick_mask_values(void **state)
 	for (unsigned i = 0; i < 64; i++)
 		assert_true(mask[i] == 7);
 	/* A smaller partition needs fewer words and drops absent VPs. */
-	tlbf_vpset_limit(&s, 130);
+	tlbf__vpset_limit(&s, 130);
 	assert_int_equal(tlbf_vpset_mask_words(&s), 3);
 	assert_true(tlbf_vpset_write_mask(&s, NULL, NULL, mask, 3, &sel));
 	assert_int_equal(sel, 4); /* 0, 1, 5, 128 */

@@ -33,7 +33,7 @@ static int setup(void **state)
 		rp[v] = &rings[v];
 	}
 	for (unsigned i = 0; i < 8; i++)
-		tlbf_vp_init(&vps[i]);
+		tlbf__vp_init(&vps[i]);
 	step_hook = NULL;
 	return 0;
 }
@@ -41,17 +41,17 @@ static int setup(void **state)
 /* Run the entry path of VP i for vtl: announce, poll, publish. */
 static struct tlbf_poll enter(unsigned i, unsigned vtl)
 {
-	struct tlbf_poll p = tlbf_vp_prepare_entry(&vps[i], &loc[i], &rings[vtl], vtl, out,
+	struct tlbf_poll p = tlbf__vp_prepare_entry(&vps[i], &loc[i], &rings[vtl], vtl, out,
 	                                           TLBF_RING_CAPACITY);
-	tlbf_vp_publish(&vps[i], &loc[i], vtl);
+	tlbf__vp_publish(&vps[i], &loc[i], vtl);
 	return p;
 }
 
 static struct tlbf_mark push_one(unsigned vtl, uint64_t page)
 {
-	uint64_t r = tlbf_gva_make(page, 0);
+	uint64_t r = tlbf_hv_gva_make(page, 0);
 	struct tlbf_push p = tlbf_ring_push(&rings[vtl], &r, 1, false);
-	tlbf_wake_fence();
+	tlbf__wake_fence();
 	return p.mark;
 }
 
@@ -66,36 +66,36 @@ static void state_transitions(void **state)
 {
 	(void)state;
 	uint64_t s = tlbf__load(&vps[0].state, TLBF_RELAXED);
-	assert_int_equal(tlbf_vp_state_mode(s), TLBF_VP_NOT_STARTED);
-	tlbf_vp_start(&vps[0], &loc[0], rp);
+	assert_int_equal(tlbf__vp_state_mode(s), TLBF_VP_NOT_STARTED);
+	tlbf__vp_start(&vps[0], &loc[0], rp);
 	s = tlbf__load(&vps[0].state, TLBF_RELAXED);
-	assert_int_equal(tlbf_vp_state_mode(s), TLBF_VP_OUTSIDE);
+	assert_int_equal(tlbf__vp_state_mode(s), TLBF_VP_OUTSIDE);
 	enter(0, 1);
 	s = tlbf__load(&vps[0].state, TLBF_RELAXED);
-	assert_int_equal(tlbf_vp_state_mode(s), TLBF_VP_IN_GUEST);
-	assert_int_equal(tlbf_vp_state_vtl(s), 1);
+	assert_int_equal(tlbf__vp_state_mode(s), TLBF_VP_IN_GUEST);
+	assert_int_equal(tlbf__vp_state_vtl(s), 1);
 	assert_true(s >> TLBF_VP_EPOCH_SHIFT == 1);
-	assert_false(tlbf_vp_kicked(&vps[0]));
-	tlbf_vp_exit(&vps[0], &loc[0]);
+	assert_false(tlbf__vp_kicked(&vps[0]));
+	tlbf__vp_exit(&vps[0], &loc[0]);
 	s = tlbf__load(&vps[0].state, TLBF_RELAXED);
-	assert_int_equal(tlbf_vp_state_mode(s), TLBF_VP_OUTSIDE);
+	assert_int_equal(tlbf__vp_state_mode(s), TLBF_VP_OUTSIDE);
 	enter(0, 0);
 	s = tlbf__load(&vps[0].state, TLBF_RELAXED);
 	assert_true(s >> TLBF_VP_EPOCH_SHIFT == 2);
-	assert_int_equal(tlbf_vp_state_vtl(s), 0);
+	assert_int_equal(tlbf__vp_state_vtl(s), 0);
 }
 
 static void every_skip_reason(void **state)
 {
 	(void)state;
 	for (unsigned i = 1; i < 5; i++)
-		tlbf_vp_start(&vps[i], &loc[i], rp);
+		tlbf__vp_start(&vps[i], &loc[i], rp);
 	enter(2, 1); /* VP 2 runs VTL 1 */
 	enter(3, 0); /* VP 3 runs VTL 0, will poll past */
 	enter(4, 0); /* VP 4 runs VTL 0, polled before */
 	struct tlbf_mark m = push_one(0, 0x10);
 	/* VP 3 polls again after the push (re-entry without exit). */
-	tlbf_vp_exit(&vps[3], &loc[3]);
+	tlbf__vp_exit(&vps[3], &loc[3]);
 	struct tlbf_poll p = enter(3, 0);
 	assert_int_equal(p.count, 1);
 
@@ -105,16 +105,16 @@ static void every_skip_reason(void **state)
 	assert_int_equal(tlbf_wake_decide(&vps[2], 2, 9, 0, m), TLBF_WAKE_SKIP_OTHER_VTL);
 	assert_int_equal(tlbf_wake_decide(&vps[3], 3, 9, 0, m), TLBF_WAKE_SKIP_POLLED);
 	/* Nothing recorded: nothing to wait for. */
-	struct tlbf_mark none = {TLBF_MARK_NONE, 0};
+	struct tlbf_mark none = {TLBF_MARK_KIND_NONE, 0};
 	assert_int_equal(tlbf_wake_decide(&vps[4], 4, 9, 0, none), TLBF_WAKE_SKIP_POLLED);
 	/* VP 4 is in the guest behind the request: kick, and it is EXITING. */
 	assert_int_equal(tlbf_wake_decide(&vps[4], 4, 9, 0, m), TLBF_WAKE_KICK);
-	assert_true(tlbf_vp_kicked(&vps[4]));
+	assert_true(tlbf__vp_kicked(&vps[4]));
 	/* A second initiator does not signal again, but waits (T10). */
 	struct tlbf_mark m2 = push_one(0, 0x11);
 	assert_int_equal(tlbf_wake_decide(&vps[4], 4, 8, 0, m2), TLBF_WAKE_WAIT_ONLY);
 	/* Once it left and re-entered past both requests: skipped. */
-	tlbf_vp_exit(&vps[4], &loc[4]);
+	tlbf__vp_exit(&vps[4], &loc[4]);
 	enter(4, 0);
 	assert_int_equal(tlbf_wake_decide(&vps[4], 4, 8, 0, m2), TLBF_WAKE_SKIP_POLLED);
 	for (int i = 0; i < TLBF_WAKE__COUNT; i++)
@@ -125,13 +125,13 @@ static void every_skip_reason(void **state)
 static void polled_past_each_kind(void **state)
 {
 	(void)state;
-	tlbf_vp_start(&vps[0], &loc[0], rp);
+	tlbf__vp_start(&vps[0], &loc[0], rp);
 	enter(0, 0);
 	struct tlbf_mark e = tlbf_ring_flush_entire(&rings[0]);
 	struct tlbf_mark g = tlbf_ring_flush_non_global(&rings[0]);
 	struct tlbf_mark l = push_one(0, 0x20);
 	assert_int_equal(tlbf_wake_decide(&vps[0], 0, 9, 0, e), TLBF_WAKE_KICK);
-	tlbf_vp_exit(&vps[0], &loc[0]);
+	tlbf__vp_exit(&vps[0], &loc[0]);
 	struct tlbf_poll p = enter(0, 0);
 	assert_int_equal(p.flags, TLBF_POLL_ENTIRE);
 	/* One flush-everything covers all three kinds of request. */
@@ -140,7 +140,7 @@ static void polled_past_each_kind(void **state)
 	assert_int_equal(tlbf_wake_decide(&vps[0], 0, 9, 0, l), TLBF_WAKE_SKIP_POLLED);
 	/* A newer non-global request is not covered. */
 	struct tlbf_mark g2 = tlbf_ring_flush_non_global(&rings[0]);
-	tlbf_wake_fence();
+	tlbf__wake_fence();
 	assert_int_equal(tlbf_wake_decide(&vps[0], 0, 9, 0, g2), TLBF_WAKE_KICK);
 }
 
@@ -149,34 +149,34 @@ static void polled_past_each_kind(void **state)
 static void gpa_mark_is_never_polled_past(void **state)
 {
 	(void)state;
-	tlbf_vp_start(&vps[1], &loc[1], rp);
+	tlbf__vp_start(&vps[1], &loc[1], rp);
 	struct tlbf_mark x = tlbf_ring_flush_gpa(&rings[0]);
 	struct tlbf_poll p = enter(1, 0);
 	assert_int_equal(p.flags, TLBF_POLL_ENTIRE | TLBF_POLL_GPA);
-	tlbf_wake_fence();
+	tlbf__wake_fence();
 	assert_int_equal(tlbf_wake_decide(&vps[1], 1, 9, 0, x), TLBF_WAKE_KICK);
 	/* Outside, or in the other VTL, it is still skipped. */
-	tlbf_vp_exit(&vps[1], &loc[1]);
+	tlbf__vp_exit(&vps[1], &loc[1]);
 	assert_int_equal(tlbf_wake_decide(&vps[1], 1, 9, 0, x), TLBF_WAKE_SKIP_OUTSIDE);
 	/* A mark of no known kind is refused for a VP in the guest. */
 	enter(1, 0);
-	x.kind = (enum tlbf_mark_kind)(TLBF_MARK_GPA + 1);
+	x.kind = (enum tlbf_mark_kind)(TLBF_MARK_KIND_GPA + 1);
 	assert_int_equal(tlbf_wake_decide(&vps[1], 1, 9, 0, x), TLBF_WAKE_REFUSED);
 }
 
 static void polled_past_across_the_wrap(void **state)
 {
 	(void)state;
-	tlbf_ring_init_at(&rings[0], UINT64_MAX - 50);
-	tlbf_vp_start(&vps[0], &loc[0], rp);
+	tlbf__ring_init_at(&rings[0], UINT64_MAX - 50);
+	tlbf__vp_start(&vps[0], &loc[0], rp);
 	for (unsigned i = 0; i < 100; i++) {
 		enter(0, 0);
 		struct tlbf_mark m = push_one(0, i);
 		assert_int_equal(tlbf_wake_decide(&vps[0], 0, 9, 0, m), TLBF_WAKE_KICK);
-		tlbf_vp_exit(&vps[0], &loc[0]);
+		tlbf__vp_exit(&vps[0], &loc[0]);
 		enter(0, 0);
 		assert_int_equal(tlbf_wake_decide(&vps[0], 0, 9, 0, m), TLBF_WAKE_SKIP_POLLED);
-		tlbf_vp_exit(&vps[0], &loc[0]);
+		tlbf__vp_exit(&vps[0], &loc[0]);
 	}
 	assert_true(loc[0].cursor[0].list < UINT64_MAX - 50); /* wrapped */
 }
@@ -185,16 +185,16 @@ static void polled_past_across_the_wrap(void **state)
 static void epoch_wraps(void **state)
 {
 	(void)state;
-	tlbf_vp_start(&vps[0], &loc[0], rp);
+	tlbf__vp_start(&vps[0], &loc[0], rp);
 	loc[0].epoch = (UINT64_C(1) << 56) - 50;
 	for (unsigned i = 0; i < 100; i++) {
 		enter(0, 0);
 		uint64_t s = tlbf__load(&vps[0].state, TLBF_RELAXED);
-		assert_int_equal(tlbf_vp_state_mode(s), TLBF_VP_IN_GUEST);
+		assert_int_equal(tlbf__vp_state_mode(s), TLBF_VP_IN_GUEST);
 		struct tlbf_mark m = push_one(0, i);
 		assert_int_equal(tlbf_wake_decide(&vps[0], 0, 9, 0, m), TLBF_WAKE_KICK);
 		assert_int_equal(tlbf_wake_decide(&vps[0], 0, 8, 0, m), TLBF_WAKE_WAIT_ONLY);
-		tlbf_vp_exit(&vps[0], &loc[0]);
+		tlbf__vp_exit(&vps[0], &loc[0]);
 		assert_int_equal(tlbf_wake_decide(&vps[0], 0, 8, 0, m), TLBF_WAKE_SKIP_OUTSIDE);
 	}
 	/* The epoch field went through zero. */
@@ -215,7 +215,7 @@ static void race_at_i4(const char *label)
 static void kick_cas_races(void **state)
 {
 	(void)state;
-	tlbf_vp_start(&vps[0], &loc[0], rp);
+	tlbf__vp_start(&vps[0], &loc[0], rp);
 	enter(0, 0);
 	struct tlbf_mark m = push_one(0, 1);
 	uint64_t s = tlbf__load(&vps[0].state, TLBF_RELAXED);
@@ -245,7 +245,7 @@ static void kick_plan_masks(void **state)
 	uint64_t kick[64], wait[64];
 	memset(kick, 0xff, sizeof(kick));
 	memset(wait, 0xff, sizeof(wait));
-	struct tlbf_kick_plan pl;
+	struct tlbf_wake_plan pl;
 	tlbf_kick_plan_init(&pl, kick, wait, 64);
 	for (unsigned i = 0; i < 64; i++)
 		assert_true(kick[i] == 0 && wait[i] == 0);
@@ -275,7 +275,7 @@ static void kick_plan_refuses_out_of_range(void **state)
 	(void)state;
 	uint64_t words[4];
 	memset(words, 0xab, sizeof(words));
-	struct tlbf_kick_plan pl;
+	struct tlbf_wake_plan pl;
 	tlbf_kick_plan_init(&pl, &words[1], &words[2], 1);
 	assert_true(tlbf_kick_plan_add(&pl, 63, TLBF_WAKE_KICK));
 	assert_false(tlbf_kick_plan_add(&pl, 64, TLBF_WAKE_KICK));

@@ -152,17 +152,17 @@ const char *design_recorded_name(enum design_recorded r)
 enum design_recorded design_read_request(const struct tlbf_flush_request *req, uint64_t *ranges,
                                          uint32_t cap)
 {
-	if (req->kind == TLBF_FLUSH_GPA)
+	if (req->kind == TLBF_FLUSH_KIND_GPA)
 		return DESIGN_REC_GPA;
-	if (req->kind != TLBF_FLUSH_LIST)
-		return req->kind == TLBF_FLUSH_NON_GLOBAL ? DESIGN_REC_NON_GLOBAL : DESIGN_REC_ENTIRE;
+	if (req->kind != TLBF_FLUSH_KIND_LIST)
+		return req->kind == TLBF_FLUSH_KIND_NON_GLOBAL ? DESIGN_REC_NON_GLOBAL : DESIGN_REC_ENTIRE;
 	if (req->range_count == 0)
 		return DESIGN_REC_EMPTY;
 	if (req->range_count > cap)
 		return DESIGN_REC_PROMOTED;
 	for (uint32_t i = 0; i < req->range_count; i++) {
-		uint64_t v = tlbf_guest_load_u64(&req->ranges[i]);
-		if (tlbf_range_classify(v, req->extended) != TLBF_RANGE_LIST)
+		uint64_t v = tlbf__guest_load_u64(&req->ranges[i]);
+		if (tlbf_hv_range_classify(v, req->extended) != TLBF_HV_RANGE_LISTABLE)
 			return DESIGN_REC_PROMOTED;
 		ranges[i] = tlbf_range_to_gla(v, req->extended);
 	}

@@ -77,7 +77,7 @@ TLBF_EXTERN_C_BEGIN
  *	held by a stalled producer, a full FIFO) and was recorded as
  *	flush-entire
  * @DESIGN_REC_EMPTY: nothing to record (no range, no target)
- * @DESIGN_REC_GPA: the VMM's guest-physical request (TLBF_FLUSH_GPA)
+ * @DESIGN_REC_GPA: the VMM's guest-physical request (TLBF_FLUSH_KIND_GPA)
  */
 enum design_recorded {
 	DESIGN_REC_LIST = 0,

@@ -161,7 +161,7 @@ static struct design_token kf_record(struct design *d, uint32_t self,
 	struct kf_design *k = kf(d);
 	struct design_slot *s = &d->slot[self];
 	struct design_token tok;
-	tok.mark.kind = TLBF_MARK_NONE;
+	tok.mark.kind = TLBF_MARK_KIND_NONE;
 	tok.mark.value = 0;
 	uint64_t ranges[KF_SIZE];
 	uint32_t n = 0;
@@ -245,7 +245,7 @@ static int kf_wake(struct design *d, uint32_t self, const struct tlbf_flush_requ
 	 * (a new IN_GUEST, whose drain follows our fence). */
 	for (uint32_t w = 0; w < d->mask_words; w++) {
 		for (uint64_t bits = s->wait[w]; bits; bits &= bits - 1) {
-			_Atomic uint32_t *mode = &k->vcpu[w * 64 + tlbf_ctz64(bits)].mode;
+			_Atomic uint32_t *mode = &k->vcpu[w * 64 + tlbf__ctz64(bits)].mode;
 			DESIGN_STEP("kf:wait");
 			while (atomic_load_explicit(mode, memory_order_acquire) == KF_EXITING) {
 				if (d->be.ops->relax)

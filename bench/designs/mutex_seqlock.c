@@ -117,7 +117,7 @@ static struct design_token ms_record(struct design *d, uint32_t self,
 {
 	struct ms_ring *r = &ms(d)->ring[req->target_vtl];
 	struct design_token tok;
-	tok.mark.kind = TLBF_MARK_NONE;
+	tok.mark.kind = TLBF_MARK_KIND_NONE;
 	tok.mark.value = 0;
 	uint64_t ranges[MS_CAP];
 	uint32_t n = req->range_count;

@@ -112,7 +112,7 @@ static struct design_token rw_record(struct design *d, uint32_t self,
 {
 	struct rw_state *s = &rw(d)->st[req->target_vtl];
 	struct design_token tok;
-	tok.mark.kind = TLBF_MARK_NONE;
+	tok.mark.kind = TLBF_MARK_KIND_NONE;
 	tok.mark.value = 0;
 	uint64_t ranges[RW_DEQUE];
 	uint32_t n = req->range_count;

@@ -5,7 +5,7 @@
  * initiator path of tlbflush/flush.h: record (tlbf_flush_record()), then
  * fence and the wake predicate over the request's lazy VP set
  * (tlbf_flush_plan()), then one batched kick with wait
- * (tlbf_kick_plan_send()). The VP side is tlbf_tdx_prepare_entry().
+ * (tlbf_wake_send()). The VP side is tlbf_tdx_prepare_entry().
  *
  * No allocation after create, no lock: the kick masks live in the
  * initiator's slot.
@@ -66,11 +66,11 @@ static struct design *tlbflush_create(const struct design_config *cfg)
 	for (unsigned v = 0; v < TLBF_VTL_COUNT; v++)
 		tlbf_ring_init(&t->ring[v]);
 	for (uint32_t i = 0; i < cfg->nvps; i++)
-		tlbf_vp_init(&t->vp[i]);
+		tlbf__vp_init(&t->vp[i]);
 	struct tlbf_ring *rings[TLBF_VTL_COUNT];
 	for (unsigned v = 0; v < TLBF_VTL_COUNT; v++)
 		rings[v] = &t->ring[v];
-	if (tlbf_partition_init(&t->pt, rings, t->vp, cfg->nvps) != TLBF_PARTITION_OK)
+	if (tlbf_partition_init(&t->pt, rings, t->vp, cfg->nvps) != TLBF_STATUS_OK)
 		return NULL;
 	return &t->base;
 }
@@ -82,14 +82,14 @@ static struct design_token tlbflush_record(struct design *d, uint32_t self,
 	struct design_token tok;
 	tok.mark = p.mark;
 	switch (p.result) {
-	case TLBF_PUSH_EMPTY: tok.how = DESIGN_REC_EMPTY; break;
-	case TLBF_PUSH_PROMOTED: tok.how = DESIGN_REC_PROMOTED; break;
-	case TLBF_PUSH_DEGRADED: tok.how = DESIGN_REC_DEGRADED; break;
+	case TLBF_PUSH_RESULT_EMPTY: tok.how = DESIGN_REC_EMPTY; break;
+	case TLBF_PUSH_RESULT_PROMOTED: tok.how = DESIGN_REC_PROMOTED; break;
+	case TLBF_PUSH_RESULT_DEGRADED: tok.how = DESIGN_REC_DEGRADED; break;
 	default:
 		/* LISTED or LAPPED (covered by the readers' overflow). */
-		tok.how = req->kind == TLBF_FLUSH_LIST         ? DESIGN_REC_LIST
-		          : req->kind == TLBF_FLUSH_NON_GLOBAL ? DESIGN_REC_NON_GLOBAL
-		          : req->kind == TLBF_FLUSH_GPA        ? DESIGN_REC_GPA
+		tok.how = req->kind == TLBF_FLUSH_KIND_LIST         ? DESIGN_REC_LIST
+		          : req->kind == TLBF_FLUSH_KIND_NON_GLOBAL ? DESIGN_REC_NON_GLOBAL
+		          : req->kind == TLBF_FLUSH_KIND_GPA        ? DESIGN_REC_GPA
 		                                               : DESIGN_REC_ENTIRE;
 		break;
 	}
@@ -102,22 +102,22 @@ static int tlbflush_wake(struct design *d, uint32_t self, const struct tlbf_flus
 {
 	struct tlbflush_design *t = tf(d);
 	struct design_slot *s = &d->slot[self];
-	struct tlbf_kick_plan plan;
+	struct tlbf_wake_plan plan;
 	tlbf_kick_plan_init(&plan, s->kick, s->wait, d->mask_words);
 	tlbf_flush_plan(&t->pt, &req->vps, self, req->target_vtl, tok.mark, &plan);
-	int rc = tlbf_kick_plan_send(&d->be, &plan, t->vp, d->nvps);
+	int rc = tlbf_wake_send(&d->be, &plan, t->vp, d->nvps);
 	/* The library's own counters, as a VMM would keep them. */
 	struct tlbf_flush_outcome oc;
-	oc.push.result = tok.how == DESIGN_REC_PROMOTED  ? TLBF_PUSH_PROMOTED
-	                 : tok.how == DESIGN_REC_DEGRADED ? TLBF_PUSH_DEGRADED
-	                 : tok.how == DESIGN_REC_EMPTY    ? TLBF_PUSH_EMPTY
-	                                                  : TLBF_PUSH_LISTED;
+	oc.push.result = tok.how == DESIGN_REC_PROMOTED  ? TLBF_PUSH_RESULT_PROMOTED
+	                 : tok.how == DESIGN_REC_DEGRADED ? TLBF_PUSH_RESULT_DEGRADED
+	                 : tok.how == DESIGN_REC_EMPTY    ? TLBF_PUSH_RESULT_EMPTY
+	                                                  : TLBF_PUSH_RESULT_LISTED;
 	oc.push.why = TLBF_PUSH_WHY_NONE;
 	oc.push.mark = tok.mark;
 	oc.kick_rc = rc;
 	oc.plan = plan;
 	oc.suspend = false; /* the simulator waits for TLB-lock holders itself */
-	tlbf_stats_count_flush(&s->st.lib, req, rc ? TLBF_FLUSH_KICK_FAILED : TLBF_FLUSH_DONE, &oc);
+	tlbf_flush_count(&s->st.lib, req, rc ? TLBF_STATUS_KICK_FAILED : TLBF_STATUS_OK, &oc);
 	s->st.wakes++;
 	s->st.kick_calls += plan.nkick != 0;
 	s->st.kicks += plan.nkick;
@@ -135,13 +135,13 @@ static void tlbflush_vp_start(struct design *d, uint32_t vp)
 	struct tlbf_ring *rings[TLBF_VTL_COUNT];
 	for (unsigned v = 0; v < TLBF_VTL_COUNT; v++)
 		rings[v] = &t->ring[v];
-	tlbf_vp_start(&t->vp[vp], &t->local[vp].l, rings);
+	tlbf__vp_start(&t->vp[vp], &t->local[vp].l, rings);
 }
 
 static void tlbflush_vp_announce(struct design *d, uint32_t vp, unsigned vtl)
 {
 	struct tlbflush_design *t = tf(d);
-	tlbf_vp_announce(&t->vp[vp], &t->local[vp].l, vtl);
+	tlbf__vp_announce(&t->vp[vp], &t->local[vp].l, vtl);
 }
 
 static struct tlbf_poll tlbflush_vp_poll(struct design *d, uint32_t vp, unsigned vtl,
@@ -154,13 +154,13 @@ static struct tlbf_poll tlbflush_vp_poll(struct design *d, uint32_t vp, unsigned
 static void tlbflush_vp_publish(struct design *d, uint32_t vp, unsigned vtl)
 {
 	struct tlbflush_design *t = tf(d);
-	tlbf_vp_publish(&t->vp[vp], &t->local[vp].l, vtl);
+	tlbf__vp_publish(&t->vp[vp], &t->local[vp].l, vtl);
 }
 
 static void tlbflush_vp_exit(struct design *d, uint32_t vp)
 {
 	struct tlbflush_design *t = tf(d);
-	tlbf_vp_exit(&t->vp[vp], &t->local[vp].l);
+	tlbf__vp_exit(&t->vp[vp], &t->local[vp].l);
 }
 
 /* The library's own entry path: announce and poll in one step (so the

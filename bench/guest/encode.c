@@ -17,7 +17,7 @@ uint32_t guest_set_sparse(uint64_t *w, uint64_t valid, const uint64_t *banks)
 	w[0] = TLBF_HV_GENERIC_SET_SPARSE_4K;
 	w[1] = valid;
 	for (uint64_t m = valid; m; m &= m - 1)
-		w[n++] = banks[tlbf_ctz64(m)];
+		w[n++] = banks[tlbf__ctz64(m)];
 	return n;
 }
 
@@ -150,7 +150,7 @@ static uint32_t random_ranges(struct guest_call *k, uint64_t *w, uint32_t room,
 		unsigned add = (unsigned)below(rnd, 4);
 		if (p + add >= GUEST_NPAGES)
 			add = GUEST_NPAGES - 1 - p;
-		w[i] = tlbf_gva_make(GUEST_GVA_BASE_PAGE + p, add);
+		w[i] = tlbf_hv_gva_make(GUEST_GVA_BASE_PAGE + p, add);
 		for (unsigned j = 0; j <= add; j++)
 			k->pages |= UINT64_C(1) << (p + j);
 	}

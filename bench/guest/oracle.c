@@ -57,7 +57,7 @@ uint64_t guest_mem_version(struct guest_mem *g, unsigned vtl, unsigned page)
 static void change_in(_Atomic uint64_t *table, uint64_t pages, uint64_t newver[GUEST_NPAGES])
 {
 	for (uint64_t m = pages; m; m &= m - 1) {
-		unsigned p = tlbf_ctz64(m);
+		unsigned p = tlbf__ctz64(m);
 		/* Release: pairs with the acquire of a TLB fill. */
 		newver[p] = atomic_fetch_add_explicit(&table[p], 1, memory_order_release) + 1;
 	}
@@ -88,11 +88,11 @@ static void require_in(struct guest_mem *g, _Atomic uint64_t *req, const uint64_
 {
 	for (uint32_t b = 0; b < (g->nvps + 63) / 64; b++)
 		for (uint64_t m = vps[b]; m; m &= m - 1) {
-			uint32_t v = b * 64 + tlbf_ctz64(m);
+			uint32_t v = b * 64 + tlbf__ctz64(m);
 			if (v >= g->nvps)
 				break;
 			for (uint64_t pm = pages; pm; pm &= pm - 1) {
-				unsigned p = tlbf_ctz64(pm);
+				unsigned p = tlbf__ctz64(pm);
 				atomic_max(required_in(req, v, vtl, p), newver[p]);
 			}
 		}

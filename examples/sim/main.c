@@ -25,7 +25,7 @@
  * With --tlb-locks, VPs of the tlbflush design also hold VTL1's lock of
  * VTL0's TLB (tlbflush/tlb_lock.h) now and then, and a flush call that
  * finds a holder in its set is suspended until every holder released it
- * (TLBF_FLUSH_SUSPEND). Two more oracles: no call completes while a VP of
+ * (TLBF_STATUS_SUSPEND). Two more oracles: no call completes while a VP of
  * its set still holds the lock it held when the call was recorded (an
  * early completion), and no suspended VP's halt outlives every holder it
  * waits for without being woken (a lost wake-up).
@@ -121,7 +121,7 @@ static void usage(FILE *f, const char *argv0)
 	        "                    VTL0's TLB outside guest code, holds it for a random time\n"
 	        "                    up to --tlb-lock-us, releases it and wakes the VPs it\n"
 	        "                    unblocked; a flush call whose set holds it is suspended\n"
-	        "                    (TLBF_FLUSH_SUSPEND: tlbf_tlb_lock_must_wait(), halt on\n"
+	        "                    (TLBF_STATUS_SUSPEND: tlbf_tlb_lock_must_wait(), halt on\n"
 	        "                    the mock until woken). Reports suspensions, their length,\n"
 	        "                    lost wake-ups and early completions (both must be 0)\n"
 	        "  --tlb-lock-us U   longest hold (default 20)\n"

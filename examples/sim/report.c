@@ -509,7 +509,7 @@ static void print_tlb_locks(const struct sim_result *res, unsigned n)
 		printf("%s: excluded from this table, ran without holders (they do not\n"
 		       "implement VSM TLB locks)\n",
 		       without);
-	printf("  suspensions  flush calls suspended (TLBF_FLUSH_SUSPEND), per call, and how long\n"
+	printf("  suspensions  flush calls suspended (TLBF_STATUS_SUSPEND), per call, and how long\n"
 	       "               (from the snapshot to tlbf_tlb_lock_must_wait() saying false)\n"
 	       "  lost         halts with no wake-up once every holder they waited for had\n"
 	       "               released and sent its wake-ups (must be 0)\n"
@@ -517,7 +517,7 @@ static void print_tlb_locks(const struct sim_result *res, unsigned n)
 	       "               held when they were recorded (must be 0)\n"
 	       "  In the tables above the tlbflush row ran with holders: its calls/s includes\n"
 	       "  the suspended time (its initiators wait), its latency columns do not (they\n"
-	       "  time the handler up to TLBF_FLUSH_SUSPEND).\n");
+	       "  time the handler up to TLBF_STATUS_SUSPEND).\n");
 	printf("\nTLB-lock suspensions: %" PRIu64 ", lost wake-ups: %" PRIu64
 	       ", early completions: %" PRIu64 "%s\n",
 	       susp, lost, early, lost || early ? " (see the reports on stderr)" : "");

@@ -15,7 +15,7 @@
  * With --tlb-locks (tlbflush design only) VPs also hold VTL1's lock of
  * VTL0's TLB now and then, outside guest code (tlbflush/tlb_lock.h), and
  * an initiator whose call finds a holder in its set is suspended as
- * TLBF_FLUSH_SUSPEND says: tlbf_tlb_lock_must_wait() and a halt on the
+ * TLBF_STATUS_SUSPEND says: tlbf_tlb_lock_must_wait() and a halt on the
  * mock until woken. Two checks: no call completes while a VP of its set
  * still holds the lock it held when the call was recorded (early), and no
  * halt outlives every holder it waits for without a wake-up (lost).
@@ -168,8 +168,8 @@ static struct sim_vp *lk_vp(uint32_t h)
  * code, then releases it and wakes the VPs its release unblocked. */
 static void tlb_lock_hold(struct sim_vp *c)
 {
-	uint64_t wake[TLBF_VPSET_MASK_WORDS(TLBF_MAX_VPS)];
-	const uint32_t words = TLBF_VPSET_MASK_WORDS(sim_opt.nvps);
+	uint64_t wake[TLBF_MASK_WORDS(TLBF_MAX_VPS)];
+	const uint32_t words = TLBF_MASK_WORDS(sim_opt.nvps);
 	uint64_t hold_ns = 1 + rnd_below((uint64_t)(sim_opt.tlb_lock_us * 1e3));
 	memset(wake, 0, words * sizeof(wake[0]));
 	/* Before the lock: an initiator that finds us in its snapshot (its W1
@@ -225,7 +225,7 @@ static bool tlb_lock_holders_gone(struct sim_vp *c)
 	return true;
 }
 
-/* The handler's TLBF_FLUSH_SUSPEND and the run loop's wait: snapshot the
+/* The handler's TLBF_STATUS_SUSPEND and the run loop's wait: snapshot the
  * holders, then while tlbf_tlb_lock_must_wait() halt until woken.
  *
  * A lost wake-up: the halt began after must_wait said true, so the holder
@@ -263,7 +263,7 @@ static void tlb_lock_suspend(struct sim_vp *c, const struct tlbf_flush_request *
 				woken = tlbf_mock_take_wake(&sim.mock, c->id);
 				break;
 			}
-			tlbf_backend_relax(&sim.be);
+			tlbf__backend_relax(&sim.be);
 		}
 		if (woken)
 			continue;
@@ -335,7 +335,7 @@ static void flush_call(struct sim_vp *c)
 	uint64_t dt = now_ns() - t0;
 	unsigned iv = interval_now();
 	c->hist[iv][hist_index(dt)]++;
-	/* TLBF_FLUSH_SUSPEND: the call completes once no holder remains. */
+	/* TLBF_STATUS_SUSPEND: the call completes once no holder remains. */
 	if (sim.locks_on)
 		tlb_lock_suspend(c, &req, t_rec);
 
@@ -366,7 +366,7 @@ static void gpa_call(struct sim_vp *c)
 	uint64_t t0 = now_ns();
 	struct tlbf_flush_request req;
 	memset(&req, 0, sizeof(req));
-	req.kind = TLBF_FLUSH_GPA;
+	req.kind = TLBF_FLUSH_KIND_GPA;
 	req.target_vtl = (uint8_t)vtl;
 	tlbf_vpset_init_all(&req.vps, sim_opt.nvps);
 	/* Made on this VP's thread while the VP is outside the guest: the
@@ -599,9 +599,9 @@ static int collect(struct sim_result *res)
 		res->kicked_runs += c->kicked;
 		/* The VP-side columns come from the library's counters. */
 		tlbf_stats_fold(&res->lib, &c->stats);
-		res->invgla_single += tlbf_stats_get(&c->stats, TLBF_STAT_INVGLA_SINGLE);
-		res->invgla_list += tlbf_stats_get(&c->stats, TLBF_STAT_INVGLA_LIST);
-		res->invgla_skipped += tlbf_stats_get(&c->stats, TLBF_STAT_INVGLA_SKIPPED);
+		res->invgla_single += tlbf_stats_get(&c->stats, TLBF_STAT_FLUSH_LIST_SINGLE);
+		res->invgla_list += tlbf_stats_get(&c->stats, TLBF_STAT_FLUSH_LIST_MULTI);
+		res->invgla_skipped += tlbf_stats_get(&c->stats, TLBF_STAT_FLUSH_LIST_SKIPPED);
 		res->vp_entire += tlbf_stats_get(&c->stats, TLBF_STAT_POLL_EVERYTHING);
 		res->vp_errors += tlbf_stats_get(&c->stats, TLBF_STAT_ERRORS);
 		res->gpa_calls += c->gpa_calls;

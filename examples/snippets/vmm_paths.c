@@ -61,9 +61,9 @@ static void vmm_init(const char *backend)
 		rings[v] = &vmm.rings[v];
 	}
 	for (unsigned i = 0; i < VMM_VPS; i++)
-		tlbf_vp_init(&vmm.vps[i]);
+		tlbf__vp_init(&vmm.vps[i]);
 	/* Refuses a partition this build cannot serve (VMM_VPS > TLBF_MAX_VPS). */
-	if (tlbf_partition_init(&vmm.pt, rings, vmm.vps, VMM_VPS) != TLBF_PARTITION_OK)
+	if (tlbf_partition_init(&vmm.pt, rings, vmm.vps, VMM_VPS) != TLBF_STATUS_OK)
 		vmm_fatal("partition");
 #if defined(__x86_64__)
 	if (strcmp(backend, "mshv") == 0) { /* user-mode paravisor */
@@ -125,15 +125,15 @@ static uint64_t vmm_flush_hypercall(uint32_t caller, unsigned vtl, uint64_t cont
 		                       TLBF_HV_CONTROL_REP_START_SHIFT) << 32;
 	/* Record in the target VTL's ring, fence, decide for each VP of the
 	 * set, kick the ones that must flush now and wait for them. */
-	uint64_t kick[TLBF_VPSET_MASK_WORDS(VMM_VPS)], wait[TLBF_VPSET_MASK_WORDS(VMM_VPS)];
+	uint64_t kick[TLBF_MASK_WORDS(VMM_VPS)], wait[TLBF_MASK_WORDS(VMM_VPS)];
 	struct tlbf_flush_outcome out;
-	enum tlbf_flush_status done = tlbf_flush_handle(&vmm.pt, &vmm.be, &req, caller, kick, wait,
-	                                                TLBF_VPSET_MASK_WORDS(VMM_VPS), &out);
-	tlbf_stats_count_flush(caller < VMM_VPS ? &vmm_handler_stats[caller] : NULL, &req, done,
+	enum tlbf_status done = tlbf_flush_handle(&vmm.pt, &vmm.be, &req, caller, kick, wait,
+	                                                TLBF_MASK_WORDS(VMM_VPS), &out);
+	tlbf_flush_count(caller < VMM_VPS ? &vmm_handler_stats[caller] : NULL, &req, done,
 	                       &out);
-	if (done == TLBF_FLUSH_SUSPEND) /* a VP of the set holds its TLB lock */
+	if (done == TLBF_STATUS_SUSPEND) /* a VP of the set holds its TLB lock */
 		vmm_suspend_for_tlb_locks(caller); /* see "VSM TLB locks" */
-	else if (done != TLBF_FLUSH_DONE)
+	else if (done != TLBF_STATUS_OK)
 		vmm_fatal("flush not completed"); /* VPs may run with stale entries */
 	return (uint64_t)TLBF_HV_STATUS_SUCCESS | (control & TLBF_HV_CONTROL_REP_COUNT_MASK);
 }
@@ -146,7 +146,7 @@ static struct tlbf_tlb_lock_vp vmm_tlb_lock_vps[VMM_VPS]; /* caller storage */
 static struct tlbf_tlb_locks vmm_tlb_locks;
 
 /* At start-up, after tlbf_partition_init(): from then on a flush call whose
- * set holds the lock of its target VTL answers TLBF_FLUSH_SUSPEND. */
+ * set holds the lock of its target VTL answers TLBF_STATUS_SUSPEND. */
 static void vmm_init_tlb_locks(void)
 {
 	if (!tlbf_tlb_locks_init(&vmm_tlb_locks, vmm_tlb_lock_vps, VMM_VPS) ||
@@ -169,16 +169,16 @@ static void vmm_vtl1_locks_tlb(uint32_t vp)
  * the mock ends their tlbf_mock_halt(). */
 static void vmm_vtl1_releases_tlb(uint32_t vp, bool returning)
 {
-	uint64_t wake[TLBF_VPSET_MASK_WORDS(VMM_VPS)] = {0};
+	uint64_t wake[TLBF_MASK_WORDS(VMM_VPS)] = {0};
 	int n = returning ? tlbf_tlb_unlock_all(&vmm_tlb_locks, vp, 1, wake,
-	                                        TLBF_VPSET_MASK_WORDS(VMM_VPS))
+	                                        TLBF_MASK_WORDS(VMM_VPS))
 	                  : tlbf_tlb_unlock(&vmm_tlb_locks, vp, 1, 0, wake,
-	                                    TLBF_VPSET_MASK_WORDS(VMM_VPS));
+	                                    TLBF_MASK_WORDS(VMM_VPS));
 	if (n < 0 || tlbf_tlb_lock_wake(&vmm.be, wake, VMM_VPS) != 0)
 		vmm_fatal("TLB unlock");
 }
 
-/* TLBF_FLUSH_SUSPEND: the call is recorded and its VPs flush, but it may
+/* TLBF_STATUS_SUSPEND: the call is recorded and its VPs flush, but it may
  * complete only once every holder of its snapshot released its lock. The
  * VP stays suspended (its hypercall not completed) and its run loop halts
  * until woken, checking again each time; then the call completes. */
@@ -218,7 +218,7 @@ static void *vmm_vp_run(void *arg)
 	struct tlbf_vp *vp = &vmm.vps[t->index];
 	tlbf_tdx_vp_init(&t->tdx, t->index, t->list_page, vmm_gpa_pfn(t->list_page));
 	t->tdx.stats = &vmm_vp_stats[t->index]; /* the entry path counts here */
-	tlbf_vp_start(vp, &t->local, vmm.pt.rings); /* once, before the first entry */
+	tlbf__vp_start(vp, &t->local, vmm.pt.rings); /* once, before the first entry */
 	while (!vmm_stopping(t)) {
 		unsigned vtl = 0; /* the VTL this entry runs */
 		/* Announce (V1, V2), poll into the list page, INVGLA, publish (V3),
@@ -230,7 +230,7 @@ static void *vmm_vp_run(void *arg)
 			vmm_guest_runs(t, vtl);               /* until a VM exit or a kick */
 			tlbf_mock_leave(&vmm.mock, t->index); /* TDX: the ioctl returned */
 		}
-		tlbf_vp_exit(vp, &t->local); /* V4: outside the guest */
+		tlbf__vp_exit(vp, &t->local); /* V4: outside the guest */
 		vmm_handle_exit(t, vtl);     /* e.g. vmm_flush_hypercall() */
 	}
 	return NULL;
@@ -299,7 +299,7 @@ static void vmm_handle_exit(struct vmm_vp_thread *t, unsigned vtl)
 	}
 	if (t->index != 0)
 		return;
-	uint64_t input[4] = {0, TLBF_HV_FLUSH_ALL_PROCESSORS, 0, tlbf_gva_make(2, 1)};
+	uint64_t input[4] = {0, TLBF_HV_FLUSH_ALL_PROCESSORS, 0, tlbf_hv_gva_make(2, 1)};
 	uint64_t control = tlbf_hv_control_make(TLBF_HVCALL_FLUSH_VA_LIST, false, 0, 1, 0);
 	uint64_t result = vmm_flush_hypercall(0, vtl, control, input, sizeof(input));
 	if (result != (UINT64_C(1) << 32))
@@ -312,7 +312,7 @@ static void vmm_handle_exit(struct vmm_vp_thread *t, unsigned vtl)
 	/* Refused with rep start 1 of 2: one rep reported completed, as the
 	 * TLFS has it (the guest resumes the call from there). */
 	uint64_t input2[5] = {0, TLBF_HV_FLUSH_ALL_PROCESSORS | UINT64_C(1) << 7, 0,
-	                      tlbf_gva_make(2, 0), tlbf_gva_make(3, 0)};
+	                      tlbf_hv_gva_make(2, 0), tlbf_hv_gva_make(3, 0)};
 	control = tlbf_hv_control_make(TLBF_HVCALL_FLUSH_VA_LIST, false, 0, 2, 1);
 	result = vmm_flush_hypercall(0, vtl, control, input2, sizeof(input2));
 	if (result != (TLBF_HV_STATUS_INVALID_PARAMETER | UINT64_C(1) << 32))
@@ -364,7 +364,7 @@ int main(void)
 		vmm_fatal("requests counted");
 	if (tlbf_stats_get(&sum, TLBF_STAT_KICKS) != kicks)
 		vmm_fatal("kicks counted");
-	if (tlbf_stats_get(&sum, TLBF_STAT_INVGLA_SINGLE) + tlbf_stats_get(&sum, TLBF_STAT_INVGLA_LIST) <
+	if (tlbf_stats_get(&sum, TLBF_STAT_FLUSH_LIST_SINGLE) + tlbf_stats_get(&sum, TLBF_STAT_FLUSH_LIST_MULTI) <
 	    invgla)
 		vmm_fatal("INVGLAs counted");
 	return 0;

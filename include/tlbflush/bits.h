@@ -3,7 +3,7 @@
  * tlbflush/bits.h - word helpers every layer uses: one read of a guest word,
  * free-running counter comparisons, population count and lowest set bit.
  *
- * Public: VMM code may use them too (e.g. to walk a kick mask).
+ * Private: the other headers use them; they may change.
  */
 #ifndef TLBFLUSH_BITS_H
 #define TLBFLUSH_BITS_H
@@ -13,7 +13,7 @@
 TLBF_EXTERN_C_BEGIN
 
 /**
- * tlbf_guest_load_u64 - read one 64-bit word of guest-writable memory once
+ * tlbf__guest_load_u64 - read one 64-bit word of guest-writable memory once
  * @p: the word (8-byte aligned), e.g. in a hypercall input page
  *
  * Guest input may change while the VMM reads it. Every such word is read
@@ -25,7 +25,7 @@ TLBF_EXTERN_C_BEGIN
  *
  * Returns: the value read.
  */
-static inline uint64_t tlbf_guest_load_u64(const uint64_t *p)
+static inline uint64_t tlbf__guest_load_u64(const uint64_t *p)
 {
 #if defined(__GNUC__) || defined(__clang__)
 	return __atomic_load_n(p, __ATOMIC_RELAXED);
@@ -35,7 +35,7 @@ static inline uint64_t tlbf_guest_load_u64(const uint64_t *p)
 }
 
 /**
- * tlbf_u64_diff - signed distance from @b to @a of two free-running counters
+ * tlbf__u64_diff - signed distance from @b to @a of two free-running counters
  * @a: the later value (or the one being tested)
  * @b: the reference value
  *
@@ -43,7 +43,7 @@ static inline uint64_t tlbf_guest_load_u64(const uint64_t *p)
  * (two's complement conversion of the unsigned difference). Correct across
  * the 2^64 wrap as long as the true distance is below 2^63.
  */
-static inline int64_t tlbf_u64_diff(uint64_t a, uint64_t b)
+static inline int64_t tlbf__u64_diff(uint64_t a, uint64_t b)
 {
 	uint64_t d = a - b;
 	/* Avoid the implementation-defined unsigned->signed conversion. */
@@ -52,24 +52,24 @@ static inline int64_t tlbf_u64_diff(uint64_t a, uint64_t b)
 }
 
 /**
- * tlbf_u64_reached - whether free-running counter @a has reached @b
+ * tlbf__u64_reached - whether free-running counter @a has reached @b
  * @a: current value
  * @b: target value
  *
  * Returns: true when a is at or after b, compared by difference.
  */
-static inline bool tlbf_u64_reached(uint64_t a, uint64_t b)
+static inline bool tlbf__u64_reached(uint64_t a, uint64_t b)
 {
-	return tlbf_u64_diff(a, b) >= 0;
+	return tlbf__u64_diff(a, b) >= 0;
 }
 
 /**
- * tlbf_popcount64 - number of set bits of @x
+ * tlbf__popcount64 - number of set bits of @x
  * @x: the word
  *
  * Returns: the population count, 0 to 64.
  */
-static inline unsigned tlbf_popcount64(uint64_t x)
+static inline unsigned tlbf__popcount64(uint64_t x)
 {
 #if (defined(__GNUC__) || defined(__clang__)) && \
     (!(defined(__x86_64__) || defined(__i386__)) || defined(__POPCNT__))
@@ -85,12 +85,12 @@ static inline unsigned tlbf_popcount64(uint64_t x)
 }
 
 /**
- * tlbf_ctz64 - index of the lowest set bit of @x
+ * tlbf__ctz64 - index of the lowest set bit of @x
  * @x: the word; must not be 0
  *
  * Returns: 0 to 63.
  */
-static inline unsigned tlbf_ctz64(uint64_t x)
+static inline unsigned tlbf__ctz64(uint64_t x)
 {
 	TLBF_ASSERT(x != 0);
 #if defined(__GNUC__) || defined(__clang__)

@@ -52,7 +52,7 @@
  *
  * TLBF_STATS
  *   1: compile in the counters of tlbflush/stats.h (the request side's
- *   tlbf_stats_count_flush() and the VP side's counting in
+ *   tlbf_flush_count() and the VP side's counting in
  *   tdx_backend.h); 0 (default): those counting points are empty.
  *
  * TLBF_USDT
@@ -304,6 +304,23 @@
 TLBF_STATIC_ASSERT((TLBF_RING_CAPACITY & (TLBF_RING_CAPACITY - 1)) == 0,
                    "TLBF_RING_CAPACITY must be a power of two");
 TLBF_STATIC_ASSERT(TLBF_MAX_VPS <= 64 * 64, "an HV_VP_SET names at most 4096 VPs");
+
+/* A result that must not be ignored: a status that may say "nothing was
+ * done" (GNU warn_unused_result; nothing elsewhere). Define TLBF_MUST_CHECK
+ * yourself (even empty) to override it. */
+#ifndef TLBF_MUST_CHECK
+#if defined(__GNUC__) || defined(__clang__)
+#define TLBF_MUST_CHECK __attribute__((__warn_unused_result__))
+#else
+#define TLBF_MUST_CHECK
+#endif
+#endif
+
+/* Number of 64-bit words of a bitmap of @n VPs (a kick or wake mask). */
+#define TLBF_MASK_WORDS(n) (((n) + 63u) / 64u)
+
+/* The VP index of no VP: the initiator of a request the VMM makes itself. */
+#define TLBF_NO_VP UINT32_MAX
 
 #if defined(__GNUC__) || defined(__clang__)
 #define TLBF_LIKELY(x) __builtin_expect(!!(x), 1)

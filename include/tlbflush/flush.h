@@ -1,311 +1,360 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tlbflush/flush.h - the initiator side of a flush hypercall in one place.
+ * tlbflush/flush.h - the initiator side of a flush hypercall.
  *
- * After tlbf_hypercall_decode() accepted a request, a VMM's handler does
- * three things, each one call here:
+ * After tlbf_hypercall_decode() accepted a request, the VMM's handler calls
+ * tlbf_flush_handle(), which does, in order:
  *
- *   1. record it in the ring of its target VTL (tlbf_flush_record()):
+ *   1. record the request in its target VTL's ring (tlbf_flush_record()):
  *      Space -> a flush-entire or non-global generation, List -> the ranges
  *      (promoted to flush-entire by the push itself: more ranges than the
- *      ring holds, or a range that tlbf_range_classify() does not put in
- *      TLBF_RANGE_LIST, as the push reads it);
- *   2. fence (I1) and walk the request's processor set lazily, deciding for
- *      each member with the wake predicate and building the kick plan in
- *      caller storage (tlbf_flush_plan());
- *   3. kick the plan's VPs and wait for them (tlbf_kick_plan_send()).
+ *      ring holds, or a range tlbf_hv_range_classify() does not call
+ *      TLBF_HV_RANGE_LISTABLE, as the push reads it);
+ *   2. begin a wake plan over the caller's masks (tlbf_wake_plan_begin():
+ *      storage checked, then the fence I1) and walk the request's processor
+ *      set lazily, deciding for each member (tlbf_flush_plan()); with VSM
+ *      TLB locks, the same walk registers the caller with the members that
+ *      hold the target VTL's lock;
+ *   3. kick the plan's VPs and wait for them (tlbf_wake_send()).
  *
- * tlbf_flush_handle() does all three. Nothing is allocated, nothing is
- * locked, the set is never materialised: the masks, in caller storage of a
- * stated length, are the only output. The kick goes through the backend
- * interface (backend.h); nothing here depends on TDX.
+ * Nothing is allocated, nothing is locked, the set is never materialised.
+ * The kick goes through the backend interface (backend.h). Steps 1 and 2
+ * are public for a VMM that splits them; tlbf_flush_handle() is what the
+ * guide uses.
  *
- * The address space named by the request is not used: TDX flushes the L2
- * VM's translations (INVGLA by address, or everything at entry) for all
- * address spaces, which covers any single one.
+ * The address space named by the request is not used: a flush of the
+ * VTL's translations for every address space covers any single one.
  *
  * SYNCHRONIZATION: any number of initiators concurrently, with every VP's
- * entry/exit path running (see wake.h).
+ * entry/exit path running.
  */
 #ifndef TLBFLUSH_FLUSH_H
 #define TLBFLUSH_FLUSH_H
 
 #include "config.h"
 #include "backend.h"
+#include "bits.h"
 #include "hypercall.h"
+#include "partition.h"
 #include "ring.h"
-#include "vpset.h"
+#include "stats.h"
+#include "status.h"
 #include "tlb_lock.h"
 #include "trace.h"
+#include "vpset.h"
 #include "wake.h"
 
 TLBF_EXTERN_C_BEGIN
 
-/**
- * struct tlbf_partition - what the initiator side needs of a partition
- * @rings: the flush ring of each VTL
- * @vps: the shared state of each VP (vp_count entries)
- * @vp_count: number of VPs
- * @locks: the partition's VSM TLB locks, or NULL (no VTL takes TLB locks);
- *	set with tlbf_partition_set_tlb_locks()
- */
-struct tlbf_partition {
-	struct tlbf_ring *rings[TLBF_VTL_COUNT];
-	struct tlbf_vp *vps;
-	uint32_t vp_count;
-	struct tlbf_tlb_locks *locks;
-};
-
-/**
- * enum tlbf_partition_status - what tlbf_partition_init() found
- * @TLBF_PARTITION_OK: the partition is usable
- * @TLBF_PARTITION_VP_COUNT: @vp_count is 0 or above TLBF_MAX_VPS: this
- *	build cannot serve it (rebuild with a larger TLBF_MAX_VPS)
- * @TLBF_PARTITION_NO_VPS: no VP state array
- * @TLBF_PARTITION_NO_RING: a VTL below TLBF_VTL_COUNT has no ring
- */
-enum tlbf_partition_status {
-	TLBF_PARTITION_OK = 0,
-	TLBF_PARTITION_VP_COUNT,
-	TLBF_PARTITION_NO_VPS,
-	TLBF_PARTITION_NO_RING
-};
-
-/**
- * tlbf_partition_init - set up a partition, refusing what the build cannot serve
- * @pt: caller storage
- * @rings: TLBF_VTL_COUNT ring pointers, one per VTL
- * @vps: @vp_count VP states (caller storage)
- * @vp_count: number of VPs, 1 to TLBF_MAX_VPS
- *
- * Never truncates: a partition larger than TLBF_MAX_VPS is refused, since
- * the VPs past the limit could never be woken. On refusal @pt is left with
- * no VP (vp_count 0), which tlbf_flush_handle() refuses too.
- * Concurrency: before the partition is shared.
- * Returns: TLBF_PARTITION_OK, or why the partition was refused.
- */
-static inline enum tlbf_partition_status tlbf_partition_init(struct tlbf_partition *pt,
-                                                             struct tlbf_ring *const *rings,
-                                                             struct tlbf_vp *vps,
-                                                             uint32_t vp_count)
+/* A request tlbf_hypercall_decode() could have produced, or a VMM request
+ * of kind GPA: a known kind and target VTL, ranges for a list. */
+static inline bool tlbf__flush_request_ok(const struct tlbf_flush_request *req)
 {
-	enum tlbf_partition_status st = TLBF_PARTITION_OK;
-	if (vp_count == 0 || vp_count > (uint32_t)TLBF_MAX_VPS)
-		st = TLBF_PARTITION_VP_COUNT;
-	else if (vps == NULL)
-		st = TLBF_PARTITION_NO_VPS;
-	for (unsigned v = 0; v < TLBF_VTL_COUNT; v++) {
-		pt->rings[v] = rings ? rings[v] : NULL;
-		if (st == TLBF_PARTITION_OK && pt->rings[v] == NULL)
-			st = TLBF_PARTITION_NO_RING;
-	}
-	pt->vps = vps;
-	pt->vp_count = st == TLBF_PARTITION_OK ? vp_count : 0;
-	pt->locks = NULL;
-	return st;
+	return req != NULL && req->target_vtl < TLBF_VTL_COUNT &&
+	       req->kind <= TLBF_FLUSH_KIND_GPA &&
+	       (req->kind != TLBF_FLUSH_KIND_LIST || req->range_count == 0 || req->ranges != NULL);
 }
 
 /**
- * tlbf_partition_set_tlb_locks - make flush calls honour VSM TLB locks
- * @pt: a partition accepted by tlbf_partition_init()
- * @locks: its TLB locks (tlbf_tlb_locks_init() with the same VP count), or
- *	NULL to stop honouring them
- *
- * From then on tlbf_flush_handle() snapshots the holders of the target
- * VTL's lock among the request's VPs and answers TLBF_FLUSH_SUSPEND while
- * any remains (tlbflush/tlb_lock.h).
- * Concurrency: before the partition is shared.
- * Returns: true; false (nothing changed) if the VP counts differ.
- */
-static inline bool tlbf_partition_set_tlb_locks(struct tlbf_partition *pt,
-                                                struct tlbf_tlb_locks *locks)
-{
-	if (locks != NULL && locks->vp_count != pt->vp_count)
-		return false;
-	pt->locks = locks;
-	return true;
-}
-
-/**
- * tlbf_flush_record - record a decoded request in its target VTL's ring
+ * tlbf_flush_record - record a request in its target VTL's ring
  * @pt: the partition
  * @req: a request accepted by tlbf_hypercall_decode(), or one the VMM made
- *	itself with kind TLBF_FLUSH_GPA (tlbf_ring_flush_gpa())
+ *	itself (tlbf_flush_request_vmm())
+ * @out: how it was recorded, and the mark the wake step compares against
  *
+ * A List request is pushed (each range read once from guest memory and
+ * classified as it is read); a Space request bumps the flush-entire or
+ * non-global generation; a GPA request bumps the guest-physical one.
  * Concurrency: any number of initiators and VPs.
- * Returns: how it was recorded and the mark the wake step compares against.
+ * Returns: TLBF_STATUS_OK; refused, nothing recorded:
+ * TLBF_STATUS_BAD_STORAGE (@out NULL), _BAD_PARTITION, _BAD_REQUEST.
  */
-static inline struct tlbf_push tlbf_flush_record(const struct tlbf_partition *pt,
-                                                 const struct tlbf_flush_request *req)
+TLBF_MUST_CHECK static inline enum tlbf_status tlbf_flush_record(struct tlbf_partition *pt,
+                                                                 const struct tlbf_flush_request *req,
+                                                                 struct tlbf_push *out)
 {
-	struct tlbf_ring *ring = pt->rings[req->target_vtl];
-	struct tlbf_push out;
+	if (out == NULL)
+		return TLBF_STATUS_BAD_STORAGE;
+	if (!tlbf__partition_ok(pt))
+		return TLBF_STATUS_BAD_PARTITION;
+	if (!tlbf__flush_request_ok(req))
+		return TLBF_STATUS_BAD_REQUEST;
+	struct tlbf_ring *ring = &pt->rings[req->target_vtl];
 	TLBF_PROBE9(flush_request, req->call, req->kind, req->target_vtl, req->flags,
 	            req->address_space, req->range_count, req->vps.kind, req->vps.valid,
-	            req->vps.kind == TLBF_VPSET_MASK64 ? req->vps.filter : 0);
-	out.result = TLBF_PUSH_LISTED;
-	out.why = TLBF_PUSH_WHY_NONE;
-	if (req->kind == TLBF_FLUSH_LIST) {
+	            req->vps.kind == TLBF_VPSET_KIND_MASK64 ? req->vps.filter : 0);
+	out->result = TLBF_PUSH_RESULT_LISTED;
+	out->why = TLBF_PUSH_WHY_NONE;
+	if (req->kind == TLBF_FLUSH_KIND_LIST) {
 		/* The push reads and classifies each range once and promotes
 		 * the request itself: no second pass over guest memory. */
-		out = tlbf_ring_push(ring, req->ranges, req->range_count, req->extended);
-	} else if (req->kind == TLBF_FLUSH_NON_GLOBAL) {
-		out.mark = tlbf_ring_flush_non_global(ring);
-	} else if (req->kind == TLBF_FLUSH_GPA) {
-		out.mark = tlbf_ring_flush_gpa(ring);
+		*out = tlbf_ring_push(ring, req->ranges, req->range_count, req->extended);
+	} else if (req->kind == TLBF_FLUSH_KIND_NON_GLOBAL) {
+		out->mark = tlbf_ring_flush_non_global(ring);
+	} else if (req->kind == TLBF_FLUSH_KIND_GPA) {
+		out->mark = tlbf_ring_flush_gpa(ring);
 	} else {
-		out.mark = tlbf_ring_flush_entire(ring);
+		out->mark = tlbf_ring_flush_entire(ring);
 	}
-	TLBF_PROBE5(push, out.result, out.why, out.mark.kind, out.mark.value, req->target_vtl);
-	return out;
+	TLBF_PROBE5(push, out->result, out->why, out->mark.kind, out->mark.value, req->target_vtl);
+	return TLBF_STATUS_OK;
 }
 
 /**
- * tlbf_flush_plan - fence, then decide for every VP of the set
- * @pt: the partition
- * @set: the request's processor set (lazy view; members below vp_count)
- * @initiator: the VP making the request (or >= vp_count if none)
- * @vtl: the target VTL
- * @mark: tlbf_flush_record()'s mark
- * @pl: a plan started with tlbf_kick_plan_init() over at least
- *	TLBF_VPSET_MASK_WORDS(vp_count) words
+ * tlbf_flush_plan - decide for every VP of a request's set
+ * @pl: a plan begun with tlbf_wake_plan_begin() after the request was
+ *	recorded (so I1 is behind us), not yet sent
+ * @set: the request's processor set (members at or above the partition's
+ *	VP count are ignored)
+ * @initiator: the VP making the request, or TLBF_NO_VP
  *
- * Executes I1 (tlbf_wake_fence()), then walks the set in ascending order,
- * loading each bank word once, and adds every member's decision to @pl.
- * On a partition with TLB locks and an @initiator that is a VP, the same
- * walk registers the initiator with every member holding the lock of
- * @vtl (W1-W4, tlb_lock.h; I1 plays W0's part): the set is read once.
- * Concurrency: any number of initiators and VPs.
+ * Walks the set in ascending order, loading each bank word once, and
+ * records every member's decision in @pl (tlbf_wake_decide()): the plan's
+ * masks hold every VP of the partition, so no decision can be refused
+ * half-way. In a partition with TLB locks and an @initiator that is a VP,
+ * the same walk registers the initiator with every member holding the
+ * lock of the plan's VTL (W1-W4, tlb_lock.h; I1 plays W0's part): the set
+ * is read once.
+ * Concurrency: the plan's initiator, with any number of initiators and VPs.
+ * Returns: TLBF_STATUS_OK; TLBF_STATUS_SUSPEND: the initiator must stay
+ * suspended until tlbf_tlb_lock_must_wait() says otherwise (after the
+ * plan is sent); TLBF_STATUS_LOCKS_IGNORED: the partition has TLB locks
+ * but @initiator is not a VP, so nobody waits for their holders; refused,
+ * nothing decided: TLBF_STATUS_BAD_SEQUENCE, _BAD_REQUEST (@set NULL).
  */
-static inline void tlbf_flush_plan(const struct tlbf_partition *pt, const struct tlbf_vpset *set,
-                                   uint32_t initiator, unsigned vtl, struct tlbf_mark mark,
-                                   struct tlbf_kick_plan *pl)
+TLBF_MUST_CHECK static inline enum tlbf_status tlbf_flush_plan(struct tlbf_wake_plan *pl,
+                                                               const struct tlbf_vpset *set,
+                                                               uint32_t initiator)
 {
-	struct tlbf_tlb_locks *locks = initiator < pt->vp_count ? pt->locks : NULL;
-	tlbf_wake_fence();
-	tlbf_kick_plan_request(pl, vtl, mark);
+	if (pl == NULL || pl->phase != TLBF__PLAN_BEGUN)
+		return TLBF_STATUS_BAD_SEQUENCE;
+	if (set == NULL)
+		return TLBF_STATUS_BAD_REQUEST;
+	struct tlbf_partition *pt = pl->pt;
+	const bool locks = pt->locks != NULL && initiator < pt->vp_count;
 	struct tlbf_vpset_iter it;
 	uint32_t vp;
 	tlbf_vpset_iter_init(&it, set);
 	while (tlbf_vpset_iter_next(&it, &vp)) {
 		if (vp >= pt->vp_count)
-			break; /* the view is limited to vp_count; belt and braces */
-		tlbf_kick_plan_add(pl, vp, tlbf_wake_decide(&pt->vps[vp], vp, initiator, vtl, mark));
-		if (locks != NULL && vp != initiator)
-			(void)tlbf__tlb_wait_on(locks, initiator, vp, vtl);
+			break; /* members are ascending: none below the count is left */
+		(void)tlbf_wake_decide(pl, vp, initiator, NULL); /* checked above: OK */
+		if (locks && vp != initiator)
+			(void)tlbf__tlb_wait_on(pt, initiator, vp, pl->vtl);
 	}
+	if (pt->locks != NULL && initiator >= pt->vp_count)
+		return TLBF_STATUS_LOCKS_IGNORED;
+	if (locks && tlbf__tlb_lock_waits(pt, initiator, pl->vtl))
+		return TLBF_STATUS_SUSPEND;
+	return TLBF_STATUS_OK;
 }
-
-/**
- * enum tlbf_flush_status - what tlbf_flush_handle() returns
- * @TLBF_FLUSH_DONE: recorded, woken and waited for: the request is complete
- *	(also a request whose set names no VP: nothing to do)
- * @TLBF_FLUSH_SHORT_MASKS: the caller's masks are shorter than
- *	TLBF_VPSET_MASK_WORDS(vp_count) words: nothing was recorded or sent
- * @TLBF_FLUSH_BAD_PARTITION: the partition was not accepted by
- *	tlbf_partition_init() (VP count 0 or above TLBF_MAX_VPS, no VPs, a
- *	missing ring): nothing was recorded or sent
- * @TLBF_FLUSH_BAD_REQUEST: the request's target VTL is not below
- *	TLBF_VTL_COUNT (not one tlbf_hypercall_decode() accepted): nothing was
- *	recorded or sent
- * @TLBF_FLUSH_KICK_FAILED: recorded, but the backend's kick failed
- *	(@kick_rc in the outcome): the request is not known to be complete
- * @TLBF_FLUSH_SUSPEND: recorded, woken and waited for, but a VP of the set
- *	held the TLB lock of the target VTL (partition with locks only): the
- *	calling VP must stay suspended while tlbf_tlb_lock_must_wait() says
- *	so; the call completes when it says false. (The TLFS words it as the
- *	caller being suspended and the call re-issued when it is resumed:
- *	the re-issued call would find the flush recorded and the snapshot's
- *	holders released, so completing it then is the same for the guest.)
- *	A failed kick wins over it: TLBF_FLUSH_KICK_FAILED is returned, with
- *	the outcome's @suspend set.
- */
-enum tlbf_flush_status {
-	TLBF_FLUSH_DONE = 0,
-	TLBF_FLUSH_SHORT_MASKS,
-	TLBF_FLUSH_BAD_PARTITION,
-	TLBF_FLUSH_BAD_REQUEST,
-	TLBF_FLUSH_KICK_FAILED,
-	TLBF_FLUSH_SUSPEND
-};
 
 /**
  * struct tlbf_flush_outcome - what tlbf_flush_handle() did
  * @push: how the request was recorded
  * @kick_rc: the backend's kick result (0 on success)
- * @plan: the plan (masks in the caller's storage, counts by reason)
- * @suspend: the calling VP waits for TLB-lock holders (see
- *	TLBF_FLUSH_SUSPEND)
+ * @suspend: the calling VP waits for TLB-lock holders (TLBF_STATUS_SUSPEND;
+ *	also set with TLBF_STATUS_KICK_FAILED when it applies)
+ * @plan: the decisions (its masks are @kick and @wait below, counts by
+ *	reason)
+ * @kick: the kick mask: the VPs this call sent the cancel signal
+ * @wait: the VPs another initiator was kicking that this call got a
+ *	duplicate cancel after its bounded wait
+ *
+ * Caller storage, about 1 KiB with TLBF_MAX_VPS 4096 (the masks). Do not
+ * copy it while tlbf_flush_handle() runs.
  */
 struct tlbf_flush_outcome {
 	struct tlbf_push push;
 	int kick_rc;
-	struct tlbf_kick_plan plan;
 	bool suspend;
+	struct tlbf_wake_plan plan;
+	uint64_t kick[TLBF_MASK_WORDS(TLBF_MAX_VPS)];
+	uint64_t wait[TLBF_MASK_WORDS(TLBF_MAX_VPS)];
 };
 
+/* Index 0-3 of a flush call code (Space, List, SpaceEx, ListEx), else 4. */
+static inline unsigned tlbf__flush_call_index(uint64_t code)
+{
+	return code == TLBF_HVCALL_FLUSH_VA_SPACE      ? 0u
+	       : code == TLBF_HVCALL_FLUSH_VA_LIST     ? 1u
+	       : code == TLBF_HVCALL_FLUSH_VA_SPACE_EX ? 2u
+	       : code == TLBF_HVCALL_FLUSH_VA_LIST_EX  ? 3u
+	                                               : 4u;
+}
+
+/* Count one call of tlbf_flush_handle() on the initiator's counters @s
+ * (NULL: nothing). Empty with TLBF_STATS=0. */
+static inline void tlbf__flush_count(struct tlbf_stats *s, const struct tlbf_flush_request *req,
+                                     enum tlbf_status st, const struct tlbf_flush_outcome *out)
+{
+#if TLBF_STATS
+	if (!s)
+		return;
+	if (!tlbf__status_done(st) && st != TLBF_STATUS_KICK_FAILED) {
+		tlbf__stat_add(s, TLBF_STAT_REFUSED, 1);
+		return;
+	}
+	unsigned call = tlbf__flush_call_index(req->call);
+	if (req->kind == TLBF_FLUSH_KIND_GPA)
+		tlbf__stat_add(s, TLBF_STAT_REQ_GPA, 1);
+	else if (call < 4 && req->kind < 3)
+		tlbf__stat_add(s, TLBF_STAT_REQ_SPACE_ENTIRE + 3 * call + req->kind, 1);
+	if ((unsigned)out->push.result <= TLBF_PUSH_RESULT_LAPPED)
+		tlbf__stat_add(s, TLBF_STAT_PUSH_LISTED + (unsigned)out->push.result, 1);
+	if (out->push.result == TLBF_PUSH_RESULT_PROMOTED && out->push.why != TLBF_PUSH_WHY_NONE &&
+	    (unsigned)out->push.why < TLBF_PUSH_WHY__COUNT)
+		tlbf__stat_add(s, TLBF_STAT_PROMOTED_TOO_MANY + (unsigned)out->push.why - 1, 1);
+	/* Only the decisions that happened (usually one or two reasons). */
+	for (uint32_t seen = out->plan.reasons_seen; seen; seen &= seen - 1u) {
+		unsigned i = tlbf__ctz64(seen);
+		tlbf__stat_add(s, TLBF_STAT_WAKE_KICK + i, out->plan.reasons[i]);
+	}
+	/* One test for the common case: nobody kicked, nothing failed. */
+	if ((out->plan.nkick | out->plan.nlate | out->plan.kick_retries) == 0 &&
+	    st == TLBF_STATUS_OK)
+		return;
+	if (out->plan.nkick + out->plan.nlate)
+		tlbf__stat_add(s, TLBF_STAT_KICKS, (uint64_t)out->plan.nkick + out->plan.nlate);
+	if (out->plan.nlate)
+		tlbf__stat_add(s, TLBF_STAT_LATE, out->plan.nlate);
+	if (out->plan.kick_retries)
+		tlbf__stat_add(s, TLBF_STAT_KICK_RETRIES, out->plan.kick_retries);
+	if (st == TLBF_STATUS_KICK_FAILED)
+		tlbf__stat_add(s, TLBF_STAT_KICK_FAILURES, 1);
+	if (out->suspend)
+		tlbf__stat_add(s, TLBF_STAT_SUSPENDED, 1);
+	if (st == TLBF_STATUS_LOCKS_IGNORED)
+		tlbf__stat_add(s, TLBF_STAT_LOCKS_IGNORED, 1);
+#else
+	(void)s;
+	(void)req;
+	(void)st;
+	(void)out;
+#endif
+}
+
 /**
- * tlbf_flush_handle - record, wake and wait for one decoded flush request
+ * tlbf_flush_handle - record, wake and wait for one flush request
  * @pt: the partition
  * @be: the backend that kicks
- * @req: a request accepted by tlbf_hypercall_decode()
- * @initiator: the VP making the request (or >= vp_count if none)
- * @kick_words: storage for the kick mask
- * @wait_words: storage for the wait-only mask
- * @mask_words: 64-bit words at @kick_words and at @wait_words each; at
- *	least TLBF_VPSET_MASK_WORDS(pt->vp_count) (TLBF_VPSET_MASK_WORDS(
- *	TLBF_MAX_VPS) always suffices)
- * @out: the outcome
+ * @req: a request accepted by tlbf_hypercall_decode(), or one the VMM made
+ *	itself (tlbf_flush_request_vmm())
+ * @initiator: the VP making the request, or TLBF_NO_VP (a VMM's own
+ *	request)
+ * @stats: the initiator's counters (tlbflush/stats.h), or NULL; counted
+ *	only with TLBF_STATS=1
+ * @out: the outcome (caller storage)
  *
- * When this returns TLBF_FLUSH_DONE, no VP of the request's set runs guest
+ * When this returns TLBF_STATUS_OK, no VP of the request's set runs guest
  * code of the target VTL with a translation the request covered until it
- * has flushed it: property S1 (docs/DESIGN.md). Short masks are refused
- * before anything is recorded, in every build. With TLB locks
- * (tlbf_partition_set_tlb_locks()) and an @initiator that is a VP, the
- * holders of the target VTL's lock among the request's VPs are
- * snapshotted after I1; while any holds it the answer is
- * TLBF_FLUSH_SUSPEND, and the call is complete once
- * tlbf_tlb_lock_must_wait(@initiator) says false: property S8.
+ * has flushed it: property S1 (docs/DESIGN.md). Everything is checked
+ * before anything is recorded. A set that names no VP of the partition is
+ * done at once, with nothing recorded.
+ *
+ * VSM TLB locks (a partition set up with lock state): the holders of the
+ * target VTL's lock among the request's VPs are snapshotted after I1.
+ * With an @initiator that is a VP, while any of them holds it the answer
+ * is TLBF_STATUS_SUSPEND: the calling VP stays suspended (its hypercall
+ * not completed) until tlbf_tlb_lock_must_wait(@initiator) says false,
+ * and the call completes then (property S8). With TLBF_NO_VP nobody can
+ * be suspended: the answer is TLBF_STATUS_LOCKS_IGNORED (the flush is
+ * recorded, woken and waited for like TLBF_STATUS_OK, but no holder was
+ * waited for; a VMM's own GPA request after it changed VTL protections is
+ * such a call).
  * Concurrency: any number of initiators and VPs.
- * Returns: TLBF_FLUSH_DONE, TLBF_FLUSH_SUSPEND, or why not (above).
+ * Returns: TLBF_STATUS_OK, _SUSPEND or _LOCKS_IGNORED (done, above);
+ * TLBF_STATUS_KICK_FAILED: recorded, but the backend's kick failed twice
+ * (@out->kick_rc): the request is not known to be complete; refused,
+ * nothing recorded: TLBF_STATUS_BAD_STORAGE (@out NULL), _BAD_PARTITION,
+ * _BAD_REQUEST (a request decode would not produce, a VP count other than
+ * the partition's), _BAD_BACKEND (no backend, or one without a kick).
  */
-static inline enum tlbf_flush_status tlbf_flush_handle(const struct tlbf_partition *pt,
-                                                       const struct tlbf_backend *be,
-                                                       const struct tlbf_flush_request *req,
-                                                       uint32_t initiator, uint64_t *kick_words,
-                                                       uint64_t *wait_words, uint32_t mask_words,
-                                                       struct tlbf_flush_outcome *out)
+TLBF_MUST_CHECK static inline enum tlbf_status
+tlbf_flush_handle(struct tlbf_partition *pt, const struct tlbf_backend *be,
+                  const struct tlbf_flush_request *req, uint32_t initiator,
+                  struct tlbf_stats *stats, struct tlbf_flush_outcome *out)
 {
-	uint32_t nwords = (uint32_t)TLBF_VPSET_MASK_WORDS(pt->vp_count);
-	enum tlbf_flush_status st = TLBF_FLUSH_DONE;
-	out->push.result = TLBF_PUSH_EMPTY;
+	enum tlbf_status st = TLBF_STATUS_OK;
+	if (out == NULL)
+		return TLBF_STATUS_BAD_STORAGE;
+	out->push.result = TLBF_PUSH_RESULT_EMPTY;
 	out->push.why = TLBF_PUSH_WHY_NONE;
-	out->push.mark.kind = TLBF_MARK_NONE;
+	out->push.mark.kind = TLBF_MARK_KIND_NONE;
 	out->push.mark.value = 0;
 	out->kick_rc = 0;
 	out->suspend = false;
-	if (pt->vp_count == 0 || pt->vp_count > (uint32_t)TLBF_MAX_VPS || pt->vps == NULL)
-		st = TLBF_FLUSH_BAD_PARTITION;
-	else if (req->target_vtl >= TLBF_VTL_COUNT || pt->rings[req->target_vtl] == NULL)
-		st = TLBF_FLUSH_BAD_REQUEST;
-	else if (mask_words < nwords)
-		st = TLBF_FLUSH_SHORT_MASKS;
-	if (st != TLBF_FLUSH_DONE || !tlbf_vpset_may_contain(&req->vps)) {
-		/* Refused, or a set that names no VP: nothing to record. */
-		tlbf_kick_plan_init(&out->plan, kick_words, wait_words, 0);
+	out->plan.phase = 0;
+	out->plan.ndecided = out->plan.nkick = out->plan.nwait = 0;
+	out->plan.nlate = out->plan.kick_retries = 0;
+	out->plan.reasons_seen = 0;
+	if (!tlbf__partition_ok(pt))
+		st = TLBF_STATUS_BAD_PARTITION;
+	else if (!tlbf__flush_request_ok(req) || req->vps.vp_count > pt->vp_count)
+		st = TLBF_STATUS_BAD_REQUEST;
+	else if (be == NULL || be->ops == NULL || be->ops->kick == NULL)
+		st = TLBF_STATUS_BAD_BACKEND;
+	if (st != TLBF_STATUS_OK) {
+		tlbf__flush_count(stats, req, st, out);
 		return st;
 	}
-	out->push = tlbf_flush_record(pt, req);
-	tlbf_kick_plan_init(&out->plan, kick_words, wait_words, nwords);
-	tlbf_flush_plan(pt, &req->vps, initiator, req->target_vtl, out->push.mark, &out->plan);
-	out->kick_rc = tlbf_kick_plan_send(be, &out->plan, pt->vps, pt->vp_count);
-	/* The holders were snapshotted by tlbf_flush_plan(), after I1. A
-	 * VMM's own request (no initiator VP) waits for nobody. */
-	if (pt->locks != NULL && initiator < pt->vp_count)
-		out->suspend = tlbf__tlb_lock_waits(pt->locks, initiator, req->target_vtl);
-	if (out->kick_rc != 0)
-		return TLBF_FLUSH_KICK_FAILED;
-	return out->suspend ? TLBF_FLUSH_SUSPEND : TLBF_FLUSH_DONE;
+	if (!tlbf__vpset_may_contain(&req->vps)) {
+		/* A set that names no VP: nothing to record. */
+		tlbf__flush_count(stats, req, st, out);
+		return TLBF_STATUS_OK;
+	}
+	/* Checked above, so none of these refuses. */
+	(void)tlbf_flush_record(pt, req, &out->push);
+	(void)tlbf_wake_plan_begin(&out->plan, pt, out->kick, out->wait,
+	                           TLBF_MASK_WORDS(TLBF_MAX_VPS), req->target_vtl, out->push.mark);
+	enum tlbf_status planned = tlbf_flush_plan(&out->plan, &req->vps, initiator);
+	out->suspend = planned == TLBF_STATUS_SUSPEND;
+	st = tlbf_wake_send(&out->plan, be, &out->kick_rc);
+	if (st == TLBF_STATUS_OK)
+		st = planned;
+	tlbf__flush_count(stats, req, st, out);
+	return st;
+}
+
+/**
+ * tlbf_flush_request_vmm - a flush request the VMM makes itself
+ * @req: the request (caller storage)
+ * @kind: TLBF_FLUSH_KIND_ENTIRE, _NON_GLOBAL or _GPA (after the VMM changed
+ *	the target's guest-physical mappings, e.g. VTL protections)
+ * @target_vtl: the VTL whose translations are flushed
+ * @vp_count: the partition's VP count (the request names every VP)
+ *
+ * Give it to tlbf_flush_handle() with initiator TLBF_NO_VP (or the VP on
+ * whose behalf the VMM acts).
+ * Returns: TLBF_STATUS_OK; refused, @req not written:
+ * TLBF_STATUS_BAD_STORAGE (@req NULL), _BAD_REQUEST (a list kind, or an
+ * unknown one), _BAD_VTL, _BAD_VP_COUNT.
+ */
+TLBF_MUST_CHECK static inline enum tlbf_status tlbf_flush_request_vmm(struct tlbf_flush_request *req,
+                                                                      enum tlbf_flush_kind kind,
+                                                                      unsigned target_vtl,
+                                                                      uint32_t vp_count)
+{
+	if (req == NULL)
+		return TLBF_STATUS_BAD_STORAGE;
+	if (kind != TLBF_FLUSH_KIND_ENTIRE && kind != TLBF_FLUSH_KIND_NON_GLOBAL &&
+	    kind != TLBF_FLUSH_KIND_GPA)
+		return TLBF_STATUS_BAD_REQUEST;
+	if (target_vtl >= TLBF_VTL_COUNT)
+		return TLBF_STATUS_BAD_VTL;
+	if (vp_count == 0 || vp_count > (uint32_t)TLBF_MAX_VPS)
+		return TLBF_STATUS_BAD_VP_COUNT;
+	req->call = 0;
+	req->kind = (uint8_t)kind;
+	req->target_vtl = (uint8_t)target_vtl;
+	req->extended = false;
+	req->fast = false;
+	req->address_space = 0;
+	req->flags = TLBF_HV_FLUSH_ALL_PROCESSORS | TLBF_HV_FLUSH_ALL_VIRTUAL_ADDRESS_SPACES;
+	tlbf_vpset_init_all(&req->vps, vp_count);
+	req->ranges = NULL;
+	req->range_count = 0;
+	return TLBF_STATUS_OK;
 }
 
 TLBF_EXTERN_C_END

@@ -129,56 +129,56 @@ static inline uint64_t tlbf_hv_control_make(uint16_t code, bool fast, unsigned v
 #define TLBF_GVA_MAX_PAGE (UINT64_MAX >> TLBF_GVA_PAGE_SHIFT)
 
 /**
- * enum tlbf_range_class - what one HV_GVA_RANGE can be flushed with
- * @TLBF_RANGE_LIST: flushable by list (TDG.VP.INVGLA); the GLA entry is the
+ * enum tlbf_hv_range - what one HV_GVA_RANGE can be flushed with
+ * @TLBF_HV_RANGE_LISTABLE: flushable by list (TDG.VP.INVGLA); the GLA entry is the
  *	simple-format value, which the list takes unchanged.
- * @TLBF_RANGE_LARGE_PAGE: an extended range with large_page set. INVGLA has
+ * @TLBF_HV_RANGE_LARGE_PAGE: an extended range with large_page set. INVGLA has
  *	no large-page form, so the request is promoted to flush-entire.
- * @TLBF_RANGE_PAST_TOP: page number plus additional pages runs past the top
+ * @TLBF_HV_RANGE_PAST_TOP: page number plus additional pages runs past the top
  *	of the 64-bit address space: promoted to flush-entire.
- * @TLBF_RANGE_NON_CANONICAL: some page of the range is not canonical at
+ * @TLBF_HV_RANGE_NON_CANONICAL: some page of the range is not canonical at
  *	TLBF_GVA_BITS: promoted to flush-entire (a guest cannot have a
  *	translation for it, but we do not guess what it meant).
  */
-enum tlbf_range_class {
-	TLBF_RANGE_LIST = 0,
-	TLBF_RANGE_LARGE_PAGE,
-	TLBF_RANGE_PAST_TOP,
-	TLBF_RANGE_NON_CANONICAL
+enum tlbf_hv_range {
+	TLBF_HV_RANGE_LISTABLE = 0,
+	TLBF_HV_RANGE_LARGE_PAGE,
+	TLBF_HV_RANGE_PAST_TOP,
+	TLBF_HV_RANGE_NON_CANONICAL
 };
 
 /**
- * tlbf_gva_page - first 4 KiB page number of a small-page range
+ * tlbf__gva_page - first 4 KiB page number of a small-page range
  * @range: HV_GVA_RANGE in either format (large_page clear)
  *
  * Returns: bits 12-63.
  */
-static inline uint64_t tlbf_gva_page(uint64_t range)
+static inline uint64_t tlbf__gva_page(uint64_t range)
 {
 	return range >> TLBF_GVA_PAGE_SHIFT;
 }
 
 /**
- * tlbf_gva_additional - pages beyond the first of a small-page range
+ * tlbf__gva_additional - pages beyond the first of a small-page range
  * @range: HV_GVA_RANGE
  * @extended: whether @range uses the extended format (11-bit count)
  *
  * Returns: the additional page count.
  */
-static inline uint64_t tlbf_gva_additional(uint64_t range, bool extended)
+static inline uint64_t tlbf__gva_additional(uint64_t range, bool extended)
 {
 	return range & (extended ? TLBF_GVA_EXT_ADDITIONAL_MASK
 	                         : TLBF_GVA_SIMPLE_ADDITIONAL_MASK);
 }
 
 /**
- * tlbf_gva_make - build a simple-format HV_GVA_RANGE / INVGLA GLA entry
+ * tlbf_hv_gva_make - build a simple-format HV_GVA_RANGE / INVGLA GLA entry
  * @page: first 4 KiB page number (at most TLBF_GVA_MAX_PAGE)
  * @additional: pages beyond the first (at most 4095)
  *
  * Returns: the encoded range.
  */
-static inline uint64_t tlbf_gva_make(uint64_t page, uint64_t additional)
+static inline uint64_t tlbf_hv_gva_make(uint64_t page, uint64_t additional)
 {
 	return (page << TLBF_GVA_PAGE_SHIFT) |
 	       (additional & TLBF_GVA_SIMPLE_ADDITIONAL_MASK);
@@ -194,7 +194,7 @@ static inline bool tlbf__gva_page_canonical(uint64_t page)
 }
 
 /**
- * tlbf_range_classify - decide whether one range can be flushed by list
+ * tlbf_hv_range_classify - decide whether one range can be flushed by list
  * @range: the HV_GVA_RANGE as read (once) from guest input
  * @extended: the request has USE_EXTENDED_RANGE_FORMAT
  *
@@ -207,27 +207,27 @@ static inline bool tlbf__gva_page_canonical(uint64_t page)
  *
  * Returns: the class; never fails.
  */
-static inline enum tlbf_range_class tlbf_range_classify(uint64_t range, bool extended)
+static inline enum tlbf_hv_range tlbf_hv_range_classify(uint64_t range, bool extended)
 {
 	if (extended && (range & TLBF_GVA_EXT_LARGE_PAGE))
-		return TLBF_RANGE_LARGE_PAGE;
-	uint64_t first = tlbf_gva_page(range);
-	uint64_t add = tlbf_gva_additional(range, extended);
+		return TLBF_HV_RANGE_LARGE_PAGE;
+	uint64_t first = tlbf__gva_page(range);
+	uint64_t add = tlbf__gva_additional(range, extended);
 	if (add > TLBF_GVA_MAX_PAGE - first)
-		return TLBF_RANGE_PAST_TOP;
+		return TLBF_HV_RANGE_PAST_TOP;
 	uint64_t last = first + add;
 	if (!tlbf__gva_page_canonical(first) || !tlbf__gva_page_canonical(last))
-		return TLBF_RANGE_NON_CANONICAL;
+		return TLBF_HV_RANGE_NON_CANONICAL;
 	/* Both ends canonical but in different halves: the hole is inside. */
 	const uint64_t half = UINT64_C(1) << (TLBF_GVA_BITS - 1 - TLBF_GVA_PAGE_SHIFT);
 	if ((first < half) != (last < half))
-		return TLBF_RANGE_NON_CANONICAL;
-	return TLBF_RANGE_LIST;
+		return TLBF_HV_RANGE_NON_CANONICAL;
+	return TLBF_HV_RANGE_LISTABLE;
 }
 
 /**
  * tlbf_range_to_gla - the INVGLA GLA entry of a LIST-class range
- * @range: a range that tlbf_range_classify() put in TLBF_RANGE_LIST
+ * @range: a range that tlbf_hv_range_classify() put in TLBF_HV_RANGE_LISTABLE
  * @extended: the format of @range
  *
  * A small-page extended range has bit 11 clear, so its 11-bit count reads
@@ -250,7 +250,7 @@ static inline uint64_t tlbf_range_to_gla(uint64_t range, bool extended)
 	(TLBF_HV_REC_LOCAL_FLUSH_ENTIRE | TLBF_HV_REC_REMOTE_FLUSH | TLBF_HV_REC_EX_PROCESSOR_MASKS)
 
 /**
- * tlbf_cpuid_flush_recommendations - adjust leaf 0x40000004 EAX for flushes
+ * tlbf_hv_cpuid_flush_recommendations - adjust leaf 0x40000004 EAX for flushes
  * @eax: the value otherwise reported
  * @vsm_active: whether guest VSM (VTL 1) is active
  *
@@ -261,7 +261,7 @@ static inline uint64_t tlbf_range_to_gla(uint64_t range, bool extended)
  * its own IPIs.
  * Returns: @eax with the three flush bits set or cleared.
  */
-static inline uint32_t tlbf_cpuid_flush_recommendations(uint32_t eax, bool vsm_active)
+static inline uint32_t tlbf_hv_cpuid_flush_recommendations(uint32_t eax, bool vsm_active)
 {
 	return vsm_active ? (eax | TLBF_HV_REC_FLUSH_BITS) : (eax & ~(uint32_t)TLBF_HV_REC_FLUSH_BITS);
 }

@@ -69,10 +69,10 @@
  * GUEST MEMORY
  *
  * Every header word (address space, flags, processor mask or format and
- * valid_bank_mask) is read exactly once with tlbf_guest_load_u64(). Bank
+ * valid_bank_mask) is read exactly once with tlbf__guest_load_u64(). Bank
  * words are read later, by the VP-set view, and ranges are read by
  * whoever consumes the request (the flush ring), each
- * through tlbf_guest_load_u64(). Every bound was fixed by the control
+ * through tlbf__guest_load_u64(). Every bound was fixed by the control
  * value and the header words read once, so a guest that rewrites its input
  * during or after decoding can change which VPs or pages are flushed,
  * never make us read outside [input, input + len).
@@ -94,65 +94,65 @@ TLBF_EXTERN_C_BEGIN
 
 /**
  * enum tlbf_hypercall_rule - which validation rule decided the outcome
- * @TLBF_HC_RULE_OK: every rule passed; the status is SUCCESS.
- * @TLBF_HC_RULE_UNKNOWN_CALL: not one of the four flush call codes.
- * @TLBF_HC_RULE_CONTROL_RESERVED: reserved control bits set.
- * @TLBF_HC_RULE_REP_ON_SIMPLE_CALL: rep count or rep start on a Space call.
- * @TLBF_HC_RULE_REP_START: rep start >= rep count on a List call.
- * @TLBF_HC_RULE_VARHDR_NOT_EX: variable header on a non-Ex call.
- * @TLBF_HC_RULE_OVER_PAGE: the input the control value claims exceeds 4 KiB.
- * @TLBF_HC_RULE_MISALIGNED: input not 8-byte aligned.
- * @TLBF_HC_RULE_INPUT_SHORT: fewer input bytes than claimed.
- * @TLBF_HC_RULE_FLAGS_RESERVED: a reserved flag bit.
- * @TLBF_HC_RULE_FLAG_NOT_ALLOWED: a defined flag this call does not take.
- * @TLBF_HC_RULE_TARGET_VTL_FORM: malformed target-VTL flags.
- * @TLBF_HC_RULE_VTL_UNSUPPORTED: a VTL outside 0 .. TLBF_VTL_COUNT - 1.
- * @TLBF_HC_RULE_TARGET_VTL_HIGHER: target VTL above the caller's.
- * @TLBF_HC_RULE_SET_FORMAT: unknown HV_VP_SET format.
- * @TLBF_HC_RULE_VARHDR_MISMATCH: variable header size differs from
+ * @TLBF_HYPERCALL_RULE_OK: every rule passed; the status is SUCCESS.
+ * @TLBF_HYPERCALL_RULE_UNKNOWN_CALL: not one of the four flush call codes.
+ * @TLBF_HYPERCALL_RULE_CONTROL_RESERVED: reserved control bits set.
+ * @TLBF_HYPERCALL_RULE_REP_ON_SIMPLE_CALL: rep count or rep start on a Space call.
+ * @TLBF_HYPERCALL_RULE_REP_START: rep start >= rep count on a List call.
+ * @TLBF_HYPERCALL_RULE_VARHDR_NOT_EX: variable header on a non-Ex call.
+ * @TLBF_HYPERCALL_RULE_OVER_PAGE: the input the control value claims exceeds 4 KiB.
+ * @TLBF_HYPERCALL_RULE_MISALIGNED: input not 8-byte aligned.
+ * @TLBF_HYPERCALL_RULE_INPUT_SHORT: fewer input bytes than claimed.
+ * @TLBF_HYPERCALL_RULE_FLAGS_RESERVED: a reserved flag bit.
+ * @TLBF_HYPERCALL_RULE_FLAG_NOT_ALLOWED: a defined flag this call does not take.
+ * @TLBF_HYPERCALL_RULE_TARGET_VTL_FORM: malformed target-VTL flags.
+ * @TLBF_HYPERCALL_RULE_VTL_UNSUPPORTED: a VTL outside 0 .. TLBF_VTL_COUNT - 1.
+ * @TLBF_HYPERCALL_RULE_TARGET_VTL_HIGHER: target VTL above the caller's.
+ * @TLBF_HYPERCALL_RULE_SET_FORMAT: unknown HV_VP_SET format.
+ * @TLBF_HYPERCALL_RULE_VARHDR_MISMATCH: variable header size differs from
  *	popcount(valid_bank_mask).
- * @TLBF_HC_RULE_VP_COUNT: the VMM passed a VP count of 0 or above
+ * @TLBF_HYPERCALL_RULE_VP_COUNT: the VMM passed a VP count of 0 or above
  *	TLBF_MAX_VPS: the build cannot serve this partition (never the
  *	guest's fault; tlbf_partition_init() refuses such a partition first).
- * @TLBF_HC_RULE_COUNT: number of rules (not a rule).
+ * @TLBF_HYPERCALL_RULE__COUNT: number of rules (not a rule).
  */
 enum tlbf_hypercall_rule {
-	TLBF_HC_RULE_OK = 0,
-	TLBF_HC_RULE_UNKNOWN_CALL,
-	TLBF_HC_RULE_CONTROL_RESERVED,
-	TLBF_HC_RULE_REP_ON_SIMPLE_CALL,
-	TLBF_HC_RULE_REP_START,
-	TLBF_HC_RULE_VARHDR_NOT_EX,
-	TLBF_HC_RULE_OVER_PAGE,
-	TLBF_HC_RULE_MISALIGNED,
-	TLBF_HC_RULE_INPUT_SHORT,
-	TLBF_HC_RULE_FLAGS_RESERVED,
-	TLBF_HC_RULE_FLAG_NOT_ALLOWED,
-	TLBF_HC_RULE_TARGET_VTL_FORM,
-	TLBF_HC_RULE_VTL_UNSUPPORTED,
-	TLBF_HC_RULE_TARGET_VTL_HIGHER,
-	TLBF_HC_RULE_SET_FORMAT,
-	TLBF_HC_RULE_VARHDR_MISMATCH,
-	TLBF_HC_RULE_VP_COUNT,
-	TLBF_HC_RULE_COUNT
+	TLBF_HYPERCALL_RULE_OK = 0,
+	TLBF_HYPERCALL_RULE_UNKNOWN_CALL,
+	TLBF_HYPERCALL_RULE_CONTROL_RESERVED,
+	TLBF_HYPERCALL_RULE_REP_ON_SIMPLE_CALL,
+	TLBF_HYPERCALL_RULE_REP_START,
+	TLBF_HYPERCALL_RULE_VARHDR_NOT_EX,
+	TLBF_HYPERCALL_RULE_OVER_PAGE,
+	TLBF_HYPERCALL_RULE_MISALIGNED,
+	TLBF_HYPERCALL_RULE_INPUT_SHORT,
+	TLBF_HYPERCALL_RULE_FLAGS_RESERVED,
+	TLBF_HYPERCALL_RULE_FLAG_NOT_ALLOWED,
+	TLBF_HYPERCALL_RULE_TARGET_VTL_FORM,
+	TLBF_HYPERCALL_RULE_VTL_UNSUPPORTED,
+	TLBF_HYPERCALL_RULE_TARGET_VTL_HIGHER,
+	TLBF_HYPERCALL_RULE_SET_FORMAT,
+	TLBF_HYPERCALL_RULE_VARHDR_MISMATCH,
+	TLBF_HYPERCALL_RULE_VP_COUNT,
+	TLBF_HYPERCALL_RULE__COUNT
 };
 
 /**
  * enum tlbf_flush_kind - what a decoded request asks for
- * @TLBF_FLUSH_ENTIRE: a Space call: every translation of the address
+ * @TLBF_FLUSH_KIND_ENTIRE: a Space call: every translation of the address
  *	space(s), global ones included.
- * @TLBF_FLUSH_NON_GLOBAL: a Space call with NON_GLOBAL_MAPPINGS_ONLY.
- * @TLBF_FLUSH_LIST: a List call: the ranges (which the ring's push may
+ * @TLBF_FLUSH_KIND_NON_GLOBAL: a Space call with NON_GLOBAL_MAPPINGS_ONLY.
+ * @TLBF_FLUSH_KIND_LIST: a List call: the ranges (which the ring's push may
  *	still promote to a flush of everything).
- * @TLBF_FLUSH_GPA: never decoded from a hypercall: a request the VMM makes
+ * @TLBF_FLUSH_KIND_GPA: never decoded from a hypercall: a request the VMM makes
  *	itself after changing the target's guest-physical mappings (e.g. VTL
  *	protections); flushes guest-physical translations too (INVEPT on TDX).
  */
 enum tlbf_flush_kind {
-	TLBF_FLUSH_ENTIRE = 0,
-	TLBF_FLUSH_NON_GLOBAL,
-	TLBF_FLUSH_LIST,
-	TLBF_FLUSH_GPA
+	TLBF_FLUSH_KIND_ENTIRE = 0,
+	TLBF_FLUSH_KIND_NON_GLOBAL,
+	TLBF_FLUSH_KIND_LIST,
+	TLBF_FLUSH_KIND_GPA
 };
 
 /**
@@ -167,7 +167,7 @@ enum tlbf_flush_kind {
  * @vps: the target VPs, intersected with the partition's VP count; ALL
  *	when flags has ALL_PROCESSORS or the set's format is ALL.
  * @ranges: List calls: the range at rep start, inside the input (guest
- *	memory: read each with tlbf_guest_load_u64()); NULL for Space calls.
+ *	memory: read each with tlbf__guest_load_u64()); NULL for Space calls.
  * @range_count: rep count - rep start for List calls, else 0.
  */
 struct tlbf_flush_request {
@@ -187,33 +187,33 @@ struct tlbf_flush_request {
  * tlbf_hypercall_rule_status - the status a rule makes the hypercall return
  * @rule: a rule
  *
- * Returns: the Hyper-V status of @rule (SUCCESS for TLBF_HC_RULE_OK).
+ * Returns: the Hyper-V status of @rule (SUCCESS for TLBF_HYPERCALL_RULE_OK).
  */
 static inline enum tlbf_hv_status tlbf_hypercall_rule_status(enum tlbf_hypercall_rule rule)
 {
 	switch (rule) {
-	case TLBF_HC_RULE_OK:
-	case TLBF_HC_RULE_COUNT:
+	case TLBF_HYPERCALL_RULE_OK:
+	case TLBF_HYPERCALL_RULE__COUNT:
 		return TLBF_HV_STATUS_SUCCESS;
-	case TLBF_HC_RULE_UNKNOWN_CALL:
+	case TLBF_HYPERCALL_RULE_UNKNOWN_CALL:
 		return TLBF_HV_STATUS_INVALID_HYPERCALL_CODE;
-	case TLBF_HC_RULE_CONTROL_RESERVED:
-	case TLBF_HC_RULE_REP_ON_SIMPLE_CALL:
-	case TLBF_HC_RULE_REP_START:
-	case TLBF_HC_RULE_VARHDR_NOT_EX:
-	case TLBF_HC_RULE_OVER_PAGE:
-	case TLBF_HC_RULE_INPUT_SHORT:
-	case TLBF_HC_RULE_VARHDR_MISMATCH:
+	case TLBF_HYPERCALL_RULE_CONTROL_RESERVED:
+	case TLBF_HYPERCALL_RULE_REP_ON_SIMPLE_CALL:
+	case TLBF_HYPERCALL_RULE_REP_START:
+	case TLBF_HYPERCALL_RULE_VARHDR_NOT_EX:
+	case TLBF_HYPERCALL_RULE_OVER_PAGE:
+	case TLBF_HYPERCALL_RULE_INPUT_SHORT:
+	case TLBF_HYPERCALL_RULE_VARHDR_MISMATCH:
 		return TLBF_HV_STATUS_INVALID_HYPERCALL_INPUT;
-	case TLBF_HC_RULE_MISALIGNED:
+	case TLBF_HYPERCALL_RULE_MISALIGNED:
 		return TLBF_HV_STATUS_INVALID_ALIGNMENT;
-	case TLBF_HC_RULE_FLAGS_RESERVED:
-	case TLBF_HC_RULE_FLAG_NOT_ALLOWED:
-	case TLBF_HC_RULE_TARGET_VTL_FORM:
-	case TLBF_HC_RULE_VTL_UNSUPPORTED:
-	case TLBF_HC_RULE_TARGET_VTL_HIGHER:
-	case TLBF_HC_RULE_SET_FORMAT:
-	case TLBF_HC_RULE_VP_COUNT:
+	case TLBF_HYPERCALL_RULE_FLAGS_RESERVED:
+	case TLBF_HYPERCALL_RULE_FLAG_NOT_ALLOWED:
+	case TLBF_HYPERCALL_RULE_TARGET_VTL_FORM:
+	case TLBF_HYPERCALL_RULE_VTL_UNSUPPORTED:
+	case TLBF_HYPERCALL_RULE_TARGET_VTL_HIGHER:
+	case TLBF_HYPERCALL_RULE_SET_FORMAT:
+	case TLBF_HYPERCALL_RULE_VP_COUNT:
 		return TLBF_HV_STATUS_INVALID_PARAMETER;
 	}
 	return TLBF_HV_STATUS_INVALID_PARAMETER;
@@ -223,29 +223,29 @@ static inline enum tlbf_hv_status tlbf_hypercall_rule_status(enum tlbf_hypercall
  * tlbf_hypercall_rule_name - short name of a rule, for logs and tools
  * @rule: a rule
  *
- * Returns: a static lower-case string such as "set_empty".
+ * Returns: a static lower-case string such as "rep_start".
  */
 static inline const char *tlbf_hypercall_rule_name(enum tlbf_hypercall_rule rule)
 {
 	switch (rule) {
-	case TLBF_HC_RULE_OK: return "ok";
-	case TLBF_HC_RULE_UNKNOWN_CALL: return "unknown_call";
-	case TLBF_HC_RULE_CONTROL_RESERVED: return "control_reserved";
-	case TLBF_HC_RULE_REP_ON_SIMPLE_CALL: return "rep_on_simple_call";
-	case TLBF_HC_RULE_REP_START: return "rep_start";
-	case TLBF_HC_RULE_VARHDR_NOT_EX: return "varhdr_not_ex";
-	case TLBF_HC_RULE_OVER_PAGE: return "over_page";
-	case TLBF_HC_RULE_MISALIGNED: return "misaligned";
-	case TLBF_HC_RULE_INPUT_SHORT: return "input_short";
-	case TLBF_HC_RULE_FLAGS_RESERVED: return "flags_reserved";
-	case TLBF_HC_RULE_FLAG_NOT_ALLOWED: return "flag_not_allowed";
-	case TLBF_HC_RULE_TARGET_VTL_FORM: return "target_vtl_form";
-	case TLBF_HC_RULE_VTL_UNSUPPORTED: return "vtl_unsupported";
-	case TLBF_HC_RULE_TARGET_VTL_HIGHER: return "target_vtl_higher";
-	case TLBF_HC_RULE_SET_FORMAT: return "set_format";
-	case TLBF_HC_RULE_VARHDR_MISMATCH: return "varhdr_mismatch";
-	case TLBF_HC_RULE_VP_COUNT: return "vp_count";
-	case TLBF_HC_RULE_COUNT: break;
+	case TLBF_HYPERCALL_RULE_OK: return "ok";
+	case TLBF_HYPERCALL_RULE_UNKNOWN_CALL: return "unknown_call";
+	case TLBF_HYPERCALL_RULE_CONTROL_RESERVED: return "control_reserved";
+	case TLBF_HYPERCALL_RULE_REP_ON_SIMPLE_CALL: return "rep_on_simple_call";
+	case TLBF_HYPERCALL_RULE_REP_START: return "rep_start";
+	case TLBF_HYPERCALL_RULE_VARHDR_NOT_EX: return "varhdr_not_ex";
+	case TLBF_HYPERCALL_RULE_OVER_PAGE: return "over_page";
+	case TLBF_HYPERCALL_RULE_MISALIGNED: return "misaligned";
+	case TLBF_HYPERCALL_RULE_INPUT_SHORT: return "input_short";
+	case TLBF_HYPERCALL_RULE_FLAGS_RESERVED: return "flags_reserved";
+	case TLBF_HYPERCALL_RULE_FLAG_NOT_ALLOWED: return "flag_not_allowed";
+	case TLBF_HYPERCALL_RULE_TARGET_VTL_FORM: return "target_vtl_form";
+	case TLBF_HYPERCALL_RULE_VTL_UNSUPPORTED: return "vtl_unsupported";
+	case TLBF_HYPERCALL_RULE_TARGET_VTL_HIGHER: return "target_vtl_higher";
+	case TLBF_HYPERCALL_RULE_SET_FORMAT: return "set_format";
+	case TLBF_HYPERCALL_RULE_VARHDR_MISMATCH: return "varhdr_mismatch";
+	case TLBF_HYPERCALL_RULE_VP_COUNT: return "vp_count";
+	case TLBF_HYPERCALL_RULE__COUNT: break;
 	}
 	return "unknown";
 }
@@ -285,11 +285,11 @@ static inline enum tlbf_hypercall_rule tlbf__hc_fail(enum tlbf_hypercall_rule *o
  *	value is refused with rule VP_COUNT, never truncated)
  * @caller_vtl: the VTL the hypercall came from (below TLBF_VTL_COUNT)
  * @req: the request; written only on success
- * @rule: if not NULL, receives the rule that decided (TLBF_HC_RULE_OK on
+ * @rule: if not NULL, receives the rule that decided (TLBF_HYPERCALL_RULE_OK on
  *	success)
  *
  * Applies the rules of the table at the top of this header, in order. Reads
- * each header word once through tlbf_guest_load_u64(); reads no bank word
+ * each header word once through tlbf__guest_load_u64(); reads no bank word
  * and no range.
  *
  * Returns: TLBF_HV_STATUS_SUCCESS with *@req filled in, or the status the
@@ -304,9 +304,9 @@ static inline enum tlbf_hv_status tlbf_hypercall_decode(uint64_t control, const 
 	enum tlbf_hypercall_rule r;
 	const uint64_t code = control & TLBF_HV_CONTROL_CODE_MASK;
 	if (vp_count == 0 || vp_count > (uint32_t)TLBF_MAX_VPS)
-		return tlbf_hypercall_rule_status(tlbf__hc_fail(rule, TLBF_HC_RULE_VP_COUNT));
+		return tlbf_hypercall_rule_status(tlbf__hc_fail(rule, TLBF_HYPERCALL_RULE_VP_COUNT));
 	if (!tlbf_hypercall_is_flush(code))
-		return tlbf_hypercall_rule_status(tlbf__hc_fail(rule, TLBF_HC_RULE_UNKNOWN_CALL));
+		return tlbf_hypercall_rule_status(tlbf__hc_fail(rule, TLBF_HYPERCALL_RULE_UNKNOWN_CALL));
 	const bool ex = code == TLBF_HVCALL_FLUSH_VA_SPACE_EX ||
 	                code == TLBF_HVCALL_FLUSH_VA_LIST_EX;
 	const bool list = code == TLBF_HVCALL_FLUSH_VA_LIST ||
@@ -319,32 +319,32 @@ static inline enum tlbf_hv_status tlbf_hypercall_decode(uint64_t control, const 
 	                                      TLBF_HV_CONTROL_REP_START_SHIFT);
 
 	if (control & TLBF_HV_CONTROL_RESERVED)
-		r = TLBF_HC_RULE_CONTROL_RESERVED;
+		r = TLBF_HYPERCALL_RULE_CONTROL_RESERVED;
 	else if (!list && (rep_count != 0 || rep_start != 0))
-		r = TLBF_HC_RULE_REP_ON_SIMPLE_CALL;
+		r = TLBF_HYPERCALL_RULE_REP_ON_SIMPLE_CALL;
 	else if (list && rep_start >= rep_count)
-		r = TLBF_HC_RULE_REP_START;
+		r = TLBF_HYPERCALL_RULE_REP_START;
 	else if (!ex && varhdr != 0)
-		r = TLBF_HC_RULE_VARHDR_NOT_EX;
+		r = TLBF_HYPERCALL_RULE_VARHDR_NOT_EX;
 	else
-		r = TLBF_HC_RULE_OK;
-	if (r != TLBF_HC_RULE_OK)
+		r = TLBF_HYPERCALL_RULE_OK;
+	if (r != TLBF_HYPERCALL_RULE_OK)
 		return tlbf_hypercall_rule_status(tlbf__hc_fail(rule, r));
 
 	/* Every size below is at most (4 + 1023 + 4095) * 8: no overflow. */
 	const uint32_t hdr_words = TLBF__HC_FIXED_WORDS(ex) + varhdr;
 	const size_t need = ((size_t)hdr_words + rep_count) * 8u;
 	if (need > TLBF_HV_INPUT_PAGE_BYTES)
-		return tlbf_hypercall_rule_status(tlbf__hc_fail(rule, TLBF_HC_RULE_OVER_PAGE));
+		return tlbf_hypercall_rule_status(tlbf__hc_fail(rule, TLBF_HYPERCALL_RULE_OVER_PAGE));
 	if (((uintptr_t)input & 7u) != 0)
-		return tlbf_hypercall_rule_status(tlbf__hc_fail(rule, TLBF_HC_RULE_MISALIGNED));
+		return tlbf_hypercall_rule_status(tlbf__hc_fail(rule, TLBF_HYPERCALL_RULE_MISALIGNED));
 	if (input == NULL || len < need)
-		return tlbf_hypercall_rule_status(tlbf__hc_fail(rule, TLBF_HC_RULE_INPUT_SHORT));
+		return tlbf_hypercall_rule_status(tlbf__hc_fail(rule, TLBF_HYPERCALL_RULE_INPUT_SHORT));
 
 	/* From here on every read is below @need <= @len bytes. */
 	const uint64_t *in = (const uint64_t *)input;
-	const uint64_t address_space = tlbf_guest_load_u64(&in[0]);
-	const uint64_t flags = tlbf_guest_load_u64(&in[1]);
+	const uint64_t address_space = tlbf__guest_load_u64(&in[0]);
+	const uint64_t flags = tlbf__guest_load_u64(&in[1]);
 
 	uint64_t not_allowed = list ? TLBF_HV_FLUSH_NON_GLOBAL_MAPPINGS_ONLY
 	                            : TLBF_HV_FLUSH_USE_EXTENDED_RANGE_FORMAT;
@@ -354,25 +354,25 @@ static inline enum tlbf_hv_status tlbf_hypercall_decode(uint64_t control, const 
 		target_vtl = vtl_bits == TLBF_HV_FLUSH_TARGET_VTL1 ? 1u : 0u;
 
 	if (flags & TLBF_HV_FLUSH_RESERVED)
-		r = TLBF_HC_RULE_FLAGS_RESERVED;
+		r = TLBF_HYPERCALL_RULE_FLAGS_RESERVED;
 	else if (flags & not_allowed)
-		r = TLBF_HC_RULE_FLAG_NOT_ALLOWED;
+		r = TLBF_HYPERCALL_RULE_FLAG_NOT_ALLOWED;
 	else if ((flags & TLBF_HV_FLUSH_USE_TARGET_VTL)
 	                 ? (vtl_bits != TLBF_HV_FLUSH_TARGET_VTL0 &&
 	                    vtl_bits != TLBF_HV_FLUSH_TARGET_VTL1)
 	                 : vtl_bits != 0)
-		r = TLBF_HC_RULE_TARGET_VTL_FORM;
+		r = TLBF_HYPERCALL_RULE_TARGET_VTL_FORM;
 	else if (caller_vtl >= (unsigned)TLBF_VTL_COUNT || target_vtl >= (unsigned)TLBF_VTL_COUNT)
-		r = TLBF_HC_RULE_VTL_UNSUPPORTED;
+		r = TLBF_HYPERCALL_RULE_VTL_UNSUPPORTED;
 	else if (target_vtl > caller_vtl)
-		r = TLBF_HC_RULE_TARGET_VTL_HIGHER;
-	if (r != TLBF_HC_RULE_OK)
+		r = TLBF_HYPERCALL_RULE_TARGET_VTL_HIGHER;
+	if (r != TLBF_HYPERCALL_RULE_OK)
 		return tlbf_hypercall_rule_status(tlbf__hc_fail(rule, r));
 
 	struct tlbf_vpset vps;
 	bool all = (flags & TLBF_HV_FLUSH_ALL_PROCESSORS) != 0;
 	if (!ex) {
-		const uint64_t mask = tlbf_guest_load_u64(&in[2]);
+		const uint64_t mask = tlbf__guest_load_u64(&in[2]);
 		tlbf_vpset_init_mask(&vps, mask, vp_count);
 		/* A zero mask without ALL_PROCESSORS: deployed guests (Windows
 		 * Server 2012) send it and expect a flush; like KVM, flush
@@ -384,10 +384,10 @@ static inline enum tlbf_hv_status tlbf_hypercall_decode(uint64_t control, const 
 		enum tlbf_hv_status st = tlbf_vpset_parse(&vps, &in[2], 2u + (size_t)varhdr,
 		                                          vp_count);
 		if (st == TLBF_HV_STATUS_INVALID_PARAMETER)
-			r = TLBF_HC_RULE_SET_FORMAT;
+			r = TLBF_HYPERCALL_RULE_SET_FORMAT;
 		else if (st != TLBF_HV_STATUS_SUCCESS || vps.nbanks != varhdr)
-			r = TLBF_HC_RULE_VARHDR_MISMATCH;
-		if (r != TLBF_HC_RULE_OK)
+			r = TLBF_HYPERCALL_RULE_VARHDR_MISMATCH;
+		if (r != TLBF_HYPERCALL_RULE_OK)
 			return tlbf_hypercall_rule_status(tlbf__hc_fail(rule, r));
 		/* A sparse set with no banks names no VP: a successful call
 		 * that flushes nothing (KVM's answer); see tlbf_flush_handle(). */
@@ -396,10 +396,10 @@ static inline enum tlbf_hv_status tlbf_hypercall_decode(uint64_t control, const 
 		tlbf_vpset_init_all(&vps, vp_count);
 
 	req->call = (uint16_t)code;
-	req->kind = (uint8_t)(list ? TLBF_FLUSH_LIST
+	req->kind = (uint8_t)(list ? TLBF_FLUSH_KIND_LIST
 	                           : (flags & TLBF_HV_FLUSH_NON_GLOBAL_MAPPINGS_ONLY)
-	                                     ? TLBF_FLUSH_NON_GLOBAL
-	                                     : TLBF_FLUSH_ENTIRE);
+	                                     ? TLBF_FLUSH_KIND_NON_GLOBAL
+	                                     : TLBF_FLUSH_KIND_ENTIRE);
 	req->target_vtl = (uint8_t)target_vtl;
 	req->extended = (flags & TLBF_HV_FLUSH_USE_EXTENDED_RANGE_FORMAT) != 0;
 	req->fast = (control & TLBF_HV_CONTROL_FAST) != 0;
@@ -408,8 +408,34 @@ static inline enum tlbf_hv_status tlbf_hypercall_decode(uint64_t control, const 
 	req->vps = vps;
 	req->ranges = list ? in + hdr_words + rep_start : NULL;
 	req->range_count = list ? rep_count - rep_start : 0u;
-	tlbf__hc_fail(rule, TLBF_HC_RULE_OK);
+	tlbf__hc_fail(rule, TLBF_HYPERCALL_RULE_OK);
 	return TLBF_HV_STATUS_SUCCESS;
+}
+
+/**
+ * tlbf_hypercall_result - the hypercall result value a flush call returns
+ * @control: the input control value as the guest passed it
+ * @status: the call's status: tlbf_hypercall_decode()'s, or
+ *	TLBF_HV_STATUS_SUCCESS once the flush completed
+ *
+ * The result value holds the status in bits 0-15 and, for a rep call, the
+ * reps completed in bits 32-43. A call that succeeded completed every rep:
+ * its rep count. A refused call completed none past where it started, so
+ * it reports its rep start, clamped to its rep count (a control value can
+ * claim a rep start beyond its rep count, and the guest must never be told
+ * that more reps completed than it asked for); a simple call has no reps
+ * and reports 0. The guest resumes a partly completed call from the reps
+ * completed.
+ * Returns: the value to put in RAX.
+ */
+static inline uint64_t tlbf_hypercall_result(uint64_t control, enum tlbf_hv_status status)
+{
+	const uint64_t count = (control & TLBF_HV_CONTROL_REP_COUNT_MASK) >>
+	                       TLBF_HV_CONTROL_REP_COUNT_SHIFT;
+	const uint64_t start = (control & TLBF_HV_CONTROL_REP_START_MASK) >>
+	                       TLBF_HV_CONTROL_REP_START_SHIFT;
+	const uint64_t done = status == TLBF_HV_STATUS_SUCCESS ? count : (start < count ? start : count);
+	return ((uint64_t)status & 0xffffu) | (done << 32);
 }
 
 TLBF_EXTERN_C_END

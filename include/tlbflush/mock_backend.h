@@ -1,39 +1,40 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tlbflush/mock_backend.h - a software stand-in for TDX, for tests and the
- * simulator.
+ * tlbflush/mock_backend.h - a software machine for tests and simulation:
+ * a TLB per VP, an entry that can be cancelled, a kick that waits.
  *
- * A real implementation of struct tlbf_backend, not a stub:
+ * A real implementation of struct tlbf_backend (backend.h), not a stub:
  *   - every VP has a software TLB per VTL: a small direct-mapped table of
  *     cached translations (page -> page-table version it was read at, and
- *     whether it is global). INVGLA invalidates the entries a GLA entry or
- *     list covers; an entry with invd_translations flushes all entries
- *     (INVEPT, INVVPID) or the non-global ones (INVVPID_NON_GLOBAL);
+ *     whether it is global). flush_list invalidates the entries the ranges
+ *     cover; an entry with a flush scope drops all entries (TLBF_SCOPE_GPA,
+ *     _LINEAR) or the non-global ones (_NON_GLOBAL);
  *   - beside it, a table of guest-physical translations per VTL (guest
  *     page -> version of the VMM's guest-physical mapping it was read at).
- *     Only INVEPT drops them: INVVPID and INVGLA act on linear and combined
+ *     Only TLBF_SCOPE_GPA drops them: the other flushes act on linear
  *     translations, and a refill goes through a cached guest-physical one;
- *   - tlbf_mock_enter() plays TDG.VP.ENTER: it is cancelled when the VP
- *     has a pending cancel signal, otherwise it carries out the VP-enter
- *     flags and reports that the entry happened; tlbf_mock_leave() is the
- *     VM exit;
+ *   - tlbf_mock_enter() plays the machine's entry: it is cancelled when the
+ *     VP has a pending cancel signal, otherwise it carries out the scope
+ *     flush_at_entry gave and reports that the entry happened;
+ *     tlbf_mock_leave() is the exit;
+ *   - with @list_flush false (set before tlbf_mock_backend()), the backend
+ *     has no flush_list: a machine that cannot flush a list of ranges;
  *   - kick sets the cancel signal of each VP in the mask (M1) and, with
  *     TLBF_KICK_WAIT, waits until each of them is out of the guest (M2);
  *     like the kernel's IPI, it knows nothing of the protocol's state
  *     words: it watches the mock's own run word (entry count and a
  *     running bit) and returns once the VP is not running or has entered
  *     again since the kick;
- *   - kick with no flags (neither TLBF_KICK_CANCEL nor TLBF_KICK_WAIT) is
- *     a wake-up: it sets the wake flag of each VP in the mask (M5), as the
- *     VMM's wake of a VP halted outside the guest (a VP suspended for VSM
- *     TLB locks, tlbf_tlb_lock_wake()); tlbf_mock_halt() halts a VP until
- *     its flag is set and consumes it (M6), tlbf_mock_take_wake() polls
- *     it. The flag is sticky: a wake sent before the halt begins ends it;
+ *   - wake sets the wake flag of each VP in the mask (M5): the VMM's wake
+ *     of a VP halted outside the guest (a VP suspended for VSM TLB locks,
+ *     woken by tlbf_tlb_unlock()); tlbf_mock_halt() halts a VP until its
+ *     flag is set and consumes it (M6), tlbf_mock_take_wake() polls it.
+ *     The flag is sticky: a wake sent before the halt begins ends it;
  *   - every operation is appended, in order, to an operation log in caller
  *     storage (when one is given).
  *
- * The TLB of a VP is touched only by that VP's thread (INVGLA and entry run
- * on the VP itself), so it is plain memory. The cancel and run words and
+ * The TLB of a VP is touched only by that VP's thread (flush_list and the
+ * entry run on the VP itself), so it is plain memory. The cancel and run words and
  * the log are shared and atomic, and so is the wake flag.
  *
  * Entry against kick is a store-buffering pair: the VP stores its run word
@@ -55,15 +56,14 @@
 #include "bits.h"
 #include "backend.h"
 #include "hv.h"
-#include "tdx_backend.h"
+#include "ring.h"
 
 TLBF_EXTERN_C_BEGIN
 
 /* Operation log codes. */
 enum tlbf_mock_op {
-	TLBF_MOCK_OP_INVGLA_SINGLE = 1,
-	TLBF_MOCK_OP_INVGLA_LIST,
-	TLBF_MOCK_OP_ENTER_FLAGS,
+	TLBF_MOCK_OP_FLUSH_LIST = 1,
+	TLBF_MOCK_OP_FLUSH_AT_ENTRY,
 	TLBF_MOCK_OP_ENTER,
 	TLBF_MOCK_OP_ENTER_CANCELLED,
 	TLBF_MOCK_OP_KICK,
@@ -75,8 +75,10 @@ enum tlbf_mock_op {
  * struct tlbf_mock_log_entry - one logged operation
  * @op: enum tlbf_mock_op
  * @vp: the VP it acted on (for a kick: the VP kicked)
- * @a: first operand (RCX, flags word, kick flags)
- * @b: second operand (GLA entry, list info)
+ * @a: first operand: the VTL (flush_list, flush_at_entry, enter), the
+ *	kick flags
+ * @b: second operand: the range count (flush_list), the scope
+ *	(flush_at_entry, enter)
  */
 struct tlbf_mock_log_entry {
 	TLBF_ATOMIC(uint64_t) op;
@@ -103,28 +105,28 @@ struct tlbf_mock_tlb_entry {
  * struct tlbf_mock_vp - one VP of the mock
  * @cancel: pending cancel signal (shared: set by kickers)
  * @run: entry count << 1 | running (shared: watched by kickers)
- * @wake: pending wake-up (shared: set by a kick with no flags, consumed by
+ * @wake: pending wake-up (shared: set by the wake operation, consumed by
  *	tlbf_mock_halt() and tlbf_mock_take_wake() on the VP's thread)
- * @enter_flags: flags for the next entry (VP thread only)
+ * @enter_scope: per VTL, the scope of the next entry (VP thread only)
  * @tlb: the software TLB per VTL (VP thread only)
  * @gpa_tlb: the guest-physical translations per VTL (VP thread only; an
  *	entry's @global is unused)
  * @entries, @cancelled, @flushes_entire, @flushes_non_global,
  * @invalidated: statistics (VP thread only)
- * @flushes_invept: statistics: entries that carried out INVEPT (also
+ * @flushes_gpa: statistics: entries that carried out TLBF_SCOPE_GPA (also
  *	counted in @flushes_entire)
  */
 struct tlbf_mock_vp {
 	TLBF_ALIGNAS(TLBF_CACHE_LINE) TLBF_ATOMIC(uint64_t) cancel;
 	TLBF_ATOMIC(uint64_t) run;
 	TLBF_ATOMIC(uint64_t) wake;
-	uint64_t enter_flags;
+	uint8_t enter_scope[TLBF_VTL_COUNT];
 	uint64_t entries;
 	uint64_t cancelled;
 	uint64_t flushes_entire;
 	uint64_t flushes_non_global;
 	uint64_t invalidated;
-	uint64_t flushes_invept;
+	uint64_t flushes_gpa;
 	struct tlbf_mock_tlb_entry tlb[TLBF_VTL_COUNT][TLBF_MOCK_TLB_ENTRIES];
 	struct tlbf_mock_tlb_entry gpa_tlb[TLBF_VTL_COUNT][TLBF_MOCK_TLB_ENTRIES];
 };
@@ -146,7 +148,9 @@ struct tlbf_mock_vp {
  *	failed; a test hook, 0 after tlbf_mock_init()
  * @kicks: statistics: cancel signals sent
  * @waits: statistics: VPs waited for
- * @wakes: statistics: wake-ups sent (kicks with no flags, per VP)
+ * @wakes: statistics: wake-ups sent (per VP)
+ * @list_flush: the backend has flush_list (true after tlbf_mock_init();
+ *	set false before tlbf_mock_backend() for a machine that cannot)
  */
 struct tlbf_mock {
 	struct tlbf_mock_vp *mvps;
@@ -162,6 +166,7 @@ struct tlbf_mock {
 	TLBF_ATOMIC(uint64_t) kicks;
 	TLBF_ATOMIC(uint64_t) waits;
 	TLBF_ATOMIC(uint64_t) wakes;
+	bool list_flush;
 };
 
 /* Append one operation to the log. Relaxed: the reserve gives the order
@@ -178,15 +183,6 @@ static inline void tlbf__mock_log(struct tlbf_mock *m, enum tlbf_mock_op op, uin
 	tlbf__store(&m->log[i].vp, vp, TLBF_RELAXED);
 	tlbf__store(&m->log[i].a, a, TLBF_RELAXED);
 	tlbf__store(&m->log[i].b, b, TLBF_RELAXED);
-}
-
-/* The VTL a vm_index field names, or TLBF_VTL_COUNT when it names none
- * (vm_index 0, or a VM this build does not have): the TDX module refuses
- * such an operand, and so does the mock. */
-static inline unsigned tlbf__mock_vtl_of(uint64_t vm_field)
-{
-	unsigned idx = (unsigned)((vm_field >> TLBF_TDX_VM_INDEX_SHIFT) & 3);
-	return idx >= 1 && idx <= TLBF_VTL_COUNT ? idx - 1 : TLBF_VTL_COUNT;
 }
 
 /* A VP and VTL the mock has. */
@@ -275,7 +271,7 @@ static inline bool tlbf_mock_gpa_lookup(struct tlbf_mock *m, uint32_t vp, unsign
  * @gpage: guest-physical page number
  * @version: the version of the VMM's mapping read
  *
- * Only an INVEPT drops it again. A VP or VTL the mock does not have caches
+ * Only an entry with TLBF_SCOPE_GPA drops it again. A VP or VTL the mock does not have caches
  * nothing.
  */
 static inline void tlbf_mock_gpa_fill(struct tlbf_mock *m, uint32_t vp, unsigned vtl,
@@ -294,8 +290,8 @@ static inline void tlbf_mock_gpa_fill(struct tlbf_mock *m, uint32_t vp, unsigned
 /* Invalidate the entries one GLA entry covers. */
 static inline void tlbf__mock_invalidate_gla(struct tlbf_mock_vp *mv, unsigned vtl, uint64_t gla)
 {
-	uint64_t first = tlbf_gva_page(gla);
-	uint64_t n = tlbf_gva_additional(gla, false) + 1;
+	uint64_t first = tlbf__gva_page(gla);
+	uint64_t n = tlbf__gva_additional(gla, false) + 1;
 	for (unsigned i = 0; i < TLBF_MOCK_TLB_ENTRIES; i++) {
 		struct tlbf_mock_tlb_entry *e = &mv->tlb[vtl][i];
 		if (e->valid && e->page - first < n) {
@@ -305,40 +301,28 @@ static inline void tlbf__mock_invalidate_gla(struct tlbf_mock_vp *mv, unsigned v
 	}
 }
 
-static inline int tlbf__mock_invgla_single(void *ctx, uint32_t vp, uint64_t rcx, uint64_t gla)
+static inline int tlbf__mock_flush_list(void *ctx, uint32_t vp, unsigned vtl,
+                                        const uint64_t *ranges, uint32_t count)
 {
 	struct tlbf_mock *m = (struct tlbf_mock *)ctx;
-	unsigned vtl = tlbf__mock_vtl_of(rcx);
-	if (!tlbf__mock_ok(m, vp, vtl) || (rcx & TLBF_TDX_INVGLA_LIST))
+	if (!tlbf__mock_ok(m, vp, vtl) || ranges == NULL || count == 0)
 		return -1;
-	tlbf__mock_log(m, TLBF_MOCK_OP_INVGLA_SINGLE, vp, rcx, gla);
-	tlbf__mock_invalidate_gla(&m->mvps[vp], vtl, gla);
+	tlbf__mock_log(m, TLBF_MOCK_OP_FLUSH_LIST, vp, vtl, count);
+	for (uint32_t i = 0; i < count; i++)
+		tlbf__mock_invalidate_gla(&m->mvps[vp], vtl, ranges[i]);
 	return 0;
 }
 
-static inline int tlbf__mock_invgla_list(void *ctx, uint32_t vp, uint64_t rcx, uint64_t info,
-                                         const uint64_t *page)
+static inline void tlbf__mock_flush_at_entry(void *ctx, uint32_t vp, unsigned vtl,
+                                             enum tlbf_scope scope)
 {
 	struct tlbf_mock *m = (struct tlbf_mock *)ctx;
-	unsigned first = (unsigned)(info & 0x1ff);
-	unsigned count = (unsigned)((info >> 52) & 0x3ff);
-	unsigned vtl = tlbf__mock_vtl_of(rcx);
-	if (!tlbf__mock_ok(m, vp, vtl) || !(rcx & TLBF_TDX_INVGLA_LIST) || count == 0 ||
-	    first + count > TLBF_TDX_LIST_MAX)
-		return -1;
-	tlbf__mock_log(m, TLBF_MOCK_OP_INVGLA_LIST, vp, rcx, info);
-	for (unsigned i = 0; i < count; i++)
-		tlbf__mock_invalidate_gla(&m->mvps[vp], vtl, page[first + i]);
-	return 0;
-}
-
-static inline void tlbf__mock_set_enter_flags(void *ctx, uint32_t vp, uint64_t flags)
-{
-	struct tlbf_mock *m = (struct tlbf_mock *)ctx;
-	if (vp >= m->nvps)
+	if (!tlbf__mock_ok(m, vp, vtl))
 		return;
-	tlbf__mock_log(m, TLBF_MOCK_OP_ENTER_FLAGS, vp, flags, 0);
-	m->mvps[vp].enter_flags = flags;
+	tlbf__mock_log(m, TLBF_MOCK_OP_FLUSH_AT_ENTRY, vp, vtl, (uint64_t)scope);
+	/* A scope out of range is the strongest: flushing more is safe. */
+	m->mvps[vp].enter_scope[vtl] =
+	    (uint8_t)((unsigned)scope < TLBF_SCOPE__COUNT ? scope : TLBF_SCOPE_GPA);
 }
 
 static inline void tlbf__mock_relax(void *ctx)
@@ -364,19 +348,8 @@ static inline int tlbf__mock_kick(void *ctx, const uint64_t *mask, uint32_t nbit
 		return -5;
 	for (uint32_t w = 0; w < words; w++) {
 		for (uint64_t bits = mask[w]; bits; bits &= bits - 1) {
-			uint32_t vp = w * 64 + tlbf_ctz64(bits);
+			uint32_t vp = w * 64 + tlbf__ctz64(bits);
 			struct tlbf_mock_vp *mv = &m->mvps[vp];
-			if (!(flags & (TLBF_KICK_CANCEL | TLBF_KICK_WAIT))) {
-				/* A wake-up: nothing is cancelled, nobody waited for. */
-				tlbf__mock_log(m, TLBF_MOCK_OP_WAKE, vp, flags, 0);
-				/* M5: release, pairs with M6 in tlbf_mock_halt() and
-				 * tlbf_mock_take_wake(): what the waker did before
-				 * (H6) happens before the woken VP checks again. */
-				tlbf__store(&mv->wake, 1, TLBF_RELEASE);
-				/* Relaxed: a statistic. */
-				tlbf__fetch_add(&m->wakes, 1, TLBF_RELAXED);
-				continue;
-			}
 			if (flags & TLBF_KICK_CANCEL) {
 				tlbf__mock_log(m, TLBF_MOCK_OP_KICK, vp, flags, 0);
 				TLBF_STEP("M1");
@@ -393,7 +366,7 @@ static inline int tlbf__mock_kick(void *ctx, const uint64_t *mask, uint32_t nbit
 		return 0;
 	for (uint32_t w = 0; w < words; w++) {
 		for (uint64_t bits = mask[w]; bits; bits &= bits - 1) {
-			uint32_t vp = w * 64 + tlbf_ctz64(bits);
+			uint32_t vp = w * 64 + tlbf__ctz64(bits);
 			struct tlbf_mock_vp *mv = &m->mvps[vp];
 			tlbf__mock_log(m, TLBF_MOCK_OP_WAIT, vp, flags, 0);
 			tlbf__fetch_add(&m->waits, 1, TLBF_RELAXED);
@@ -407,6 +380,29 @@ static inline int tlbf__mock_kick(void *ctx, const uint64_t *mask, uint32_t nbit
 				continue;
 			while (tlbf__load(&mv->run, TLBF_ACQUIRE) == r0)
 				tlbf__mock_relax(m);
+		}
+	}
+	return 0;
+}
+
+static inline int tlbf__mock_wake(void *ctx, const uint64_t *mask, uint32_t nbits)
+{
+	struct tlbf_mock *m = (struct tlbf_mock *)ctx;
+	if (nbits > m->nvps)
+		return -1;
+	for (uint32_t w = 0; w < (nbits + 63) / 64; w++) {
+		for (uint64_t bits = mask[w]; bits; bits &= bits - 1) {
+			uint32_t vp = w * 64 + tlbf__ctz64(bits);
+			if (vp >= nbits)
+				break;
+			tlbf__mock_log(m, TLBF_MOCK_OP_WAKE, vp, 0, 0);
+			TLBF_STEP("M5");
+			/* M5: release, pairs with M6 in tlbf_mock_halt() and
+			 * tlbf_mock_take_wake(): what the waker did before (H6)
+			 * happens before the woken VP checks again. */
+			tlbf__store(&m->mvps[vp].wake, 1, TLBF_RELEASE);
+			/* Relaxed: a statistic. */
+			tlbf__fetch_add(&m->wakes, 1, TLBF_RELAXED);
 		}
 	}
 	return 0;
@@ -441,15 +437,17 @@ static inline void tlbf_mock_init(struct tlbf_mock *m, struct tlbf_mock_vp *mvps
 	tlbf__init(&m->kicks, 0);
 	tlbf__init(&m->waits, 0);
 	tlbf__init(&m->wakes, 0);
+	m->list_flush = true;
 	for (uint32_t i = 0; i < nvps; i++) {
 		struct tlbf_mock_vp *mv = &mvps[i];
 		tlbf__init(&mv->cancel, 0);
 		tlbf__init(&mv->run, 0);
 		tlbf__init(&mv->wake, 0);
-		mv->enter_flags = 0;
+		for (unsigned v = 0; v < TLBF_VTL_COUNT; v++)
+			mv->enter_scope[v] = TLBF_SCOPE_NONE;
 		mv->entries = mv->cancelled = mv->flushes_entire = 0;
 		mv->flushes_non_global = mv->invalidated = 0;
-		mv->flushes_invept = 0;
+		mv->flushes_gpa = 0;
 		for (unsigned v = 0; v < TLBF_VTL_COUNT; v++)
 			for (unsigned e = 0; e < TLBF_MOCK_TLB_ENTRIES; e++) {
 				mv->tlb[v][e].valid = false;
@@ -460,20 +458,23 @@ static inline void tlbf_mock_init(struct tlbf_mock *m, struct tlbf_mock_vp *mvps
 
 /**
  * tlbf_mock_backend - the struct tlbf_backend of a mock
- * @m: the mock
+ * @m: the mock (tlbf_mock_init())
  *
- * Returns: a backend whose operations act on @m.
+ * Returns: a backend whose operations act on @m: flush_list (unless
+ * @m->list_flush is false), flush_at_entry, kick, wake, and relax (@m's
+ * relax hook).
  */
 static inline struct tlbf_backend tlbf_mock_backend(struct tlbf_mock *m)
 {
 	static const struct tlbf_backend_ops ops = {
-		tlbf__mock_invgla_single,
-		tlbf__mock_invgla_list,
-		tlbf__mock_set_enter_flags,
-		tlbf__mock_kick,
+		tlbf__mock_flush_list, tlbf__mock_flush_at_entry, tlbf__mock_kick, tlbf__mock_wake,
 		tlbf__mock_relax,
 	};
-	return tlbf_backend_make(&ops, m);
+	static const struct tlbf_backend_ops ops_no_list = {
+		NULL, tlbf__mock_flush_at_entry, tlbf__mock_kick, tlbf__mock_wake, tlbf__mock_relax,
+	};
+	struct tlbf_backend be = {m->list_flush ? &ops : &ops_no_list, m};
+	return be;
 }
 
 /**
@@ -503,7 +504,7 @@ static inline bool tlbf_mock_take_cancel(struct tlbf_mock *m, uint32_t vp)
  * @m: the mock
  * @vp: the VP (its own thread)
  *
- * A wake-up is a kick with no flags (tlbf_tlb_lock_wake()). For a VMM
+ * A wake-up is the backend's wake (sent by tlbf_tlb_unlock()). For a VMM
  * that halts with its own timeout or event loop: poll this between its
  * waits. Relaxed load first so that the common case writes nothing.
  * Returns: true if a wake-up was pending (now consumed); false also for a
@@ -517,7 +518,8 @@ static inline bool tlbf_mock_take_wake(struct tlbf_mock *m, uint32_t vp)
 	/* Relaxed: only a hint; the exchange below is what orders. */
 	if (tlbf__load(w, TLBF_RELAXED) == 0)
 		return false;
-	/* M6: acquire, pairs with M5 in the kick: the waker's work before the
+	TLBF_STEP("M6");
+	/* M6: acquire, pairs with M5 in the wake: the waker's work before the
 	 * wake (a TLB-lock holder's H6) happens before what the VP does next. */
 	return tlbf__xchg(w, 0, TLBF_ACQUIRE) != 0;
 }
@@ -528,8 +530,8 @@ static inline bool tlbf_mock_take_wake(struct tlbf_mock *m, uint32_t vp)
  * @vp: the VP (its own thread)
  *
  * The halt of a VP suspended for VSM TLB locks: the run loop calls it
- * while tlbf_tlb_lock_must_wait() says true. Returns once a wake-up (a
- * kick with no flags) is pending, consuming it (M6); a wake-up sent before
+ * while tlbf_tlb_lock_must_wait() says true. Returns once a wake-up (the
+ * backend's wake) is pending, consuming it (M6); a wake-up sent before
  * the call, even before the VP decided to halt, ends it at once (the flag
  * is sticky), so a wake between must_wait and the halt is not lost. Spins
  * on the mock's relax hook (@m->relax, else TLBF_CPU_RELAX()). A spurious
@@ -564,29 +566,23 @@ static inline void tlbf_mock_leave(struct tlbf_mock *m, uint32_t vp)
 }
 
 /**
- * tlbf_mock_enter - TDG.VP.ENTER on the mock
+ * tlbf_mock_enter - the machine's entry into guest code, on the mock
  * @m: the mock
  * @vp: the VP (its own thread)
- * @vtl: the VTL entered (checked against the flags' vm_index)
+ * @vtl: the VTL entered
  *
- * Cancelled if a cancel signal is pending (consumed; flags untouched; the
- * VP is not running afterwards). After an entry that happened, the VP runs
- * guest code until tlbf_mock_leave().
- * Otherwise carries out the invd_translations of the last
- * set_enter_flags on the VP's TLB and reports the entry as happened.
- * An entry whose flags name a VM the build does not have, or another VTL
- * than @vtl, or a VP the mock does not have, is refused like an invalid
- * operand: it does not happen (and a pending flush stays pending). Flags
- * never set (vm_index 0) enter @vtl with nothing to flush.
+ * Cancelled if a cancel signal is pending (consumed; nothing flushed; the
+ * VP is not running afterwards). Otherwise carries out the scope the last
+ * flush_at_entry gave for @vtl on the VP's TLB and reports the entry as
+ * happened; the VP then runs guest code until tlbf_mock_leave(). A VP or
+ * VTL the mock does not have is refused like an invalid operand: the
+ * entry does not happen (and a pending flush stays pending).
  * Returns: true if the entry happened, false if it was cancelled or
  * refused.
  */
 static inline bool tlbf_mock_enter(struct tlbf_mock *m, uint32_t vp, unsigned vtl)
 {
 	if (!tlbf__mock_ok(m, vp, vtl))
-		return false;
-	const uint64_t vm = (m->mvps[vp].enter_flags >> TLBF_TDX_VM_INDEX_SHIFT) & 3;
-	if (vm != 0 && tlbf__mock_vtl_of(m->mvps[vp].enter_flags) != vtl)
 		return false;
 	struct tlbf_mock_vp *mv = &m->mvps[vp];
 	uint64_t run = tlbf__load(&mv->run, TLBF_RELAXED); /* only we write it */
@@ -596,31 +592,55 @@ static inline bool tlbf_mock_enter(struct tlbf_mock *m, uint32_t vp, unsigned vt
 	tlbf__store(&mv->run, (run | 1) + 2, TLBF_SEQ_CST);
 	if (tlbf__load(&mv->cancel, TLBF_SEQ_CST) != 0 && tlbf_mock_take_cancel(m, vp)) {
 		mv->cancelled++;
-		tlbf__mock_log(m, TLBF_MOCK_OP_ENTER_CANCELLED, vp, mv->enter_flags, 0);
+		tlbf__mock_log(m, TLBF_MOCK_OP_ENTER_CANCELLED, vp, vtl, mv->enter_scope[vtl]);
 		tlbf_mock_leave(m, vp);
 		return false;
 	}
-	uint64_t f = mv->enter_flags;
-	unsigned fvtl = vtl;
-	unsigned invd = (unsigned)(f & 3);
-	if (invd == TLBF_INVD_INVEPT || invd == TLBF_INVD_INVVPID) {
+	const unsigned scope = mv->enter_scope[vtl];
+	if (scope >= TLBF_SCOPE_LINEAR) {
 		mv->flushes_entire++;
 		for (unsigned e = 0; e < TLBF_MOCK_TLB_ENTRIES; e++)
-			mv->tlb[fvtl][e].valid = false;
-		if (invd == TLBF_INVD_INVEPT) {
-			mv->flushes_invept++;
+			mv->tlb[vtl][e].valid = false;
+		if (scope >= TLBF_SCOPE_GPA) {
+			mv->flushes_gpa++;
 			for (unsigned e = 0; e < TLBF_MOCK_TLB_ENTRIES; e++)
-				mv->gpa_tlb[fvtl][e].valid = false;
+				mv->gpa_tlb[vtl][e].valid = false;
 		}
-	} else if (invd == TLBF_INVD_INVVPID_NON_GLOBAL) {
+	} else if (scope == TLBF_SCOPE_NON_GLOBAL) {
 		mv->flushes_non_global++;
 		for (unsigned e = 0; e < TLBF_MOCK_TLB_ENTRIES; e++)
-			if (!mv->tlb[fvtl][e].global)
-				mv->tlb[fvtl][e].valid = false;
+			if (!mv->tlb[vtl][e].global)
+				mv->tlb[vtl][e].valid = false;
 	}
 	mv->entries++;
-	tlbf__mock_log(m, TLBF_MOCK_OP_ENTER, vp, f, 0);
+	tlbf__mock_log(m, TLBF_MOCK_OP_ENTER, vp, vtl, scope);
 	return true;
+}
+
+/**
+ * tlbf_mock_translate - a guest access to @page through VP @vp's TLB
+ * @m: the mock
+ * @vp: the VP (its own thread, in the guest)
+ * @vtl: the VTL it runs
+ * @page: GVA page number
+ * @version: the version of the page-table entry as it is now (what a
+ *	page walk would read)
+ * @global: whether the mapping is global
+ *
+ * A hit uses the cached translation, which may be older than @version
+ * (stale, if a flush that covered it was skipped); a miss walks the page
+ * table: it caches @version and uses it.
+ * Returns: the version the access used; @version for a VP or VTL the mock
+ * does not have (no TLB: every access walks).
+ */
+static inline uint64_t tlbf_mock_translate(struct tlbf_mock *m, uint32_t vp, unsigned vtl,
+                                           uint64_t page, uint64_t version, bool global)
+{
+	uint64_t cached;
+	if (tlbf_mock_tlb_lookup(m, vp, vtl, page, &cached))
+		return cached;
+	tlbf_mock_tlb_fill(m, vp, vtl, page, version, global);
+	return version;
 }
 
 TLBF_EXTERN_C_END

@@ -120,21 +120,21 @@ struct tlbf_cursor {
 
 /**
  * enum tlbf_mark_kind - what a request recorded, for the wake predicate
- * @TLBF_MARK_NONE: nothing was recorded (an empty push)
- * @TLBF_MARK_LIST: ranges; the mark's value is the ticket after the last one
- * @TLBF_MARK_ENTIRE: a flush-entire; value is the generation it made
- * @TLBF_MARK_NON_GLOBAL: a non-global flush; value is the generation it made
- * @TLBF_MARK_GPA: a guest-physical flush; value is the generation it made.
+ * @TLBF_MARK_KIND_NONE: nothing was recorded (an empty push)
+ * @TLBF_MARK_KIND_LIST: ranges; the mark's value is the ticket after the last one
+ * @TLBF_MARK_KIND_ENTIRE: a flush-entire; value is the generation it made
+ * @TLBF_MARK_KIND_NON_GLOBAL: a non-global flush; value is the generation it made
+ * @TLBF_MARK_KIND_GPA: a guest-physical flush; value is the generation it made.
  *	VPs publish no cursor for it (struct tlbf_vp keeps to one cache
  *	line), so the wake predicate never skips a VP of the target VTL that
  *	is in the guest as already polled: it is kicked, or waited for.
  */
 enum tlbf_mark_kind {
-	TLBF_MARK_NONE = 0,
-	TLBF_MARK_LIST,
-	TLBF_MARK_ENTIRE,
-	TLBF_MARK_NON_GLOBAL,
-	TLBF_MARK_GPA
+	TLBF_MARK_KIND_NONE = 0,
+	TLBF_MARK_KIND_LIST,
+	TLBF_MARK_KIND_ENTIRE,
+	TLBF_MARK_KIND_NON_GLOBAL,
+	TLBF_MARK_KIND_GPA
 };
 
 /**
@@ -149,29 +149,29 @@ struct tlbf_mark {
 
 /**
  * enum tlbf_push_result - how a push was recorded
- * @TLBF_PUSH_LISTED: every range went into the ring
- * @TLBF_PUSH_EMPTY: n was 0; nothing recorded
- * @TLBF_PUSH_PROMOTED: the batch was larger than the ring, or a range was not
- *	flushable by list (tlbf_range_classify()): recorded as flush-entire
- * @TLBF_PUSH_DEGRADED: a slot was still held by a stalled older producer: the
+ * @TLBF_PUSH_RESULT_LISTED: every range went into the ring
+ * @TLBF_PUSH_RESULT_EMPTY: n was 0; nothing recorded
+ * @TLBF_PUSH_RESULT_PROMOTED: the batch was larger than the ring, or a range was not
+ *	flushable by list (tlbf_hv_range_classify()): recorded as flush-entire
+ * @TLBF_PUSH_RESULT_DEGRADED: a slot was still held by a stalled older producer: the
  *	push gave up on the list and recorded a flush-entire instead
- * @TLBF_PUSH_LAPPED: a newer producer already took one of our slots (we were
+ * @TLBF_PUSH_RESULT_LAPPED: a newer producer already took one of our slots (we were
  *	preempted for a whole lap); every reader that needs our entry sees an
  *	overflow and flushes everything, so nothing more is recorded
  */
 enum tlbf_push_result {
-	TLBF_PUSH_LISTED = 0,
-	TLBF_PUSH_EMPTY,
-	TLBF_PUSH_PROMOTED,
-	TLBF_PUSH_DEGRADED,
-	TLBF_PUSH_LAPPED
+	TLBF_PUSH_RESULT_LISTED = 0,
+	TLBF_PUSH_RESULT_EMPTY,
+	TLBF_PUSH_RESULT_PROMOTED,
+	TLBF_PUSH_RESULT_DEGRADED,
+	TLBF_PUSH_RESULT_LAPPED
 };
 
 /**
- * enum tlbf_push_why - why a push was promoted (TLBF_PUSH_PROMOTED)
+ * enum tlbf_push_why - why a push was promoted (TLBF_PUSH_RESULT_PROMOTED)
  * @TLBF_PUSH_WHY_NONE: not promoted
  * @TLBF_PUSH_WHY_TOO_MANY: more ranges than TLBF_RING_CAPACITY
- * @TLBF_PUSH_WHY_LARGE_PAGE: a range is a large page (tlbf_range_classify())
+ * @TLBF_PUSH_WHY_LARGE_PAGE: a range is a large page (tlbf_hv_range_classify())
  * @TLBF_PUSH_WHY_PAST_TOP: a range runs past the top of the address space
  * @TLBF_PUSH_WHY_NON_CANONICAL: a range is not canonical
  * @TLBF_PUSH_WHY__COUNT: number of values
@@ -188,7 +188,7 @@ enum tlbf_push_why {
 /**
  * struct tlbf_push - outcome of tlbf_ring_push()
  * @result: how it was recorded
- * @why: for TLBF_PUSH_PROMOTED, why (else TLBF_PUSH_WHY_NONE)
+ * @why: for TLBF_PUSH_RESULT_PROMOTED, why (else TLBF_PUSH_WHY_NONE)
  * @mark: what the wake predicate compares VP cursors against
  */
 struct tlbf_push {
@@ -197,11 +197,11 @@ struct tlbf_push {
 	struct tlbf_mark mark;
 };
 
-/* The promotion reason of a range class that is not TLBF_RANGE_LIST. */
-static inline enum tlbf_push_why tlbf__push_why(enum tlbf_range_class c)
+/* The promotion reason of a range class that is not TLBF_HV_RANGE_LISTABLE. */
+static inline enum tlbf_push_why tlbf__push_why(enum tlbf_hv_range c)
 {
-	return c == TLBF_RANGE_LARGE_PAGE ? TLBF_PUSH_WHY_LARGE_PAGE
-	       : c == TLBF_RANGE_PAST_TOP ? TLBF_PUSH_WHY_PAST_TOP
+	return c == TLBF_HV_RANGE_LARGE_PAGE ? TLBF_PUSH_WHY_LARGE_PAGE
+	       : c == TLBF_HV_RANGE_PAST_TOP ? TLBF_PUSH_WHY_PAST_TOP
 	                                  : TLBF_PUSH_WHY_NON_CANONICAL;
 }
 
@@ -213,9 +213,27 @@ static inline enum tlbf_push_why tlbf__push_why(enum tlbf_range_class c)
 #define TLBF_POLL_NON_GLOBAL 2u
 #define TLBF_POLL_ENTIRE 4u
 #define TLBF_POLL_GPA 16u
-/* Not an answer of the ring: the VP-side call refused its arguments (a VTL
- * the build does not have) and polled nothing; the VP must not enter. */
-#define TLBF_POLL_REFUSED 8u
+
+/**
+ * enum tlbf_scope - how much a flush at a VP's next entry covers, weakest
+ *	first (the numeric order is the order of strength: merge by maximum)
+ * @TLBF_SCOPE_NONE: nothing
+ * @TLBF_SCOPE_NON_GLOBAL: every linear translation of the VTL that is not
+ *	global
+ * @TLBF_SCOPE_LINEAR: every linear translation of the VTL, global ones
+ *	included (a guest's flush-entire, a ring overflow, a list the backend
+ *	cannot flush)
+ * @TLBF_SCOPE_GPA: every linear and every guest-physical translation of
+ *	the VTL (the VMM changed guest-physical mappings)
+ * @TLBF_SCOPE__COUNT: number of scopes (not a scope)
+ */
+enum tlbf_scope {
+	TLBF_SCOPE_NONE = 0,
+	TLBF_SCOPE_NON_GLOBAL,
+	TLBF_SCOPE_LINEAR,
+	TLBF_SCOPE_GPA,
+	TLBF_SCOPE__COUNT
+};
 
 /**
  * struct tlbf_poll - answer of tlbf_ring_poll()
@@ -238,14 +256,14 @@ static inline uint64_t tlbf__seq_pub(uint64_t ticket)
 }
 
 /**
- * tlbf_ring_init_at - initialise a ring whose counters start at @start
+ * tlbf__ring_init_at - initialise a ring whose counters start at @start
  * @r: caller storage
  * @start: first ticket and first generation value (tests start just below
  *	the 2^64 wrap; production code uses tlbf_ring_init())
  *
  * Concurrency: nobody else may use @r until its publication to them.
  */
-static inline void tlbf_ring_init_at(struct tlbf_ring *r, uint64_t start)
+static inline void tlbf__ring_init_at(struct tlbf_ring *r, uint64_t start)
 {
 	tlbf__init(&r->claim, start);
 	tlbf__init(&r->entire, start);
@@ -269,11 +287,11 @@ static inline void tlbf_ring_init_at(struct tlbf_ring *r, uint64_t start)
  */
 static inline void tlbf_ring_init(struct tlbf_ring *r)
 {
-	tlbf_ring_init_at(r, 0);
+	tlbf__ring_init_at(r, 0);
 }
 
 /**
- * tlbf_cursor_init_now - start a reader at the ring's present
+ * tlbf_ring_cursor_init - start a reader at the ring's present
  * @r: the ring
  * @c: the reader's cursor
  *
@@ -284,7 +302,7 @@ static inline void tlbf_ring_init(struct tlbf_ring *r)
  * the reader's later translation fills.
  * Concurrency: exclusive with polls on the same cursor.
  */
-static inline void tlbf_cursor_init_now(const struct tlbf_ring *r, struct tlbf_cursor *c)
+static inline void tlbf_ring_cursor_init(const struct tlbf_ring *r, struct tlbf_cursor *c)
 {
 	c->entire = tlbf__load(&r->entire, TLBF_ACQUIRE);
 	c->non_global = tlbf__load(&r->non_global, TLBF_ACQUIRE);
@@ -315,7 +333,7 @@ static inline uint64_t tlbf__ring_bump(TLBF_ATOMIC(uint64_t) *gen)
 static inline struct tlbf_mark tlbf_ring_flush_entire(struct tlbf_ring *r)
 {
 	struct tlbf_mark m;
-	m.kind = TLBF_MARK_ENTIRE;
+	m.kind = TLBF_MARK_KIND_ENTIRE;
 	m.value = tlbf__ring_bump(&r->entire);
 	return m;
 }
@@ -330,7 +348,7 @@ static inline struct tlbf_mark tlbf_ring_flush_entire(struct tlbf_ring *r)
 static inline struct tlbf_mark tlbf_ring_flush_non_global(struct tlbf_ring *r)
 {
 	struct tlbf_mark m;
-	m.kind = TLBF_MARK_NON_GLOBAL;
+	m.kind = TLBF_MARK_KIND_NON_GLOBAL;
 	m.value = tlbf__ring_bump(&r->non_global);
 	return m;
 }
@@ -348,7 +366,7 @@ static inline struct tlbf_mark tlbf_ring_flush_non_global(struct tlbf_ring *r)
 static inline struct tlbf_mark tlbf_ring_flush_gpa(struct tlbf_ring *r)
 {
 	struct tlbf_mark m;
-	m.kind = TLBF_MARK_GPA;
+	m.kind = TLBF_MARK_KIND_GPA;
 	m.value = tlbf__ring_bump(&r->gpa);
 	return m;
 }
@@ -366,14 +384,14 @@ static inline enum tlbf_push_result tlbf__ring_put(struct tlbf_ring *r, uint64_t
 	/* P2: relaxed; only a guess for the CAS below, which checks it. */
 	uint64_t seq = tlbf__load(&s->seq, TLBF_RELAXED);
 	for (;;) {
-		int64_t age = tlbf_u64_diff(seq, busy);
+		int64_t age = tlbf__u64_diff(seq, busy);
 		if (age > 0)
-			return TLBF_PUSH_LAPPED;
+			return TLBF_PUSH_RESULT_LAPPED;
 		if (seq & 1) {
 			/* An older producer is inside this slot (age < 0: only we
 			 * could have made busy(ticket)). Never wait for it. */
 			if (budget == 0)
-				return TLBF_PUSH_DEGRADED;
+				return TLBF_PUSH_RESULT_DEGRADED;
 			budget--;
 			TLBF_CPU_RELAX();
 			seq = tlbf__load(&s->seq, TLBF_RELAXED);
@@ -397,7 +415,7 @@ static inline enum tlbf_push_result tlbf__ring_put(struct tlbf_ring *r, uint64_t
 	/* P6: publish. Release pairs with C4: a reader that sees pub(ticket)
 	 * sees the value and the initiator's page-table change. */
 	tlbf__store(&s->seq, tlbf__seq_pub(ticket), TLBF_RELEASE);
-	return TLBF_PUSH_LISTED;
+	return TLBF_PUSH_RESULT_LISTED;
 }
 
 /* Read range @i once and classify that value (what is classified is what
@@ -405,10 +423,10 @@ static inline enum tlbf_push_result tlbf__ring_put(struct tlbf_ring *r, uint64_t
 static inline bool tlbf__push_read(const uint64_t *ranges, uint32_t i, bool extended,
                                    struct tlbf_push *out, uint64_t *gla)
 {
-	uint64_t v = tlbf_guest_load_u64(&ranges[i]);
-	enum tlbf_range_class c = tlbf_range_classify(v, extended);
-	if (c != TLBF_RANGE_LIST) {
-		out->result = TLBF_PUSH_PROMOTED;
+	uint64_t v = tlbf__guest_load_u64(&ranges[i]);
+	enum tlbf_hv_range c = tlbf_hv_range_classify(v, extended);
+	if (c != TLBF_HV_RANGE_LISTABLE) {
+		out->result = TLBF_PUSH_RESULT_PROMOTED;
 		out->why = tlbf__push_why(c);
 		return false;
 	}
@@ -419,12 +437,12 @@ static inline bool tlbf__push_read(const uint64_t *ranges, uint32_t i, bool exte
 /**
  * tlbf_ring_push - record a batch of ranges with one reservation
  * @r: the ring
- * @ranges: n HV_GVA_RANGE values; read once each with tlbf_guest_load_u64(),
+ * @ranges: n HV_GVA_RANGE values; read once each with tlbf__guest_load_u64(),
  *	so they may sit in guest-writable memory (a hypercall input page)
  * @n: number of ranges
  * @extended: the ranges use the extended format (USE_EXTENDED_RANGE_FORMAT)
  *
- * Each range is classified (tlbf_range_classify()) on the one value read;
+ * Each range is classified (tlbf_hv_range_classify()) on the one value read;
  * one that cannot be flushed by list promotes the whole request to
  * flush-entire. A batch of up to TLBF_RING_PUSH_STAGE ranges is read and
  * classified before anything is reserved, so a promoted request leaves no
@@ -444,22 +462,22 @@ static inline struct tlbf_push tlbf_ring_push(struct tlbf_ring *r, const uint64_
 	struct tlbf_push out;
 	uint64_t stage[TLBF_RING_PUSH_STAGE];
 	const bool staged = n <= TLBF_RING_PUSH_STAGE;
-	out.result = TLBF_PUSH_LISTED;
+	out.result = TLBF_PUSH_RESULT_LISTED;
 	out.why = TLBF_PUSH_WHY_NONE;
 	if (n == 0) {
-		out.result = TLBF_PUSH_EMPTY;
-		out.mark.kind = TLBF_MARK_NONE;
+		out.result = TLBF_PUSH_RESULT_EMPTY;
+		out.mark.kind = TLBF_MARK_KIND_NONE;
 		out.mark.value = 0;
 		return out;
 	}
 	if (n > TLBF_RING_CAPACITY) {
-		out.result = TLBF_PUSH_PROMOTED;
+		out.result = TLBF_PUSH_RESULT_PROMOTED;
 		out.why = TLBF_PUSH_WHY_TOO_MANY;
 	}
 	for (uint32_t i = 0; staged && i < n; i++)
 		if (!tlbf__push_read(ranges, i, extended, &out, &stage[i]))
 			break;
-	if (out.result == TLBF_PUSH_PROMOTED) {
+	if (out.result == TLBF_PUSH_RESULT_PROMOTED) {
 		out.mark = tlbf_ring_flush_entire(r);
 		return out;
 	}
@@ -469,21 +487,21 @@ static inline struct tlbf_push tlbf_ring_push(struct tlbf_ring *r, const uint64_
 	 * flush-entire) has also seen the page-table change made before this
 	 * request, so its flush-everything covers our push. */
 	uint64_t first = tlbf__fetch_add(&r->claim, (uint64_t)n, TLBF_RELEASE);
-	out.mark.kind = TLBF_MARK_LIST;
+	out.mark.kind = TLBF_MARK_KIND_LIST;
 	out.mark.value = first + n;
 	for (uint32_t i = 0; i < n; i++) {
 		uint64_t gla = staged ? stage[i] : 0;
 		if (!staged && !tlbf__push_read(ranges, i, extended, &out, &gla))
 			break;
 		enum tlbf_push_result res = tlbf__ring_put(r, first + i, gla);
-		if (res == TLBF_PUSH_DEGRADED) {
+		if (res == TLBF_PUSH_RESULT_DEGRADED) {
 			out.result = res;
 			break;
 		}
-		if (res == TLBF_PUSH_LAPPED)
+		if (res == TLBF_PUSH_RESULT_LAPPED)
 			out.result = res; /* covered by readers' overflow; go on */
 	}
-	if (out.result == TLBF_PUSH_PROMOTED || out.result == TLBF_PUSH_DEGRADED) {
+	if (out.result == TLBF_PUSH_RESULT_PROMOTED || out.result == TLBF_PUSH_RESULT_DEGRADED) {
 		/* The tickets we leave unpublished look pending to readers until
 		 * they see this bump (or the slot's next lap), which makes them
 		 * flush everything and jump past them. */
@@ -583,7 +601,7 @@ static inline struct tlbf_poll tlbf_ring_poll(const struct tlbf_ring *r, struct 
 			}
 			s1 = s2;
 		}
-		if (tlbf_u64_diff(s1, pub) > 0) {
+		if (tlbf__u64_diff(s1, pub) > 0) {
 			/* A newer lap took the slot: our entry is gone. */
 			c->overflows++;
 			return tlbf__poll_everything(c, e, g, x, h);
@@ -640,7 +658,7 @@ static inline bool tlbf_ring_valid(const struct tlbf_ring *r)
 		/* Relaxed: a diagnostic snapshot; claim is read after it. */
 		uint64_t seq = tlbf__load(&r->slot[i].seq, TLBF_RELAXED);
 		uint64_t h = tlbf__load(&r->claim, TLBF_ACQUIRE);
-		if (tlbf_u64_diff(seq, tlbf__seq_pub(h - 1)) > 0)
+		if (tlbf__u64_diff(seq, tlbf__seq_pub(h - 1)) > 0)
 			return false;
 		/* The ticket a seq names lives in this slot (0 is also the
 		 * never-used value of all-zero static storage). */

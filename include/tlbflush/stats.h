@@ -3,42 +3,41 @@
  * tlbflush/stats.h - counters a VMM can export: what was requested, how it
  * was recorded, whom it woke, what the VPs flushed.
  *
- * One struct tlbf_stats per writer, in caller storage: one per initiator
- * (or per thread that handles hypercalls) for the request side, one per VP
- * for the VP side. A counter is written only by its owner, with a relaxed
- * load and store (no read-modify-write, no line another thread writes),
- * and may be read at any time by an exporter (relaxed: each value is a
- * count; nothing is ordered by it). tlbf_stats_fold() sums any number of
- * them into one snapshot; tlbf_stats_foreach() names every counter.
+ * One struct tlbf_stats per writer, in caller storage (all-zero storage
+ * is a zeroed set): one per initiator (or per thread that handles
+ * hypercalls) for the request side, one per VP for the VP side. A counter
+ * is written only by its owner, with a relaxed load and store (no
+ * read-modify-write, no line another thread writes), and may be read at
+ * any time by an exporter (relaxed: each value is a count; nothing is
+ * ordered by it). tlbf_stats_export() sums any number of them and names
+ * every counter; tlbf_stats_fold() and tlbf_stats_get() are its parts.
  *
  * Compiled in with TLBF_STATS=1 (config.h). With TLBF_STATS=0 (the
- * default) the counting functions are empty and the library's own
- * counting points (the VP side, in tdx_backend.h) are not compiled at all;
- * the structure, tlbf_stats_fold() and tlbf_stats_foreach() stay, so code
- * that exports them builds either way.
+ * default) the library's counting points (the VP side in entry.h, the
+ * request side in flush.h) are not compiled at all; the structure and the
+ * export stay, so code that exports them builds either way (all zero).
  *
- * Request side: tlbf_stats_count_flush() after each tlbf_flush_handle().
- * VP side: point struct tlbf_tdx_vp's @stats at the VP's counters
- * (tdx_backend.h): its entry path counts the poll answers, overflows,
- * INVGLAs, full flushes, entries and cancelled entries.
+ * Request side: give the initiator's counters to tlbf_flush_handle().
+ * VP side: give the VP's counters to tlbf_entry_init() (entry.h): its
+ * entry path counts the poll answers, overflows, list flushes, flushes at
+ * entry, entries and cancelled entries.
  *
  * An idle entry/exit cycle (the poll answers nothing, nothing pending)
  * writes one counter: entries (or entries_cancelled), in
- * tlbf_tdx_entry_done(). polls.nothing is not written on that path: the
- * poll counts, only when it answers something, an internal counter of
- * answered polls (stored after the exported ones, never printed), and
+ * tlbf_entry_done(). polls.nothing is not written on that path: the poll
+ * counts, only when it answers something, an internal counter of answered
+ * polls (stored after the exported ones, never printed), and
  * polls.nothing is derived when it is read (tlbf_stats_get(),
- * tlbf_stats_foreach()) as entries + entries_cancelled - answered polls,
+ * tlbf_stats_export()) as entries + entries_cancelled - answered polls,
  * at least 0. tlbf_stats_fold() adds the stored counters, so a snapshot
  * derives the same sum. The derived value is exact when each
- * tlbf_tdx_entry_done() pairs with one tlbf_tdx_prepare_entry() (or one
- * tlbf_tdx_apply() of a poll that was not refused), as on every entry
- * path of the library, and no such pair is half done: read while a VP is
- * between its poll and its tlbf_tdx_entry_done(), that VP's answered poll
- * may be counted before its entry (one less, clamped at 0).
+ * tlbf_entry_done() pairs with one tlbf_entry_prepare(), as the entry
+ * driver requires, and no such pair is half done: read while a VP is
+ * between its poll and its tlbf_entry_done(), that VP's answered poll may
+ * be counted before its entry (one less, clamped at 0).
  *
  * SYNCHRONIZATION
- *   counting: the struct's owner only. fold, foreach, load: any thread.
+ *   counting: the struct's owner only. export, fold, get: any thread.
  */
 #ifndef TLBFLUSH_STATS_H
 #define TLBFLUSH_STATS_H
@@ -46,7 +45,6 @@
 #include "config.h"
 #include "atomic_pvt.h"
 #include "bits.h"
-#include "flush.h"
 
 TLBF_EXTERN_C_BEGIN
 
@@ -54,28 +52,39 @@ TLBF_EXTERN_C_BEGIN
  * Every counter: its index (TLBF_STAT_<ID>) and its export name. Names are
  * lower case, dot-separated and stable across releases.
  *   requests.<call>.<kind>  requests accepted by tlbf_flush_handle(), by
- *                           call and enum tlbf_flush_kind; requests.vmm.gpa:
- *                           the VMM's own guest-physical requests
+ *                           call (space, list, space_ex, list_ex) and kind
+ *                           (entire, non_global, list); requests.vmm.gpa:
+ *                           the VMM's own guest-physical requests (a VMM's
+ *                           own entire or non-global request has no call
+ *                           and is not counted here)
  *   refused                 calls it refused (nothing recorded)
- *   push.<result>           how requests were recorded (enum tlbf_push_result)
- *   promoted.<why>          promoted pushes by reason (enum tlbf_push_why)
- *   wake.<decision>         wake decisions (enum tlbf_wake)
+ *   push.<result>           how requests were recorded (enum tlbf_push_result):
+ *                           listed, empty, promoted, degraded, lapped
+ *   promoted.<why>          promoted pushes by reason (enum tlbf_push_why):
+ *                           too_many, large_page, past_top, non_canonical
+ *   wake.<decision>         wake decisions (enum tlbf_wake, by
+ *                           tlbf_wake_name(): kick, wait-only, skip-*)
  *   kicks                   cancel signals sent (kicks and late duplicates)
  *   late                    wait-only VPs cancelled after the bounded wait
  *   kick_retries            kicks that failed once and were sent again
  *   kick_failures           requests whose kick failed twice
  *   tlb_lock.suspended      requests whose caller was suspended for VSM
- *                           TLB-lock holders (TLBF_FLUSH_SUSPEND)
+ *                           TLB-lock holders (TLBF_STATUS_SUSPEND)
+ *   tlb_lock.ignored        requests of no VP in a partition with TLB
+ *                           locks (TLBF_STATUS_LOCKS_IGNORED)
  *   polls.<answer>          VP entry polls answering nothing, a list,
  *                           non-global, everything (a list with non-global
  *                           counts in both), and guest-physical (with
  *                           everything); polls.nothing is derived (above)
  *   overflows               polls that flushed everything because the VP
  *                           fell a ring behind
- *   invgla.<form>           INVGLAs issued (single, list) or skipped because
- *                           a full flush was pending anyway
- *   full_flushes.<op>       entries that carried out a pending full flush,
- *                           by operation
+ *   flush_list.<form>       list flushes issued on the VP (single: one
+ *                           range, multi: several), skipped because a
+ *                           flush of every linear translation was pending
+ *                           anyway, or unsupported (the backend cannot
+ *                           flush a list: flushed at entry instead)
+ *   entry_flushes.<scope>   entries that carried out a pending flush, by
+ *                           scope (non_global, linear, gpa)
  *   entries                 entries that happened
  *   entries_cancelled       entries a kick cancelled
  *   errors                  backend operations that failed (each promoted
@@ -114,24 +123,25 @@ TLBF_EXTERN_C_BEGIN
 	X(WAKE_SKIP_OTHER_VTL, "wake.skip-other-vtl") \
 	X(WAKE_SKIP_POLLED, "wake.skip-polled") \
 	X(WAKE_SKIP_REENTERED, "wake.skip-reentered") \
-	X(WAKE_REFUSED, "wake.refused") \
 	X(KICKS, "kicks") \
 	X(LATE, "late") \
 	X(KICK_RETRIES, "kick_retries") \
 	X(KICK_FAILURES, "kick_failures") \
 	X(SUSPENDED, "tlb_lock.suspended") \
+	X(LOCKS_IGNORED, "tlb_lock.ignored") \
 	X(POLL_NOTHING, "polls.nothing") \
 	X(POLL_LIST, "polls.list") \
 	X(POLL_NON_GLOBAL, "polls.non_global") \
 	X(POLL_EVERYTHING, "polls.everything") \
 	X(POLL_GPA, "polls.gpa") \
 	X(OVERFLOWS, "overflows") \
-	X(INVGLA_SINGLE, "invgla.single") \
-	X(INVGLA_LIST, "invgla.list") \
-	X(INVGLA_SKIPPED, "invgla.skipped") \
-	X(FULL_INVEPT, "full_flushes.invept") \
-	X(FULL_INVVPID, "full_flushes.invvpid") \
-	X(FULL_INVVPID_NON_GLOBAL, "full_flushes.invvpid_non_global") \
+	X(FLUSH_LIST_SINGLE, "flush_list.single") \
+	X(FLUSH_LIST_MULTI, "flush_list.multi") \
+	X(FLUSH_LIST_SKIPPED, "flush_list.skipped") \
+	X(FLUSH_LIST_UNSUPPORTED, "flush_list.unsupported") \
+	X(ENTRY_FLUSH_NON_GLOBAL, "entry_flushes.non_global") \
+	X(ENTRY_FLUSH_LINEAR, "entry_flushes.linear") \
+	X(ENTRY_FLUSH_GPA, "entry_flushes.gpa") \
 	X(ENTRIES, "entries") \
 	X(ENTRIES_CANCELLED, "entries_cancelled") \
 	X(ERRORS, "errors")
@@ -166,12 +176,12 @@ struct tlbf_stats {
 };
 
 /**
- * tlbf_stat_name - the export name of a counter
+ * tlbf_stats_name - the export name of a counter
  * @i: the counter
  *
  * Returns: a static string such as "wake.skip-outside", or "?" out of range.
  */
-static inline const char *tlbf_stat_name(enum tlbf_stat i)
+static inline const char *tlbf_stats_name(enum tlbf_stat i)
 {
 	static const char *const names[TLBF_STAT__COUNT] = {
 #define TLBF__STAT_NAME(id, name) name,
@@ -230,79 +240,6 @@ static inline uint64_t tlbf_stats_get(const struct tlbf_stats *s, enum tlbf_stat
 	return tlbf__stat_stored(s, (unsigned)i);
 }
 
-/* Index 0-3 of a flush call code (Space, List, SpaceEx, ListEx), else 4. */
-static inline unsigned tlbf__stats_call(uint64_t code)
-{
-	return code == TLBF_HVCALL_FLUSH_VA_SPACE      ? 0u
-	       : code == TLBF_HVCALL_FLUSH_VA_LIST     ? 1u
-	       : code == TLBF_HVCALL_FLUSH_VA_SPACE_EX ? 2u
-	       : code == TLBF_HVCALL_FLUSH_VA_LIST_EX  ? 3u
-	                                               : 4u;
-}
-
-/**
- * tlbf_stats_count_flush - count one call of tlbf_flush_handle()
- * @s: the initiator's counters (NULL: nothing)
- * @req: the request it was given
- * @st: what it returned
- * @out: its outcome
- *
- * Concurrency: the owner of @s. Empty with TLBF_STATS=0.
- */
-static inline void tlbf_stats_count_flush(struct tlbf_stats *s,
-                                          const struct tlbf_flush_request *req,
-                                          enum tlbf_flush_status st,
-                                          const struct tlbf_flush_outcome *out)
-{
-#if TLBF_STATS
-	if (!s)
-		return;
-	if (st != TLBF_FLUSH_DONE && st != TLBF_FLUSH_KICK_FAILED && st != TLBF_FLUSH_SUSPEND) {
-		tlbf__stat_add(s, TLBF_STAT_REFUSED, 1);
-		return;
-	}
-	unsigned call = tlbf__stats_call(req->call);
-	if (req->kind == TLBF_FLUSH_GPA)
-		tlbf__stat_add(s, TLBF_STAT_REQ_GPA, 1);
-	else if (call < 4 && req->kind < 3)
-		tlbf__stat_add(s, TLBF_STAT_REQ_SPACE_ENTIRE + 3 * call + req->kind, 1);
-	if ((unsigned)out->push.result <= TLBF_PUSH_LAPPED)
-		tlbf__stat_add(s, TLBF_STAT_PUSH_LISTED + (unsigned)out->push.result, 1);
-	if (out->push.result == TLBF_PUSH_PROMOTED && out->push.why != TLBF_PUSH_WHY_NONE &&
-	    (unsigned)out->push.why < TLBF_PUSH_WHY__COUNT)
-		tlbf__stat_add(s, TLBF_STAT_PROMOTED_TOO_MANY + (unsigned)out->push.why - 1, 1);
-	/* Only the decisions that happened (usually one or two reasons).
-	 * A plan built where TLBF_STATS was 0 has decisions but no
-	 * reasons_seen: then every reason is looked at. */
-	uint32_t seen = out->plan.reasons_seen & ((UINT32_C(1) << TLBF_WAKE__COUNT) - 1u);
-	if (seen == 0 && out->plan.ndecided != 0)
-		seen = (UINT32_C(1) << TLBF_WAKE__COUNT) - 1u; /* adds 0 to some */
-	for (; seen; seen &= seen - 1u) {
-		unsigned i = tlbf_ctz64(seen);
-		tlbf__stat_add(s, TLBF_STAT_WAKE_KICK + i, out->plan.reasons[i]);
-	}
-	/* One test for the common case: nobody kicked, nothing failed. */
-	if ((out->plan.nkick | out->plan.nlate | out->plan.kick_retries) == 0 &&
-	    st == TLBF_FLUSH_DONE)
-		return;
-	if (out->plan.nkick + out->plan.nlate)
-		tlbf__stat_add(s, TLBF_STAT_KICKS, (uint64_t)out->plan.nkick + out->plan.nlate);
-	if (out->plan.nlate)
-		tlbf__stat_add(s, TLBF_STAT_LATE, out->plan.nlate);
-	if (out->plan.kick_retries)
-		tlbf__stat_add(s, TLBF_STAT_KICK_RETRIES, out->plan.kick_retries);
-	if (st == TLBF_FLUSH_KICK_FAILED)
-		tlbf__stat_add(s, TLBF_STAT_KICK_FAILURES, 1);
-	if (out->suspend)
-		tlbf__stat_add(s, TLBF_STAT_SUSPENDED, 1);
-#else
-	(void)s;
-	(void)req;
-	(void)st;
-	(void)out;
-#endif
-}
-
 /**
  * tlbf_stats_fold - add every counter of @src into @dst
  * @dst: the snapshot (owned by the caller)
@@ -320,20 +257,30 @@ static inline void tlbf_stats_fold(struct tlbf_stats *dst, const struct tlbf_sta
 }
 
 /**
- * tlbf_stats_foreach - every counter with its name, for an exporter
- * @s: the counters (a snapshot from tlbf_stats_fold(), or live ones)
+ * tlbf_stats_export - sum counters and name each, for an exporter
+ * @srcs: @n pointers to counters (each VP's and each initiator's; NULL
+ *	entries are skipped), being written by their owners or not
+ * @n: number of pointers at @srcs
  * @fn: called once per exported counter, in index order, with @ctx, its
- *	name and its value (tlbf_stats_get(): polls.nothing derived)
+ *	name (such as "wake.skip-outside") and the sum of its values
+ *	(polls.nothing derived from the sums)
  * @ctx: passed to @fn
  *
- * Concurrency: any thread.
+ * Sums into a snapshot on the stack (about 500 bytes) with
+ * tlbf_stats_fold(), then reports it: each sum is exact as of some moment
+ * during the call.
+ * Concurrency: any thread, while the owners count.
  */
-static inline void tlbf_stats_foreach(const struct tlbf_stats *s,
-                                      void (*fn)(void *, const char *, uint64_t),
-                                      void *ctx)
+static inline void tlbf_stats_export(const struct tlbf_stats *const *srcs, uint32_t n,
+                                     void (*fn)(void *, const char *, uint64_t), void *ctx)
 {
-	for (unsigned i = 0; i < TLBF_STAT__COUNT; i++)
-		fn(ctx, tlbf_stat_name((enum tlbf_stat)i), tlbf_stats_get(s, (enum tlbf_stat)i));
+	struct tlbf_stats sum;
+	tlbf_stats_init(&sum);
+	for (uint32_t i = 0; srcs != NULL && i < n; i++)
+		if (srcs[i] != NULL)
+			tlbf_stats_fold(&sum, srcs[i]);
+	for (unsigned i = 0; fn != NULL && i < TLBF_STAT__COUNT; i++)
+		fn(ctx, tlbf_stats_name((enum tlbf_stat)i), tlbf_stats_get(&sum, (enum tlbf_stat)i));
 }
 
 TLBF_EXTERN_C_END

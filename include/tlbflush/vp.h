@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * tlbflush/vp.h - one VP's side of the protocol: its shared state word, its
- * private state, and the entry/exit path it runs around guest code.
+ * private state, and the steps of the entry/exit path (V1-V4).
+ *
+ * The types are public (struct tlbf_vp is the partition's per-VP array,
+ * struct tlbf_vp_local lives in the VP's entry driver); the steps are
+ * private (tlbf__vp_*): a VMM runs them through tlbflush/entry.h, which
+ * checks its arguments first.
  *
  * Each VP has one shared word on its own cache line saying whether it is
  * outside the guest, running guest code of a VTL, or being kicked, plus an
@@ -40,11 +45,11 @@
  *
  * LABELS (VP side; the initiator's I1-I4 and K2 are in wake.h)
  *   V1 release          -> pairs with I2, K2    V2 seq_cst fence -> pairs with I1
- *   V3 relaxed, released by V2 (tlbf_vp_publish)  V4 release -> pairs with I2, K2
+ *   V3 relaxed, released by V2 (tlbf__vp_publish)  V4 release -> pairs with I2, K2
  *
  * SYNCHRONIZATION
  *   Every function here runs on the VP's own thread, for its own VP, except
- *   tlbf_vp_init() (before the VP is published) and the read-only helpers.
+ *   tlbf__vp_init() (before the VP is published) and the read-only helpers.
  */
 #ifndef TLBFLUSH_VP_H
 #define TLBFLUSH_VP_H
@@ -92,24 +97,14 @@ struct tlbf_vp_local {
 	uint64_t epoch;
 };
 
-/**
- * tlbf_vp_state_mode - mode of a state word
- * @state: a value of struct tlbf_vp.state
- *
- * Returns: TLBF_VP_NOT_STARTED, _OUTSIDE, _IN_GUEST or _EXITING.
- */
-static inline unsigned tlbf_vp_state_mode(uint64_t state)
+/* Mode of a state word: TLBF_VP_NOT_STARTED, _OUTSIDE, _IN_GUEST or _EXITING. */
+static inline unsigned tlbf__vp_state_mode(uint64_t state)
 {
 	return (unsigned)(state & TLBF_VP_MODE_MASK);
 }
 
-/**
- * tlbf_vp_state_vtl - VTL of an IN_GUEST or EXITING state word
- * @state: a state value
- *
- * Returns: 0 or 1.
- */
-static inline unsigned tlbf_vp_state_vtl(uint64_t state)
+/* VTL of an IN_GUEST or EXITING state word: 0 or 1. */
+static inline unsigned tlbf__vp_state_vtl(uint64_t state)
 {
 	return (unsigned)((state >> TLBF_VP_VTL_SHIFT) & 1);
 }
@@ -119,14 +114,9 @@ static inline uint64_t tlbf__vp_word(unsigned mode, unsigned vtl, uint64_t epoch
 	return (epoch << TLBF_VP_EPOCH_SHIFT) | ((uint64_t)vtl << TLBF_VP_VTL_SHIFT) | mode;
 }
 
-/**
- * tlbf_vp_init - put a VP in the never-started state
- * @vp: shared state, caller storage (e.g. an array of TLBF_MAX_VPS)
- *
- * A never-started VP holds no translations, so initiators skip it.
- * All-zero storage is the same state. Concurrency: before publication.
- */
-static inline void tlbf_vp_init(struct tlbf_vp *vp)
+/* Put a VP in the never-started state (initiators skip it: it holds no
+ * translations). All-zero storage is the same state. Before publication. */
+static inline void tlbf__vp_init(struct tlbf_vp *vp)
 {
 	tlbf__init(&vp->state, 0);
 	for (unsigned v = 0; v < TLBF_VTL_COUNT; v++)
@@ -134,13 +124,9 @@ static inline void tlbf_vp_init(struct tlbf_vp *vp)
 			tlbf__init(&vp->polled[v][i], 0);
 }
 
-/**
- * tlbf_vp_publish - tell initiators how far this VP has polled a ring (V3)
- * @vp: the VP's shared state
- * @l: the VP's private state
- * @vtl: the ring (VTL) just polled and applied
- *
- * Call after the flush the poll asked for has been applied (or, on TDX,
+/*
+ * Tell initiators how far this VP has polled the ring of @vtl (V3). Call
+ * after the flush the poll asked for has been applied (or, on TDX,
  * made pending for the next entry), before running guest code.
  *
  * V3: relaxed. An initiator that reads a cursor past its request (I3)
@@ -151,59 +137,47 @@ static inline void tlbf_vp_init(struct tlbf_vp *vp)
  * must also learn that the earlier run is over: the V2 fence of the entry
  * that publishes sits between that run's exit and this store and acts as
  * its release, with I3's acquire. The cursor only grows, so an old value
- * is merely conservative (a spurious kick).
- * Concurrency: the VP's own thread.
+ * is merely conservative (a spurious kick). The VP's own thread.
  */
-static inline void tlbf_vp_publish(struct tlbf_vp *vp, const struct tlbf_vp_local *l, unsigned vtl)
+static inline void tlbf__vp_publish(struct tlbf_vp *vp, const struct tlbf_vp_local *l, unsigned vtl)
 {
-	if (vtl >= TLBF_VTL_COUNT)
-		return; /* a VTL the build does not have: nothing was polled */
+	TLBF_ASSERT(vtl < TLBF_VTL_COUNT);
 	TLBF_STEP("V3");
 	tlbf__store(&vp->polled[vtl][0], l->cursor[vtl].list, TLBF_RELAXED);
 	tlbf__store(&vp->polled[vtl][1], l->cursor[vtl].entire, TLBF_RELAXED);
 	tlbf__store(&vp->polled[vtl][2], l->cursor[vtl].non_global, TLBF_RELAXED);
 }
 
-/**
- * tlbf_vp_start - first start of a VP: cursors at the rings' present
- * @vp: the VP's shared state (in the never-started state)
- * @l: the VP's private state
- * @rings: the ring of each VTL the VP can run (TLBF_VTL_COUNT pointers)
- *
- * A VP that never ran holds no translation, so it starts at "now"
- * (tlbf_cursor_init_now()) and becomes OUTSIDE. The release store pairs
+/*
+ * First start of a VP (in the never-started state): cursors at the present
+ * of the ring of each VTL (@rings, TLBF_VTL_COUNT of them). A VP that never
+ * ran holds no translation, so it starts at "now"
+ * (tlbf_ring_cursor_init()) and becomes OUTSIDE. The release store pairs
  * with nothing in particular; it keeps the published cursors ordered
- * before the state change for readers that check both.
- * Concurrency: the VP's own thread, once.
+ * before the state change for readers that check both. The VP's own
+ * thread, once.
  */
-static inline void tlbf_vp_start(struct tlbf_vp *vp, struct tlbf_vp_local *l,
-                                 struct tlbf_ring *const *rings)
+static inline void tlbf__vp_start(struct tlbf_vp *vp, struct tlbf_vp_local *l,
+                                  const struct tlbf_ring *rings)
 {
 	for (unsigned v = 0; v < TLBF_VTL_COUNT; v++) {
-		tlbf_cursor_init_now(rings[v], &l->cursor[v]);
-		tlbf_vp_publish(vp, l, v);
+		tlbf_ring_cursor_init(&rings[v], &l->cursor[v]);
+		tlbf__vp_publish(vp, l, v);
 	}
 	l->epoch = 0;
 	tlbf__store(&vp->state, tlbf__vp_word(TLBF_VP_OUTSIDE, 0, 0), TLBF_RELEASE);
 }
 
-/**
- * tlbf_vp_announce - the VP is about to run guest code of @vtl (V1, V2)
- * @vp: the VP's shared state
- * @l: the VP's private state
- * @vtl: the VTL it will enter
- *
- * After this returns, any request recorded by an initiator that then does
- * not see this VP in the guest is visible to the VP's next poll. Must be
- * followed by the poll (tlbf_vp_prepare_entry() does both).
- * Concurrency: the VP's own thread.
- * Returns: false, changing nothing, if @vtl is not below TLBF_VTL_COUNT
- * (the VP must not enter).
+/*
+ * The VP is about to run guest code of @vtl (V1, V2; @vtl below
+ * TLBF_VTL_COUNT, checked by the caller). After this returns, any request
+ * recorded by an initiator that then does not see this VP in the guest is
+ * visible to the VP's next poll. Must be followed by the poll
+ * (tlbf__vp_prepare_entry() does both). The VP's own thread.
  */
-static inline bool tlbf_vp_announce(struct tlbf_vp *vp, struct tlbf_vp_local *l, unsigned vtl)
+static inline void tlbf__vp_announce(struct tlbf_vp *vp, struct tlbf_vp_local *l, unsigned vtl)
 {
-	if (vtl >= TLBF_VTL_COUNT)
-		return false;
+	TLBF_ASSERT(vtl < TLBF_VTL_COUNT);
 	l->epoch++;
 	TLBF_STEP("V1");
 	/* V1: release, pairs with I2: an initiator that reads this word also
@@ -211,66 +185,39 @@ static inline bool tlbf_vp_announce(struct tlbf_vp *vp, struct tlbf_vp_local *l,
 	 * ordered before the poll's loads by V2, not by the release. */
 	tlbf__store(&vp->state, tlbf__vp_word(TLBF_VP_IN_GUEST, vtl, l->epoch), TLBF_RELEASE);
 	TLBF_STEP("V2");
-	/* V2: pairs with I1 (tlbf_wake_fence()): store-buffering pair, see the
+	/* V2: pairs with I1 (tlbf__wake_fence()): store-buffering pair, see the
 	 * litmus sketch at the top of this header. */
 	tlbf__fence(TLBF_SEQ_CST);
-	return true;
 }
 
-/**
- * tlbf_vp_prepare_entry - announce, then poll the VTL's ring
- * @vp: the VP's shared state
- * @l: the VP's private state
- * @ring: the ring of @vtl
- * @vtl: the VTL about to run
- * @out: caller storage for ranges (e.g. the INVGLA list page)
- * @cap: entries available at @out
- *
- * The caller then applies the answer, calls tlbf_vp_publish() and enters.
- * Concurrency: the VP's own thread.
- * Returns: the poll's answer; TLBF_POLL_REFUSED (nothing announced or
- * polled: do not enter) if @vtl is not below TLBF_VTL_COUNT.
+/*
+ * Announce, then poll the ring of @vtl (@vtl below TLBF_VTL_COUNT, checked
+ * by the caller) into @out (@cap entries). The caller then applies the
+ * answer, calls tlbf__vp_publish() and enters. The VP's own thread.
  */
-static inline struct tlbf_poll tlbf_vp_prepare_entry(struct tlbf_vp *vp, struct tlbf_vp_local *l,
-                                                     const struct tlbf_ring *ring, unsigned vtl,
-                                                     uint64_t *out, uint32_t cap)
+static inline struct tlbf_poll tlbf__vp_prepare_entry(struct tlbf_vp *vp, struct tlbf_vp_local *l,
+                                                      const struct tlbf_ring *ring, unsigned vtl,
+                                                      uint64_t *out, uint32_t cap)
 {
-	if (vtl >= TLBF_VTL_COUNT) {
-		struct tlbf_poll refused;
-		refused.flags = TLBF_POLL_REFUSED;
-		refused.count = 0;
-		return refused;
-	}
-	TLBF_UNLESS_BROKEN(LATE_ANNOUNCE, tlbf_vp_announce(vp, l, vtl));
+	TLBF_UNLESS_BROKEN(LATE_ANNOUNCE, tlbf__vp_announce(vp, l, vtl));
 	struct tlbf_poll p = tlbf_ring_poll(ring, &l->cursor[vtl], out, cap);
-	TLBF_IF_BROKEN(LATE_ANNOUNCE, tlbf_vp_announce(vp, l, vtl));
+	TLBF_IF_BROKEN(LATE_ANNOUNCE, tlbf__vp_announce(vp, l, vtl));
 	return p;
 }
 
-/**
- * tlbf_vp_kicked - whether an initiator has asked this VP to leave the guest
- * @vp: the VP's shared state
- *
- * A VMM may check this just before entering to skip an entry that would be
- * cancelled anyway. Relaxed: a hint; the kick itself is the guarantee.
- * Returns: true if the state is EXITING.
- */
-static inline bool tlbf_vp_kicked(const struct tlbf_vp *vp)
+/* Whether an initiator has asked this VP to leave the guest (state
+ * EXITING). Relaxed: a hint; the kick itself is the guarantee. */
+static inline bool tlbf__vp_kicked(const struct tlbf_vp *vp)
 {
-	return tlbf_vp_state_mode(tlbf__load(&vp->state, TLBF_RELAXED)) == TLBF_VP_EXITING;
+	return tlbf__vp_state_mode(tlbf__load(&vp->state, TLBF_RELAXED)) == TLBF_VP_EXITING;
 }
 
-/**
- * tlbf_vp_exit - the VP has left guest code (V4)
- * @vp: the VP's shared state
- * @l: the VP's private state
- *
- * V4: release, pairs with I2 (an initiator that finds the VP outside and
+/*
+ * The VP has left guest code (V4). V4: release, pairs with I2 (an initiator that finds the VP outside and
  * skips it): every access the VP made while in the guest happens before
- * that initiator's flush call returns.
- * Concurrency: the VP's own thread.
+ * that initiator's flush call returns. The VP's own thread.
  */
-static inline void tlbf_vp_exit(struct tlbf_vp *vp, struct tlbf_vp_local *l)
+static inline void tlbf__vp_exit(struct tlbf_vp *vp, struct tlbf_vp_local *l)
 {
 	TLBF_STEP("V4");
 	tlbf__store(&vp->state, tlbf__vp_word(TLBF_VP_OUTSIDE, 0, l->epoch), TLBF_RELEASE);

@@ -15,7 +15,7 @@
  * GUEST MEMORY
  *
  * The bank words stay in guest-writable memory and may change under us.
- * Every bank word is read with tlbf_guest_load_u64(), and every bound (how
+ * Every bank word is read with tlbf__guest_load_u64(), and every bound (how
  * many banks exist, which bank lives at which index) comes from the header
  * value read once at construction. A bank word that changes between two
  * operations can change which VPs are members, never where we read: the
@@ -51,16 +51,16 @@ TLBF_EXTERN_C_BEGIN
 
 /**
  * enum tlbf_vpset_kind - where the members of a view come from
- * @TLBF_VPSET_SPARSE_4K: valid-bank mask plus bank words in guest memory.
- * @TLBF_VPSET_ALL: every VP of the partition (HV_GENERIC_SET_ALL, or the
+ * @TLBF_VPSET_KIND_SPARSE_4K: valid-bank mask plus bank words in guest memory.
+ * @TLBF_VPSET_KIND_ALL: every VP of the partition (HV_GENERIC_SET_ALL, or the
  *	flush flag ALL_PROCESSORS).
- * @TLBF_VPSET_MASK64: the legacy 64-bit processor mask (VPs 0..63), whose
+ * @TLBF_VPSET_KIND_MASK64: the legacy 64-bit processor mask (VPs 0..63), whose
  *	value was read once and is held in the view.
  */
 enum tlbf_vpset_kind {
-	TLBF_VPSET_SPARSE_4K = 0,
-	TLBF_VPSET_ALL,
-	TLBF_VPSET_MASK64
+	TLBF_VPSET_KIND_SPARSE_4K = 0,
+	TLBF_VPSET_KIND_ALL,
+	TLBF_VPSET_KIND_MASK64
 };
 
 /**
@@ -128,9 +128,6 @@ struct tlbf_vpset_iter {
  */
 typedef bool (*tlbf_vpset_pred_fn)(void *ctx, uint32_t vp);
 
-/* Number of 64-bit words of a bitmap of @n VPs. */
-#define TLBF_VPSET_MASK_WORDS(n) (((n) + 63u) / 64u)
-
 /*
  * Stand-in bank words of ALL and MASK64: index 1..64 may be read (the
  * popcount of a non-empty 64-bit mask). Internal linkage, read-only.
@@ -170,7 +167,7 @@ static inline void tlbf_vpset_init_all(struct tlbf_vpset *s, uint32_t vp_count)
 	s->filter = UINT64_MAX;
 	s->vp_count = vp_count;
 	s->nbanks = 0;
-	s->kind = (uint8_t)TLBF_VPSET_ALL;
+	s->kind = (uint8_t)TLBF_VPSET_KIND_ALL;
 }
 
 /**
@@ -192,7 +189,7 @@ static inline void tlbf_vpset_init_mask(struct tlbf_vpset *s, uint64_t mask,
 	s->filter = mask;
 	s->vp_count = vp_count;
 	s->nbanks = 0;
-	s->kind = (uint8_t)TLBF_VPSET_MASK64;
+	s->kind = (uint8_t)TLBF_VPSET_KIND_MASK64;
 }
 
 /**
@@ -204,7 +201,7 @@ static inline void tlbf_vpset_init_mask(struct tlbf_vpset *s, uint64_t mask,
  * @vp_count: the partition's VP count; clamped to TLBF_MAX_VPS
  *
  * Reads format and valid_bank_mask once each, through
- * tlbf_guest_load_u64(), and no bank word. Rules, in order:
+ * tlbf__guest_load_u64(), and no bank word. Rules, in order:
  *   @words < 2                                   INVALID_HYPERCALL_INPUT
  *   format not SPARSE_4K (0) or ALL (1)          INVALID_PARAMETER
  *   @words < 2 + popcount(valid_bank_mask)       INVALID_HYPERCALL_INPUT
@@ -223,11 +220,11 @@ static inline enum tlbf_hv_status tlbf_vpset_parse(struct tlbf_vpset *s,
 {
 	if (words < 2)
 		return TLBF_HV_STATUS_INVALID_HYPERCALL_INPUT;
-	uint64_t format = tlbf_guest_load_u64(&set[0]);
-	uint64_t mask = tlbf_guest_load_u64(&set[1]);
+	uint64_t format = tlbf__guest_load_u64(&set[0]);
+	uint64_t mask = tlbf__guest_load_u64(&set[1]);
 	if (format != TLBF_HV_GENERIC_SET_SPARSE_4K && format != TLBF_HV_GENERIC_SET_ALL)
 		return TLBF_HV_STATUS_INVALID_PARAMETER;
-	unsigned nbanks = tlbf_popcount64(mask);
+	unsigned nbanks = tlbf__popcount64(mask);
 	if (words - 2 < (size_t)nbanks)
 		return TLBF_HV_STATUS_INVALID_HYPERCALL_INPUT;
 	vp_count = tlbf__vpset_clamp(vp_count);
@@ -238,14 +235,14 @@ static inline enum tlbf_hv_status tlbf_vpset_parse(struct tlbf_vpset *s,
 		s->valid = mask & tlbf__vpset_bank_limit(vp_count);
 		s->filter = UINT64_MAX;
 		s->vp_count = vp_count;
-		s->kind = (uint8_t)TLBF_VPSET_SPARSE_4K;
+		s->kind = (uint8_t)TLBF_VPSET_KIND_SPARSE_4K;
 	}
 	s->nbanks = (uint8_t)nbanks;
 	return TLBF_HV_STATUS_SUCCESS;
 }
 
 /**
- * tlbf_vpset_may_contain - whether the view can have any member at all
+ * tlbf__vpset_may_contain - whether the view can have any member at all
  * @s: the view
  *
  * O(1), reads no guest memory: false when no bank of the set holds a VP
@@ -254,13 +251,13 @@ static inline enum tlbf_hv_status tlbf_vpset_parse(struct tlbf_vpset *s,
  * whose words are zero); walk the set to know.
  * Returns: false if the set is certainly empty.
  */
-static inline bool tlbf_vpset_may_contain(const struct tlbf_vpset *s)
+static inline bool tlbf__vpset_may_contain(const struct tlbf_vpset *s)
 {
 	return s->valid != 0;
 }
 
 /**
- * tlbf_vpset_limit - intersect a view with the first @vp_count VPs
+ * tlbf__vpset_limit - intersect a view with the first @vp_count VPs
  * @s: the view
  * @vp_count: new bound; a bound above the current one changes nothing
  *
@@ -269,7 +266,7 @@ static inline bool tlbf_vpset_may_contain(const struct tlbf_vpset *s)
  *
  * Returns: nothing.
  */
-static inline void tlbf_vpset_limit(struct tlbf_vpset *s, uint32_t vp_count)
+static inline void tlbf__vpset_limit(struct tlbf_vpset *s, uint32_t vp_count)
 {
 	if (vp_count >= s->vp_count)
 		return;
@@ -283,18 +280,18 @@ static inline void tlbf_vpset_limit(struct tlbf_vpset *s, uint32_t vp_count)
  *
  * Returns: the enum tlbf_vpset_kind of @s.
  */
-static inline enum tlbf_vpset_kind tlbf_vpset_kind(const struct tlbf_vpset *s)
+static inline enum tlbf_vpset_kind tlbf__vpset_kind(const struct tlbf_vpset *s)
 {
 	return (enum tlbf_vpset_kind)s->kind;
 }
 
 /**
- * tlbf_vpset_vp_count - the bound the view was intersected with
+ * tlbf__vpset_vp_count - the bound the view was intersected with
  * @s: the view
  *
  * Returns: every member is below this value.
  */
-static inline uint32_t tlbf_vpset_vp_count(const struct tlbf_vpset *s)
+static inline uint32_t tlbf__vpset_vp_count(const struct tlbf_vpset *s)
 {
 	return s->vp_count;
 }
@@ -321,7 +318,7 @@ static inline bool tlbf_vpset_contains(const struct tlbf_vpset *s, uint32_t vp)
 	uint64_t up = s->valid << ((~vp >> 6) & 63u);
 	if (!(up >> 63))
 		return false;
-	uint64_t w = tlbf_guest_load_u64(&s->words[tlbf_popcount64(up)]) & s->filter;
+	uint64_t w = tlbf__guest_load_u64(&s->words[tlbf__popcount64(up)]) & s->filter;
 	return (w >> (vp & 63u)) & 1u;
 }
 
@@ -368,15 +365,15 @@ static inline bool tlbf_vpset_iter_next(struct tlbf_vpset_iter *it, uint32_t *vp
 	while (it->bits == 0) {
 		if (it->todo == 0)
 			return false;
-		unsigned bank = tlbf_ctz64(it->todo);
+		unsigned bank = tlbf__ctz64(it->todo);
 		it->todo &= it->todo - 1u;
-		uint64_t w = tlbf_guest_load_u64(&it->words[it->index++]) & it->filter;
+		uint64_t w = tlbf__guest_load_u64(&it->words[it->index++]) & it->filter;
 		if (bank == it->last)
 			w &= it->tail;
 		it->base = (uint32_t)bank << 6;
 		it->bits = w;
 	}
-	*vp = it->base + tlbf_ctz64(it->bits);
+	*vp = it->base + tlbf__ctz64(it->bits);
 	it->bits &= it->bits - 1u;
 	return true;
 }
@@ -385,7 +382,7 @@ static inline bool tlbf_vpset_iter_next(struct tlbf_vpset_iter *it, uint32_t *vp
 static inline uint64_t tlbf__vpset_members(const struct tlbf_vpset *s, unsigned bank,
                                            unsigned index)
 {
-	uint64_t w = tlbf_guest_load_u64(&s->words[index]) & s->filter;
+	uint64_t w = tlbf__guest_load_u64(&s->words[index]) & s->filter;
 	if (((uint32_t)bank << 6) + 64u > s->vp_count) {
 		unsigned n = s->vp_count - ((uint32_t)bank << 6); /* 1 .. 63 */
 		w &= (UINT64_C(1) << n) - 1u;
@@ -407,7 +404,7 @@ static inline uint32_t tlbf_vpset_count(const struct tlbf_vpset *s)
 	uint32_t n = 0;
 	unsigned index = 1;
 	for (uint64_t todo = s->valid; todo; todo &= todo - 1u)
-		n += tlbf_popcount64(tlbf__vpset_members(s, tlbf_ctz64(todo), index++));
+		n += tlbf__popcount64(tlbf__vpset_members(s, tlbf__ctz64(todo), index++));
 	return n;
 }
 
@@ -423,7 +420,7 @@ static inline bool tlbf_vpset_empty(const struct tlbf_vpset *s)
 {
 	unsigned index = 1;
 	for (uint64_t todo = s->valid; todo; todo &= todo - 1u)
-		if (tlbf__vpset_members(s, tlbf_ctz64(todo), index++))
+		if (tlbf__vpset_members(s, tlbf__ctz64(todo), index++))
 			return false;
 	return true;
 }
@@ -436,7 +433,7 @@ static inline bool tlbf_vpset_empty(const struct tlbf_vpset *s)
  */
 static inline size_t tlbf_vpset_mask_words(const struct tlbf_vpset *s)
 {
-	return (size_t)TLBF_VPSET_MASK_WORDS(s->vp_count);
+	return (size_t)TLBF_MASK_WORDS(s->vp_count);
 }
 
 /**
@@ -467,19 +464,19 @@ static inline bool tlbf_vpset_write_mask(const struct tlbf_vpset *s, tlbf_vpset_
 	uint32_t n = 0;
 	unsigned index = 1;
 	for (uint64_t todo = s->valid; todo; todo &= todo - 1u) {
-		unsigned bank = tlbf_ctz64(todo);
+		unsigned bank = tlbf__ctz64(todo);
 		uint64_t bits = tlbf__vpset_members(s, bank, index++);
 		uint64_t out = bits;
 		if (pred) {
 			out = 0;
 			for (; bits; bits &= bits - 1u) {
-				unsigned bit = tlbf_ctz64(bits);
+				unsigned bit = tlbf__ctz64(bits);
 				if (pred(ctx, ((uint32_t)bank << 6) + bit))
 					out |= UINT64_C(1) << bit;
 			}
 		}
 		mask[bank] = out;
-		n += tlbf_popcount64(out);
+		n += tlbf__popcount64(out);
 	}
 	if (selected)
 		*selected = n;

@@ -47,7 +47,7 @@ static inline pthread_t c11_spawn(void *(*fn)(void *), uintptr_t arg)
 /* The range a test pushes for page @page: one 4 KiB page. */
 static inline uint64_t c11_range(uint64_t page)
 {
-	return tlbf_gva_make(page, 0);
+	return tlbf_hv_gva_make(page, 0);
 }
 
 #endif /* TLBF_C11_COMMON_H */

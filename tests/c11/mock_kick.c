@@ -39,11 +39,11 @@ static void *kicker(void *arg)
 {
 	(void)arg;
 	struct tlbf_backend be = tlbf_mock_backend(&mock);
-	struct tlbf_kick_plan pl;
+	struct tlbf_wake_plan pl;
 	uint64_t kick[1], wait[1];
 	tlbf_kick_plan_init(&pl, kick, wait, 1);
 	tlbf_kick_plan_add(&pl, 0, TLBF_WAKE_KICK);
-	tlbf_kick_plan_send(&be, &pl, vps, 1);
+	tlbf_wake_send(&be, &pl, vps, 1);
 	page = 1;
 	return NULL;
 }
@@ -51,7 +51,7 @@ static void *kicker(void *arg)
 int main(void)
 {
 	tlbf_mock_init(&mock, mvps, 1, NULL, 0);
-	tlbf_vp_init(&vps[0]);
+	tlbf__vp_init(&vps[0]);
 	pthread_t a = c11_spawn(vp_thread, 0);
 	pthread_t b = c11_spawn(kicker, 0);
 	pthread_join(a, NULL);

@@ -130,8 +130,8 @@ static void *reader(void *arg)
 
 int main(void)
 {
-	tlbf_ring_init_at(&ring, START);
-	tlbf_cursor_init_now(&ring, &cur);
+	tlbf__ring_init_at(&ring, START);
+	tlbf_ring_cursor_init(&ring, &cur);
 	pthread_t t[NP + 1];
 	for (unsigned p = 0; p < NP; p++)
 		t[p] = c11_spawn(producer, p);
@@ -165,7 +165,7 @@ int main(void)
 		for (unsigned p = 0; p < NP; p++) {
 			uint64_t kind = LD(rec_kind[p]), value = LD(rec_value[p]);
 			bool consumed = got[p] != 0, covered = true;
-			if (kind == TLBF_MARK_LIST) {
+			if (kind == TLBF_MARK_KIND_LIST) {
 				uint64_t first = value - req_n[p];
 				for (unsigned j = 0; j < MAXN; j++) {
 					if (j >= req_n[p])
@@ -174,11 +174,11 @@ int main(void)
 					consumed = consumed || passed;
 					covered = covered && (returned[p][j] || (passed && any_entire));
 				}
-			} else if (kind == TLBF_MARK_ENTIRE) {
+			} else if (kind == TLBF_MARK_KIND_ENTIRE) {
 				bool reached = diff(entire, value) >= 0;
 				consumed = consumed || reached;
 				covered = reached && any_entire;
-			} else if (kind == TLBF_MARK_NON_GLOBAL) {
+			} else if (kind == TLBF_MARK_KIND_NON_GLOBAL) {
 				bool reached = diff(ng, value) >= 0;
 				consumed = consumed || reached;
 				covered = reached;

@@ -5,10 +5,10 @@
  * -DKIND_ENTIRE, -DKIND_NON_GLOBAL or -DKIND_GPA).
  *
  *   VP (started, outside)               initiator
- *   V1 V2  tlbf_vp_announce              pt := 1 (its page-table change)
+ *   V1 V2  tlbf__vp_announce              pt := 1 (its page-table change)
  *   C1..C8 tlbf_ring_poll                record: push / flush-entire /
- *   V3     tlbf_vp_publish                       flush-non-global / flush-gpa
- *                                        I1     tlbf_wake_fence
+ *   V3     tlbf__vp_publish                       flush-non-global / flush-gpa
+ *                                        I1     tlbf__wake_fence
  *                                        I2-I4  tlbf_wake_decide
  *
  * Asserted: the VP's poll returned the request (its range, or a
@@ -42,13 +42,13 @@ static void *vp_thread(void *arg)
 {
 	(void)arg;
 	uint64_t out[TLBF_RING_CAPACITY] = {0};
-	tlbf_vp_announce(&vp, &local, 0);
+	tlbf__vp_announce(&vp, &local, 0);
 	struct tlbf_poll a = tlbf_ring_poll(&ring, &local.cursor[0], out, TLBF_RING_CAPACITY);
 	bool c = COVERS(a, out);
 	if (c)
 		assert(atomic_load_explicit(&pt, memory_order_relaxed) == 1);
 	ST(covered, c);
-	tlbf_vp_publish(&vp, &local, 0);
+	tlbf__vp_publish(&vp, &local, 0);
 	return NULL;
 }
 
@@ -67,7 +67,7 @@ static void *initiator(void *arg)
 #else
 	m = tlbf_ring_flush_non_global(&ring);
 #endif
-	tlbf_wake_fence();
+	tlbf__wake_fence();
 	ST(decision, tlbf_wake_decide(&vp, 0, 1, 0, m));
 	return NULL;
 }
@@ -78,8 +78,8 @@ int main(void)
 	for (unsigned v = 0; v < TLBF_VTL_COUNT; v++)
 		rings[v] = &ring;
 	tlbf_ring_init(&ring);
-	tlbf_vp_init(&vp);
-	tlbf_vp_start(&vp, &local, rings);
+	tlbf__vp_init(&vp);
+	tlbf__vp_start(&vp, &local, rings);
 	pthread_t a = c11_spawn(vp_thread, 0);
 	pthread_t b = c11_spawn(initiator, 0);
 	pthread_join(a, NULL);

@@ -6,14 +6,14 @@
  *
  * The VP's TLB holds a translation of every page, cached before the run
  * (version 0). Initiator j changes page j's page table (pt[j] := 1), then
- * records its request, runs tlbf_wake_fence, tlbf_wake_decide for VP 0
- * and a kick plan sent through the mock (tlbf_kick_plan_send), and then
+ * records its request, runs tlbf__wake_fence, tlbf_wake_decide for VP 0
+ * and a kick plan sent through the mock (tlbf_wake_send), and then
  * reuses the old page: old[j] := 1, a plain write. The VP's entry path is
- * tlbf_vp_prepare_entry (announce, poll), the flush of what the poll
- * returned, tlbf_vp_publish, tlbf_mock_enter; in the guest it reads every
+ * tlbf__vp_prepare_entry (announce, poll), the flush of what the poll
+ * returned, tlbf__vp_publish, tlbf_mock_enter; in the guest it reads every
  * page through its TLB (a refill reads pt[j]), and a translation still at
  * version 0 reads old[j], a plain read; then tlbf_mock_leave and
- * tlbf_vp_exit.
+ * tlbf__vp_exit.
  *
  * Asserted: a use of the old translation of page j (cached before the
  * run, or refilled from pt[j] before the change was visible) happens
@@ -79,7 +79,7 @@ static void *vp_thread(void *arg)
 	(void)arg;
 	uint64_t out[TLBF_RING_CAPACITY];
 	for (unsigned e = 0; e < ENTRIES; e++) {
-		struct tlbf_poll a = tlbf_vp_prepare_entry(&vps[0], &local, &ring, 0, out,
+		struct tlbf_poll a = tlbf__vp_prepare_entry(&vps[0], &local, &ring, 0, out,
 		                                           TLBF_RING_CAPACITY);
 		for (unsigned j = 0; j < NI; j++) {
 			bool hit = (a.flags & (TLBF_POLL_ENTIRE | TLBF_POLL_NON_GLOBAL)) != 0;
@@ -92,7 +92,7 @@ static void *vp_thread(void *arg)
 #ifdef FIRST_PUBLISH_ONLY
 		if (e == 0)
 #endif
-			tlbf_vp_publish(&vps[0], &local, 0);
+			tlbf__vp_publish(&vps[0], &local, 0);
 		if (tlbf_mock_enter(&mock, 0, 0)) {
 			for (unsigned j = 0; j < NI; j++) {
 				if (!tlb_valid[j]) {
@@ -104,7 +104,7 @@ static void *vp_thread(void *arg)
 			}
 			tlbf_mock_leave(&mock, 0);
 		}
-		tlbf_vp_exit(&vps[0], &local);
+		tlbf__vp_exit(&vps[0], &local);
 	}
 	return NULL;
 }
@@ -124,10 +124,10 @@ static void *initiator(void *arg)
 	} else {
 		m = tlbf_ring_flush_entire(&ring);
 	}
-	tlbf_wake_fence();
+	tlbf__wake_fence();
 	enum tlbf_wake w = tlbf_wake_decide(&vps[0], 0, 1 + j, 0, m);
 	struct tlbf_backend be = tlbf_mock_backend(&mock);
-	struct tlbf_kick_plan pl;
+	struct tlbf_wake_plan pl;
 	uint64_t kick[1], wait[1];
 	tlbf_kick_plan_init(&pl, kick, wait, 1);
 	tlbf_kick_plan_request(&pl, 0, m);
@@ -138,7 +138,7 @@ static void *initiator(void *arg)
 		return NULL; /* never kicks, never returns: old[0] is not reused */
 	}
 #endif
-	tlbf_kick_plan_send(&be, &pl, vps, 1);
+	tlbf_wake_send(&be, &pl, vps, 1);
 	ST(decision[j], w);
 	old[j] = 1; /* the flush returned: the old page is reused */
 	return NULL;
@@ -150,9 +150,9 @@ int main(void)
 	for (unsigned v = 0; v < TLBF_VTL_COUNT; v++)
 		rings[v] = &ring;
 	tlbf_ring_init(&ring);
-	tlbf_vp_init(&vps[0]);
+	tlbf__vp_init(&vps[0]);
 	tlbf_mock_init(&mock, mvps, 1, NULL, 0);
-	tlbf_vp_start(&vps[0], &local, rings);
+	tlbf__vp_start(&vps[0], &local, rings);
 	for (unsigned j = 0; j < NI; j++)
 		tlb_valid[j] = 1; /* cached at version 0 before the run */
 	pthread_t t[NI + 1];

@@ -48,17 +48,17 @@ int main()
 	// Across the language boundary: C++ pushes, C polls, and back.
 	interop_c_init();
 	struct tlbf_cursor cxx_cursor, c_cursor;
-	tlbf_cursor_init_now(&interop_ring, &cxx_cursor);
-	tlbf_cursor_init_now(&interop_ring, &c_cursor);
-	uint64_t two[2] = {tlbf_gva_make(0x10, 0), tlbf_gva_make(0x20, 3)};
+	tlbf_ring_cursor_init(&interop_ring, &cxx_cursor);
+	tlbf_ring_cursor_init(&interop_ring, &c_cursor);
+	uint64_t two[2] = {tlbf_hv_gva_make(0x10, 0), tlbf_hv_gva_make(0x20, 3)};
 	struct tlbf_push pu = tlbf_ring_push(&interop_ring, two, 2, false);
-	CHECK(pu.result == TLBF_PUSH_LISTED);
+	CHECK(pu.result == TLBF_PUSH_RESULT_LISTED);
 	uint64_t out[TLBF_RING_CAPACITY];
 	uint32_t count = 0;
 	CHECK(interop_c_poll(&c_cursor, out, TLBF_RING_CAPACITY, &count) == TLBF_POLL_LIST);
 	CHECK(count == 2 && out[0] == two[0] && out[1] == two[1]);
-	uint64_t one = tlbf_gva_make(0x30, 0);
-	CHECK(interop_c_push(&one, 1) == TLBF_PUSH_LISTED);
+	uint64_t one = tlbf_hv_gva_make(0x30, 0);
+	CHECK(interop_c_push(&one, 1) == TLBF_PUSH_RESULT_LISTED);
 	struct tlbf_poll p = tlbf_ring_poll(&interop_ring, &cxx_cursor, out, TLBF_RING_CAPACITY);
 	CHECK(p.flags == TLBF_POLL_LIST && p.count == 3 && out[2] == one);
 	CHECK(tlbf_ring_valid(&interop_ring));
@@ -69,12 +69,12 @@ int main()
 	for (unsigned v = 0; v < TLBF_VTL_COUNT; v++)
 		rings[v] = v == 0 ? &interop_ring : &vtl1_ring;
 	struct tlbf_vp_local local;
-	tlbf_vp_start(&interop_vp, &local, rings);
-	tlbf_vp_prepare_entry(&interop_vp, &local, &interop_ring, 0, out, TLBF_RING_CAPACITY);
-	tlbf_vp_publish(&interop_vp, &local, 0);
-	tlbf_wake_fence();
+	tlbf__vp_start(&interop_vp, &local, rings);
+	tlbf__vp_prepare_entry(&interop_vp, &local, &interop_ring, 0, out, TLBF_RING_CAPACITY);
+	tlbf__vp_publish(&interop_vp, &local, 0);
+	tlbf__wake_fence();
 	CHECK(tlbf_wake_decide(&interop_vp, 0, 1, 0, pu.mark) == TLBF_WAKE_SKIP_POLLED);
-	tlbf_vp_exit(&interop_vp, &local);
+	tlbf__vp_exit(&interop_vp, &local);
 
 	// A C++ producer thread against this thread's polls. The producer
 	// stays within half a ring of the reader, so the reader must see every
@@ -83,12 +83,12 @@ int main()
 	const uint64_t pushes = 2000;
 	std::atomic<uint64_t> polled{0};
 	struct tlbf_cursor c;
-	tlbf_cursor_init_now(&ring, &c);
+	tlbf_ring_cursor_init(&ring, &c);
 	std::thread producer([&] {
 		for (uint64_t i = 0; i < pushes; i++) {
 			while (i - polled.load(std::memory_order_acquire) >= TLBF_RING_CAPACITY / 2)
 				std::this_thread::yield();
-			uint64_t r = tlbf_gva_make(i + 1, 0);
+			uint64_t r = tlbf_hv_gva_make(i + 1, 0);
 			tlbf_ring_push(&ring, &r, 1, false);
 		}
 	});
@@ -99,7 +99,7 @@ int main()
 			everything++;
 		for (uint32_t k = 0; k < q.count; k++) {
 			// A range behind a pending ticket may come again: skip it.
-			uint64_t page = tlbf_gva_page(out[k]);
+			uint64_t page = tlbf__gva_page(out[k]);
 			if (page < next)
 				continue;
 			CHECK(page == next);

@@ -27,7 +27,7 @@ size_t interop_c_layout(unsigned what)
 void interop_c_init(void)
 {
 	tlbf_ring_init(&interop_ring);
-	tlbf_vp_init(&interop_vp);
+	tlbf__vp_init(&interop_vp);
 }
 
 uint32_t interop_c_push(const uint64_t *ranges, uint32_t n)

@@ -70,13 +70,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct tlbf_flush_request req, before;
 	memset(&req, 0x5a, sizeof(req));
 	before = req;
-	enum tlbf_hypercall_rule rule = TLBF_HC_RULE_COUNT;
+	enum tlbf_hypercall_rule rule = TLBF_HYPERCALL_RULE__COUNT;
 	enum tlbf_hv_status st = tlbf_hypercall_decode(control, len ? in : NULL, len, vp_count,
 	                                               vtl, &req, &rule);
-	CHECK(rule < TLBF_HC_RULE_COUNT);
+	CHECK(rule < TLBF_HYPERCALL_RULE__COUNT);
 	CHECK(tlbf_hypercall_rule_status(rule) == st);
-	CHECK((st == TLBF_HV_STATUS_SUCCESS) == (rule == TLBF_HC_RULE_OK));
-	CHECK(vp_count != 0 || rule == TLBF_HC_RULE_VP_COUNT); /* never clamped */
+	CHECK((st == TLBF_HV_STATUS_SUCCESS) == (rule == TLBF_HYPERCALL_RULE_OK));
+	CHECK(vp_count != 0 || rule == TLBF_HYPERCALL_RULE_VP_COUNT); /* never clamped */
 	if (((uintptr_t)in & 7u) != 0 && len && st == TLBF_HV_STATUS_SUCCESS)
 		abort(); /* misaligned input must never decode */
 
@@ -100,7 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		                           TLBF_HV_CONTROL_REP_COUNT_SHIFT);
 		uint32_t start = (uint32_t)((control & TLBF_HV_CONTROL_REP_START_MASK) >>
 		                            TLBF_HV_CONTROL_REP_START_SHIFT);
-		CHECK(req.kind == TLBF_FLUSH_LIST);
+		CHECK(req.kind == TLBF_FLUSH_KIND_LIST);
 		CHECK(req.range_count >= 1 && req.range_count == reps - start);
 		CHECK(req.ranges >= lo && req.ranges + req.range_count <= hi);
 		CHECK((size_t)((const uint8_t *)(req.ranges + req.range_count) - in) <=
@@ -111,26 +111,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		static struct tlbf_ring ring;
 		tlbf_ring_init(&ring);
 		struct tlbf_cursor cur;
-		tlbf_cursor_init_now(&ring, &cur);
+		tlbf_ring_cursor_init(&ring, &cur);
 		struct tlbf_push pu = tlbf_ring_push(&ring, req.ranges, req.range_count, req.extended);
-		CHECK(pu.result == TLBF_PUSH_LISTED || pu.result == TLBF_PUSH_PROMOTED);
-		CHECK(pu.result == TLBF_PUSH_PROMOTED || req.range_count <= TLBF_RING_CAPACITY);
+		CHECK(pu.result == TLBF_PUSH_RESULT_LISTED || pu.result == TLBF_PUSH_RESULT_PROMOTED);
+		CHECK(pu.result == TLBF_PUSH_RESULT_PROMOTED || req.range_count <= TLBF_RING_CAPACITY);
 		uint64_t out[TLBF_RING_CAPACITY];
 		struct tlbf_poll pl = tlbf_ring_poll(&ring, &cur, out, TLBF_RING_CAPACITY);
-		if (pu.result == TLBF_PUSH_LISTED)
+		if (pu.result == TLBF_PUSH_RESULT_LISTED)
 			CHECK(pl.flags == TLBF_POLL_LIST && pl.count == req.range_count);
 		else
 			CHECK(pl.flags == TLBF_POLL_ENTIRE);
 	} else {
-		CHECK(req.kind != TLBF_FLUSH_LIST && !req.extended);
+		CHECK(req.kind != TLBF_FLUSH_KIND_LIST && !req.extended);
 		CHECK(req.ranges == NULL && req.range_count == 0);
 	}
 
 	/* The VP set. */
 	const struct tlbf_vpset *s = &req.vps;
-	CHECK(tlbf_vpset_vp_count(s) == vp_count);
+	CHECK(tlbf__vpset_vp_count(s) == vp_count);
 	if (req.flags & TLBF_HV_FLUSH_ALL_PROCESSORS)
-		CHECK(tlbf_vpset_kind(s) == TLBF_VPSET_ALL && tlbf_vpset_count(s) == vp_count);
+		CHECK(tlbf__vpset_kind(s) == TLBF_VPSET_KIND_ALL && tlbf_vpset_count(s) == vp_count);
 	check_set(s, vp_count);
 	free(raw);
 	return 0;

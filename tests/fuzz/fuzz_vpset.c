@@ -3,7 +3,7 @@
  * libFuzzer target: the VP-set view (tlbflush/vpset.h).
  *
  * Input: 2 bytes VP count (little endian, taken modulo 4097), 2 bytes the
- * bound for tlbf_vpset_limit(), then the HV_VP_SET words (format,
+ * bound for tlbf__vpset_limit(), then the HV_VP_SET words (format,
  * valid_bank_mask, banks). The words go to a heap buffer of exactly their
  * size, so ASan reports any read past them.
  *
@@ -71,7 +71,7 @@ NO_COVERAGE static void check_view(const struct tlbf_vpset *s, const uint64_t *w
 	tlbf_vpset_iter_init(&it, s);
 	uint32_t vp, n = 0, prev = 0;
 	while (tlbf_vpset_iter_next(&it, &vp)) {
-		CHECK(vp < tlbf_vpset_vp_count(s));
+		CHECK(vp < tlbf__vpset_vp_count(s));
 		CHECK(n == 0 || vp > prev);
 		member[vp] = 1;
 		prev = vp;
@@ -79,7 +79,7 @@ NO_COVERAGE static void check_view(const struct tlbf_vpset *s, const uint64_t *w
 	}
 	/* No member at or above the bound (iteration checked that), so
 	 * membership is probed up to one bank beyond it and at far points. */
-	uint32_t probe = tlbf_vpset_vp_count(s) + 64;
+	uint32_t probe = tlbf__vpset_vp_count(s) + 64;
 	for (uint32_t v = 0; v < 4096 + 64; v++)
 		CHECK(member[v] == ref[v]);
 	for (uint32_t v = 0; v < probe; v++)
@@ -126,10 +126,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(st == TLBF_HV_STATUS_INVALID_HYPERCALL_INPUT);
 	} else {
 		CHECK(st == TLBF_HV_STATUS_SUCCESS);
-		CHECK(tlbf_vpset_vp_count(&s) == vp_count);
+		CHECK(tlbf__vpset_vp_count(&s) == vp_count);
 		check_view(&s, w, vp_count);
 		uint32_t before = tlbf_vpset_count(&s);
-		tlbf_vpset_limit(&s, bound);
+		tlbf__vpset_limit(&s, bound);
 		CHECK(tlbf_vpset_count(&s) <= before);
 		check_view(&s, w, bound < vp_count ? bound : vp_count);
 	}

@@ -66,7 +66,7 @@ static struct stress_opts opts;
 
 static uint64_t tag_range(unsigned p, uint64_t seq)
 {
-	return tlbf_gva_make(((uint64_t)p << TAG_SHIFT) | seq, 0);
+	return tlbf_hv_gva_make(((uint64_t)p << TAG_SHIFT) | seq, 0);
 }
 
 static void *producer_main(void *arg)
@@ -100,11 +100,11 @@ static void *producer_main(void *arg)
 			/* One push in 8 ends in a range that is not canonical:
 			 * the whole request must become a flush-entire. */
 			if (opts.promote && (dice & 7) == 2)
-				b[n - 1] = tlbf_gva_make(UINT64_C(1) << 40, 0);
+				b[n - 1] = tlbf_hv_gva_make(UINT64_C(1) << 40, 0);
 			atomic_store_explicit(&pr->issued, seq + n, memory_order_release);
 			struct tlbf_push r = tlbf_ring_push(&ring, b, n, false);
 			pr->results[r.result]++;
-			rec.kind = r.mark.kind == TLBF_MARK_LIST ? REC_LIST : REC_ENTIRE;
+			rec.kind = r.mark.kind == TLBF_MARK_KIND_LIST ? REC_LIST : REC_ENTIRE;
 			rec.value = r.mark.value;
 			rec.n = (uint8_t)n;
 			rec.seq = (uint32_t)seq;
@@ -126,15 +126,15 @@ static void check_reader(struct reader *rd, const struct tlbf_cursor *c, uint64_
 		while (rd->checked[p] < snap[p]) {
 			const struct push_rec *rec = &prod[p].hist[rd->checked[p]];
 			if (rec->kind == REC_ENTIRE) {
-				if (!tlbf_u64_reached(c->entire, rec->value))
+				if (!tlbf__u64_reached(c->entire, rec->value))
 					stress_fail("reader %u: flush-entire gen %llu of producer %u missed (cursor %llu)",
 					            rd->id, (unsigned long long)rec->value, p,
 					            (unsigned long long)c->entire);
 			} else if (rec->kind == REC_NON_GLOBAL) {
-				if (!tlbf_u64_reached(c->non_global, rec->value))
+				if (!tlbf__u64_reached(c->non_global, rec->value))
 					stress_fail("reader %u: non-global gen %llu of producer %u missed", rd->id,
 					            (unsigned long long)rec->value, p);
-			} else if (!tlbf_u64_reached(h_max, rec->value)) {
+			} else if (!tlbf__u64_reached(h_max, rec->value)) {
 				for (unsigned i = 0; i < rec->n; i++) {
 					uint64_t s = rec->seq + i;
 					if (!(rd->seen[p][s / 8] & (1u << (s % 8))))
@@ -155,7 +155,7 @@ static void *reader_main(void *arg)
 	struct reader *rd = arg;
 	stress_seed_thread(opts.seed, 100 + rd->id);
 	struct tlbf_cursor c;
-	tlbf_cursor_init_now(&ring, &c);
+	tlbf_ring_cursor_init(&ring, &c);
 	uint64_t h_max = c.list; /* tickets below it are covered */
 	uint64_t out[TLBF_RING_CAPACITY];
 	uint64_t snap[PRODUCERS];
@@ -167,17 +167,17 @@ static void *reader_main(void *arg)
 		rd->polls++;
 		if (r.flags & TLBF_POLL_ENTIRE) {
 			rd->answers_entire++;
-			if (tlbf_u64_diff(c.list, h_max) > 0)
+			if (tlbf__u64_diff(c.list, h_max) > 0)
 				h_max = c.list;
 		}
 		if (r.flags & TLBF_POLL_LIST) {
 			rd->answers_list++;
 			rd->ranges += r.count;
 			for (uint32_t i = 0; i < r.count; i++) {
-				uint64_t tag = tlbf_gva_page(out[i]);
+				uint64_t tag = tlbf__gva_page(out[i]);
 				unsigned p = (unsigned)(tag >> TAG_SHIFT);
 				uint64_t s = tag & ((UINT64_C(1) << TAG_SHIFT) - 1);
-				if (p >= PRODUCERS || tlbf_gva_additional(out[i], false) != 0 ||
+				if (p >= PRODUCERS || tlbf__gva_additional(out[i], false) != 0 ||
 				    s >= atomic_load_explicit(&prod[p].issued, memory_order_acquire)) {
 					stress_fail("reader %u: value %#llx was never pushed", rd->id,
 					            (unsigned long long)out[i]);
@@ -205,7 +205,7 @@ int main(int argc, char **argv)
 {
 	stress_parse(argc, argv, &opts);
 	if (opts.wrap)
-		tlbf_ring_init_at(&ring, UINT64_MAX - 99);
+		tlbf__ring_init_at(&ring, UINT64_MAX - 99);
 	else
 		tlbf_ring_init(&ring);
 	pthread_t pt[PRODUCERS], rt[READERS];

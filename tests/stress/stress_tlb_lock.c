@@ -109,7 +109,7 @@
 
 #define NVP 6
 #define VTLS TLBF_VTL_COUNT
-#define WORDS TLBF_VPSET_MASK_WORDS(NVP)
+#define WORDS TLBF_MASK_WORDS(NVP)
 #define LOST_S 2.0
 #define HANG_S 10.0
 

@@ -116,7 +116,7 @@ static void initiate(uint32_t self)
 		for (unsigned i = 0; i < n; i++) {
 			uint64_t p = stress_rand() % NPAGES;
 			pages[npages++] = p;
-			ranges[i] = tlbf_gva_make(p, 0);
+			ranges[i] = tlbf_hv_gva_make(p, 0);
 		}
 	} else if (kind == 1) {
 		for (uint64_t p = NGLOBAL; p < NPAGES; p++)
@@ -135,7 +135,7 @@ static void initiate(uint32_t self)
 		newver[i] = atomic_fetch_add_explicit(&table[pages[i]], 1, memory_order_release) + 1;
 
 	struct tlbf_mark mark;
-	enum tlbf_push_result push_result = TLBF_PUSH_LISTED;
+	enum tlbf_push_result push_result = TLBF_PUSH_RESULT_LISTED;
 	if (kind == 2) {
 		struct tlbf_push pu = tlbf_ring_push(&rings[vtl], ranges, n, false);
 		mark = pu.mark;
@@ -150,9 +150,9 @@ static void initiate(uint32_t self)
 	atomic_fetch_add_explicit(&req_kind[kind], 1, memory_order_relaxed);
 
 	double t0 = stress_now();
-	tlbf_wake_fence();
+	tlbf__wake_fence();
 	uint64_t kick[1], wait[1];
-	struct tlbf_kick_plan plan;
+	struct tlbf_wake_plan plan;
 	tlbf_kick_plan_init(&plan, kick, wait, 1);
 	tlbf_kick_plan_request(&plan, vtl, mark);
 	for (uint32_t v = 0; v < NVP; v++) {
@@ -170,7 +170,7 @@ static void initiate(uint32_t self)
 		atomic_fetch_add_explicit(&stalls, 1, memory_order_relaxed);
 		stalled = true;
 	}
-	int rc = tlbf_kick_plan_send(&be, &plan, vps, NVP);
+	int rc = tlbf_wake_send(&be, &plan, vps, NVP);
 	if (rc != 0)
 		stress_fail("kick failed");
 	/* Count it as tlbf_flush_handle() would have (the request is not a
@@ -178,18 +178,18 @@ static void initiate(uint32_t self)
 	struct tlbf_flush_request req;
 	memset(&req, 0, sizeof(req));
 	req.call = kind == 2 ? TLBF_HVCALL_FLUSH_VA_LIST : TLBF_HVCALL_FLUSH_VA_SPACE;
-	req.kind = (uint8_t)(kind == 2   ? TLBF_FLUSH_LIST
-	                     : kind == 1 ? TLBF_FLUSH_NON_GLOBAL
-	                     : kind == 3 ? TLBF_FLUSH_GPA
-	                                 : TLBF_FLUSH_ENTIRE);
+	req.kind = (uint8_t)(kind == 2   ? TLBF_FLUSH_KIND_LIST
+	                     : kind == 1 ? TLBF_FLUSH_KIND_NON_GLOBAL
+	                     : kind == 3 ? TLBF_FLUSH_KIND_GPA
+	                                 : TLBF_FLUSH_KIND_ENTIRE);
 	struct tlbf_flush_outcome oc;
-	oc.push.result = kind == 2 ? push_result : TLBF_PUSH_LISTED;
+	oc.push.result = kind == 2 ? push_result : TLBF_PUSH_RESULT_LISTED;
 	oc.push.why = TLBF_PUSH_WHY_NONE;
 	oc.push.mark = mark;
 	oc.kick_rc = rc;
 	oc.plan = plan;
 	oc.suspend = false;
-	tlbf_stats_count_flush(&vp_stats[self], &req, rc ? TLBF_FLUSH_KICK_FAILED : TLBF_FLUSH_DONE,
+	tlbf_flush_count(&vp_stats[self], &req, rc ? TLBF_STATUS_KICK_FAILED : TLBF_STATUS_OK,
 	                       &oc);
 	if (!stalled)
 		atomic_max(&longest_ns, (uint64_t)((stress_now() - t0) * 1e9));
@@ -218,7 +218,7 @@ static void *vp_main(void *arg)
 		rp[v] = &rings[v];
 	tlbf_tdx_vp_init(&tv, self, list_page, 0x1000 + self);
 	tv.stats = &vp_stats[self];
-	tlbf_vp_start(&vps[self], &l, rp);
+	tlbf__vp_start(&vps[self], &l, rp);
 	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
 		unsigned vtl = (unsigned)(stress_rand() % VTLS);
 		tlbf_tdx_prepare_entry(&be, &tv, &vps[self], &l, &rings[vtl], vtl);
@@ -235,7 +235,7 @@ static void *vp_main(void *arg)
 			}
 			tlbf_mock_leave(&mock, self);
 		}
-		tlbf_vp_exit(&vps[self], &l);
+		tlbf__vp_exit(&vps[self], &l);
 		if (self < NINIT && (stress_rand() & 3) == 0)
 			initiate(self);
 	}
@@ -247,12 +247,12 @@ int main(int argc, char **argv)
 	stress_parse(argc, argv, &opts);
 	for (unsigned v = 0; v < VTLS; v++) {
 		if (opts.wrap)
-			tlbf_ring_init_at(&rings[v], UINT64_MAX - 99);
+			tlbf__ring_init_at(&rings[v], UINT64_MAX - 99);
 		else
 			tlbf_ring_init(&rings[v]);
 	}
 	for (unsigned i = 0; i < NVP; i++)
-		tlbf_vp_init(&vps[i]);
+		tlbf__vp_init(&vps[i]);
 	tlbf_mock_init(&mock, mvps, NVP, NULL, 0);
 	mock.relax = relax;
 	be = tlbf_mock_backend(&mock);

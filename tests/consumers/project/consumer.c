@@ -11,13 +11,13 @@ static struct tlbf_ring ring; /* all-zero: an empty ring */
 int main(void)
 {
 	struct tlbf_cursor cursor;
-	tlbf_cursor_init_now(&ring, &cursor);
-	uint64_t ranges[3] = {tlbf_gva_make(0x100, 0), tlbf_gva_make(0x200, 15),
-	                      tlbf_gva_make(0x300, 1)};
+	tlbf_ring_cursor_init(&ring, &cursor);
+	uint64_t ranges[3] = {tlbf_hv_gva_make(0x100, 0), tlbf_hv_gva_make(0x200, 15),
+	                      tlbf_hv_gva_make(0x300, 1)};
 	struct tlbf_push push = tlbf_ring_push(&ring, ranges, 3, false);
 	uint64_t out[TLBF_RING_CAPACITY];
 	struct tlbf_poll poll = tlbf_ring_poll(&ring, &cursor, out, TLBF_RING_CAPACITY);
-	int ok = push.result == TLBF_PUSH_LISTED && poll.flags == TLBF_POLL_LIST &&
+	int ok = push.result == TLBF_PUSH_RESULT_LISTED && poll.flags == TLBF_POLL_LIST &&
 	         poll.count == 3 && out[0] == ranges[0] && out[1] == ranges[1] &&
 	         out[2] == ranges[2] && tlbf_ring_valid(&ring);
 

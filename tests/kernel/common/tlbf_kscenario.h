@@ -50,7 +50,7 @@
 #define TLBF_KS_NINIT 2 /* VPs 0 .. NINIT - 1 also initiate */
 #define TLBF_KS_NPAGES 16
 #define TLBF_KS_NGLOBAL 4 /* pages 0 .. NGLOBAL - 1 are global mappings */
-#define TLBF_KS_WORDS TLBF_VPSET_MASK_WORDS(TLBF_KS_NVP)
+#define TLBF_KS_WORDS TLBF_MASK_WORDS(TLBF_KS_NVP)
 
 /* One cached translation. */
 struct tlbf_ktlb_entry {
@@ -91,7 +91,7 @@ static inline int tlbf_kbe_kick(void *ctx, const u64 *mask, u32 nbits, unsigned 
 		return -EINVAL;
 	for (w = 0; w < words; w++) {
 		for (bits = mask[w]; bits; bits &= bits - 1) {
-			vp = w * 64 + tlbf_ctz64(bits);
+			vp = w * 64 + tlbf__ctz64(bits);
 			if (flags & TLBF_KICK_CANCEL) {
 				atomic_set(&k->kvps[vp].cancel, 1);
 				atomic64_inc(&k->kicks);
@@ -104,7 +104,7 @@ static inline int tlbf_kbe_kick(void *ctx, const u64 *mask, u32 nbits, unsigned 
 	smp_mb();
 	for (w = 0; w < words; w++) {
 		for (bits = mask[w]; bits; bits &= bits - 1) {
-			struct tlbf_kvp *kv = &k->kvps[w * 64 + tlbf_ctz64(bits)];
+			struct tlbf_kvp *kv = &k->kvps[w * 64 + tlbf__ctz64(bits)];
 
 			r0 = atomic64_read(&kv->run);
 			if (!(r0 & 1))
@@ -255,8 +255,8 @@ static inline void tlbf_ks_apply(struct tlbf_ks *ks, u32 vp, unsigned int vtl,
 			tlb[pg].valid = false;
 	if (p.flags & TLBF_POLL_LIST) {
 		for (i = 0; i < p.count; i++) {
-			u64 first = tlbf_gva_page(ranges[i]);
-			u64 n = tlbf_gva_additional(ranges[i], false) + 1;
+			u64 first = tlbf__gva_page(ranges[i]);
+			u64 n = tlbf__gva_additional(ranges[i], false) + 1;
 
 			for (pg = 0; pg < TLBF_KS_NPAGES; pg++)
 				if (pg - first < n)
@@ -276,29 +276,29 @@ static inline void tlbf_ks_initiate(struct tlbf_ks_vpctx *c)
 	unsigned int npages = 0, i, n = 0;
 	struct tlbf_flush_request req;
 	struct tlbf_flush_outcome o;
-	enum tlbf_flush_status st;
+	enum tlbf_status st;
 	u64 control, pg;
 	u32 v;
 
 	set |= 1ULL << (tlbf_ks_rand(c) % TLBF_KS_NVP);
-	kind = kind == 0 ? TLBF_FLUSH_ENTIRE : kind == 1 ? TLBF_FLUSH_NON_GLOBAL : TLBF_FLUSH_LIST;
+	kind = kind == 0 ? TLBF_FLUSH_KIND_ENTIRE : kind == 1 ? TLBF_FLUSH_KIND_NON_GLOBAL : TLBF_FLUSH_KIND_LIST;
 	c->input[0] = 0; /* address space */
 	c->input[2] = TLBF_HV_GENERIC_SET_SPARSE_4K;
 	c->input[3] = 1; /* valid_bank_mask: bank 0 (variable header: 1 word) */
 	c->input[4] = set;
-	if (kind == TLBF_FLUSH_LIST) {
+	if (kind == TLBF_FLUSH_KIND_LIST) {
 		n = 1 + (unsigned int)(tlbf_ks_rand(c) % 3);
 		for (i = 0; i < n; i++) {
 			pages[npages] = tlbf_ks_rand(c) % TLBF_KS_NPAGES;
-			c->input[5 + i] = tlbf_gva_make(pages[npages++], 0);
+			c->input[5 + i] = tlbf_hv_gva_make(pages[npages++], 0);
 		}
 		c->input[1] = 0;
 		control = tlbf_hv_control_make(TLBF_HVCALL_FLUSH_VA_LIST_EX, false, 1, n, 0);
 	} else {
-		for (pg = kind == TLBF_FLUSH_NON_GLOBAL ? TLBF_KS_NGLOBAL : 0; pg < TLBF_KS_NPAGES; pg++)
+		for (pg = kind == TLBF_FLUSH_KIND_NON_GLOBAL ? TLBF_KS_NGLOBAL : 0; pg < TLBF_KS_NPAGES; pg++)
 			if (tlbf_ks_rand(c) & 1)
 				pages[npages++] = pg;
-		c->input[1] = kind == TLBF_FLUSH_NON_GLOBAL ? TLBF_HV_FLUSH_NON_GLOBAL_MAPPINGS_ONLY
+		c->input[1] = kind == TLBF_FLUSH_KIND_NON_GLOBAL ? TLBF_HV_FLUSH_NON_GLOBAL_MAPPINGS_ONLY
 							      : TLBF_HV_FLUSH_ALL_VIRTUAL_ADDRESS_SPACES;
 		control = tlbf_hv_control_make(TLBF_HVCALL_FLUSH_VA_SPACE_EX, false, 1, 0, 0);
 	}
@@ -315,7 +315,7 @@ static inline void tlbf_ks_initiate(struct tlbf_ks_vpctx *c)
 	}
 	st = tlbf_flush_handle(&ks->pt, &ks->be, &req, c->self, c->kick, c->wait,
 			       TLBF_KS_WORDS, &o);
-	if (st != TLBF_FLUSH_DONE) {
+	if (st != TLBF_STATUS_OK) {
 		atomic64_inc(&ks->failures);
 		return;
 	}
@@ -340,12 +340,12 @@ static inline int tlbf_ks_vp_main(void *arg)
 	unsigned int vtl, i, n;
 	struct tlbf_poll p;
 
-	tlbf_vp_start(vp, &l, ks->pt.rings);
+	tlbf__vp_start(vp, &l, ks->pt.rings);
 	while (!kthread_should_stop()) {
 		vtl = (unsigned int)(tlbf_ks_rand(c) % TLBF_VTL_COUNT);
-		p = tlbf_vp_prepare_entry(vp, &l, &ks->rings[vtl], vtl, c->out, TLBF_RING_CAPACITY);
+		p = tlbf__vp_prepare_entry(vp, &l, &ks->rings[vtl], vtl, c->out, TLBF_RING_CAPACITY);
 		tlbf_ks_apply(ks, self, vtl, p, c->out);
-		tlbf_vp_publish(vp, &l, vtl);
+		tlbf__vp_publish(vp, &l, vtl);
 		if (tlbf_kbe_enter(&ks->kbe, self)) {
 			n = 1 + (unsigned int)(tlbf_ks_rand(c) % 64);
 			for (i = 0; i < n; i++) {
@@ -359,7 +359,7 @@ static inline int tlbf_ks_vp_main(void *arg)
 			}
 			tlbf_kbe_leave(&ks->kbe, self);
 		}
-		tlbf_vp_exit(vp, &l);
+		tlbf__vp_exit(vp, &l);
 		if (self < TLBF_KS_NINIT && (tlbf_ks_rand(c) & 3) == 0)
 			tlbf_ks_initiate(c);
 		cond_resched();
@@ -378,11 +378,11 @@ static inline int tlbf_ks_run(struct tlbf_ks *ks, unsigned int ms, u64 start)
 
 	memset(ks, 0, sizeof(*ks));
 	for (v = 0; v < TLBF_VTL_COUNT; v++) {
-		tlbf_ring_init_at(&ks->rings[v], start);
+		tlbf__ring_init_at(&ks->rings[v], start);
 		ks->pt.rings[v] = &ks->rings[v];
 	}
 	for (i = 0; i < TLBF_KS_NVP; i++)
-		tlbf_vp_init(&ks->vps[i]);
+		tlbf__vp_init(&ks->vps[i]);
 	ks->pt.vps = ks->vps;
 	ks->pt.vp_count = TLBF_KS_NVP;
 	ks->kbe.kvps = ks->kvps;
@@ -422,9 +422,9 @@ static inline void tlbf_ks_report(struct tlbf_ks *ks, const char *who)
 		cancelled += ks->kvps[i].cancelled;
 	}
 	pr_info("%s: %lld requests (list %lld, entire %lld, non-global %lld), %llu entries (%llu cancelled), %lld uses, kicks %lld, waits %lld, skip-outside %lld, skip-polled %lld, stale %lld, failures %lld\n",
-		who, atomic64_read(&ks->requests), atomic64_read(&ks->kinds[TLBF_FLUSH_LIST]),
-		atomic64_read(&ks->kinds[TLBF_FLUSH_ENTIRE]),
-		atomic64_read(&ks->kinds[TLBF_FLUSH_NON_GLOBAL]), entries, cancelled,
+		who, atomic64_read(&ks->requests), atomic64_read(&ks->kinds[TLBF_FLUSH_KIND_LIST]),
+		atomic64_read(&ks->kinds[TLBF_FLUSH_KIND_ENTIRE]),
+		atomic64_read(&ks->kinds[TLBF_FLUSH_KIND_NON_GLOBAL]), entries, cancelled,
 		atomic64_read(&ks->uses), atomic64_read(&ks->kbe.kicks),
 		atomic64_read(&ks->kbe.waits), atomic64_read(&ks->reasons[TLBF_WAKE_SKIP_OUTSIDE]),
 		atomic64_read(&ks->reasons[TLBF_WAKE_SKIP_POLLED]), atomic64_read(&ks->stale),

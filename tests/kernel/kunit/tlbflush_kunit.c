@@ -40,7 +40,7 @@ static const char *tlbf_kunit_broken;
 #include "tlbflush/mock_backend.h"
 #include "tlbf_kscenario.h"
 
-#define RANGE(page, add) tlbf_gva_make((page), (add))
+#define RANGE(page, add) tlbf_hv_gva_make((page), (add))
 
 static u64 tlbf_kunit_page[512] __aligned(8);
 
@@ -64,13 +64,13 @@ static void ring_push_poll(struct kunit *test)
 
 	tlbf_ring_init(&r);
 	KUNIT_ASSERT_TRUE(test, tlbf_ring_valid(&r));
-	tlbf_cursor_init_now(&r, &c);
+	tlbf_ring_cursor_init(&r, &c);
 	a = tlbf_ring_poll(&r, &c, out, TLBF_RING_CAPACITY);
 	KUNIT_EXPECT_EQ(test, a.flags, TLBF_POLL_NOTHING);
 
 	p = tlbf_ring_push(&r, ranges, 3, false);
-	KUNIT_EXPECT_EQ(test, p.result, TLBF_PUSH_LISTED);
-	KUNIT_EXPECT_EQ(test, p.mark.kind, TLBF_MARK_LIST);
+	KUNIT_EXPECT_EQ(test, p.result, TLBF_PUSH_RESULT_LISTED);
+	KUNIT_EXPECT_EQ(test, p.mark.kind, TLBF_MARK_KIND_LIST);
 	KUNIT_EXPECT_EQ(test, p.mark.value, 3ULL);
 	KUNIT_EXPECT_TRUE(test, tlbf_ring_pending(&r, &c));
 	a = tlbf_ring_poll(&r, &c, out, TLBF_RING_CAPACITY);
@@ -82,12 +82,12 @@ static void ring_push_poll(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, tlbf_ring_pending(&r, &c));
 
 	m = tlbf_ring_flush_non_global(&r);
-	KUNIT_EXPECT_EQ(test, m.kind, TLBF_MARK_NON_GLOBAL);
+	KUNIT_EXPECT_EQ(test, m.kind, TLBF_MARK_KIND_NON_GLOBAL);
 	a = tlbf_ring_poll(&r, &c, out, TLBF_RING_CAPACITY);
 	KUNIT_EXPECT_EQ(test, a.flags, TLBF_POLL_NON_GLOBAL);
 
 	m = tlbf_ring_flush_entire(&r);
-	KUNIT_EXPECT_EQ(test, m.kind, TLBF_MARK_ENTIRE);
+	KUNIT_EXPECT_EQ(test, m.kind, TLBF_MARK_KIND_ENTIRE);
 	a = tlbf_ring_poll(&r, &c, out, TLBF_RING_CAPACITY);
 	KUNIT_EXPECT_EQ(test, a.flags, TLBF_POLL_ENTIRE);
 	a = tlbf_ring_poll(&r, &c, out, TLBF_RING_CAPACITY);
@@ -106,14 +106,14 @@ static void ring_wrap(struct kunit *test)
 	u64 out[TLBF_RING_CAPACITY], ranges[3];
 	unsigned int round, i;
 
-	tlbf_ring_init_at(&r, start);
+	tlbf__ring_init_at(&r, start);
 	KUNIT_ASSERT_TRUE(test, tlbf_ring_valid(&r));
-	tlbf_cursor_init_now(&r, &c);
+	tlbf_ring_cursor_init(&r, &c);
 	for (round = 0; round < 4; round++) {
 		for (i = 0; i < 3; i++)
 			ranges[i] = RANGE(0x100 * round + i, i);
 		p = tlbf_ring_push(&r, ranges, 3, false);
-		KUNIT_EXPECT_EQ(test, p.result, TLBF_PUSH_LISTED);
+		KUNIT_EXPECT_EQ(test, p.result, TLBF_PUSH_RESULT_LISTED);
 		KUNIT_EXPECT_EQ(test, p.mark.value, start + 3 * (round + 1));
 		a = tlbf_ring_poll(&r, &c, out, TLBF_RING_CAPACITY);
 		KUNIT_EXPECT_EQ(test, a.flags, TLBF_POLL_LIST);
@@ -129,13 +129,13 @@ static void ring_wrap(struct kunit *test)
 	for (i = 0; i < TLBF_RING_CAPACITY + 1; i++)
 		big[i] = RANGE(i, 0);
 	p = tlbf_ring_push(&r, big, TLBF_RING_CAPACITY + 1, false);
-	KUNIT_EXPECT_EQ(test, p.result, TLBF_PUSH_PROMOTED);
-	KUNIT_EXPECT_EQ(test, p.mark.kind, TLBF_MARK_ENTIRE);
+	KUNIT_EXPECT_EQ(test, p.result, TLBF_PUSH_RESULT_PROMOTED);
+	KUNIT_EXPECT_EQ(test, p.mark.kind, TLBF_MARK_KIND_ENTIRE);
 	a = tlbf_ring_poll(&r, &c, out, TLBF_RING_CAPACITY);
 	KUNIT_EXPECT_EQ(test, a.flags, TLBF_POLL_ENTIRE);
 
 	/* A reader that falls a lap behind is told to flush everything. */
-	tlbf_cursor_init_now(&r, &c);
+	tlbf_ring_cursor_init(&r, &c);
 	for (round = 0; round < TLBF_RING_CAPACITY + 1; round++) {
 		ranges[0] = RANGE(round, 0);
 		tlbf_ring_push(&r, ranges, 1, false);
@@ -161,8 +161,8 @@ static void vpset_on_input_page(struct kunit *test)
 	memset(&req, 0, sizeof(req));
 	KUNIT_ASSERT_EQ(test, tlbf_hypercall_decode(control, in, 4096, 200, 0, &req, &rule),
 			TLBF_HV_STATUS_SUCCESS);
-	KUNIT_EXPECT_EQ(test, rule, TLBF_HC_RULE_OK);
-	KUNIT_EXPECT_EQ(test, req.kind, TLBF_FLUSH_LIST);
+	KUNIT_EXPECT_EQ(test, rule, TLBF_HYPERCALL_RULE_OK);
+	KUNIT_EXPECT_EQ(test, req.kind, TLBF_FLUSH_KIND_LIST);
 	KUNIT_EXPECT_EQ(test, req.range_count, 2U);
 	KUNIT_EXPECT_PTR_EQ(test, req.ranges, &in[6]);
 	KUNIT_EXPECT_EQ(test, tlbf_vpset_count(&req.vps), 3U);
@@ -186,7 +186,7 @@ static void vpset_on_input_page(struct kunit *test)
 	tlbf_kunit_page[4] = 0x23;
 	KUNIT_EXPECT_TRUE(test, tlbf_vpset_contains(&req.vps, 1));
 	/* Limited to the partition: VP 130 does not exist with 100 VPs. */
-	tlbf_vpset_limit(&req.vps, 100);
+	tlbf__vpset_limit(&req.vps, 100);
 	KUNIT_EXPECT_FALSE(test, tlbf_vpset_contains(&req.vps, 130));
 }
 
@@ -208,32 +208,32 @@ struct decode_case {
 
 static const struct decode_case decode_cases[] = {
 	{ "space, all processors", SPACE, 0, 0, 0, { 0, TLBF_HV_FLUSH_ALL_PROCESSORS, 0 }, 0, 0,
-	  TLBF_HC_RULE_OK, TLBF_HV_STATUS_SUCCESS },
+	  TLBF_HYPERCALL_RULE_OK, TLBF_HV_STATUS_SUCCESS },
 	{ "unknown call code", 0x0005, 0, 0, 0, { 0 }, 0, 0,
-	  TLBF_HC_RULE_UNKNOWN_CALL, TLBF_HV_STATUS_INVALID_HYPERCALL_CODE },
+	  TLBF_HYPERCALL_RULE_UNKNOWN_CALL, TLBF_HV_STATUS_INVALID_HYPERCALL_CODE },
 	{ "rep count on a space call", SPACE, 0, 1, 0, { 0 }, 0, 0,
-	  TLBF_HC_RULE_REP_ON_SIMPLE_CALL, TLBF_HV_STATUS_INVALID_HYPERCALL_INPUT },
+	  TLBF_HYPERCALL_RULE_REP_ON_SIMPLE_CALL, TLBF_HV_STATUS_INVALID_HYPERCALL_INPUT },
 	{ "rep start past rep count", LIST, 0, 2, 2, { 0 }, 0, 0,
-	  TLBF_HC_RULE_REP_START, TLBF_HV_STATUS_INVALID_HYPERCALL_INPUT },
+	  TLBF_HYPERCALL_RULE_REP_START, TLBF_HV_STATUS_INVALID_HYPERCALL_INPUT },
 	{ "variable header on a non-Ex call", SPACE, 1, 0, 0, { 0 }, 0, 0,
-	  TLBF_HC_RULE_VARHDR_NOT_EX, TLBF_HV_STATUS_INVALID_HYPERCALL_INPUT },
+	  TLBF_HYPERCALL_RULE_VARHDR_NOT_EX, TLBF_HV_STATUS_INVALID_HYPERCALL_INPUT },
 	{ "input over the page", LIST, 0, 510, 0, { 0 }, 0, 0,
-	  TLBF_HC_RULE_OVER_PAGE, TLBF_HV_STATUS_INVALID_HYPERCALL_INPUT },
+	  TLBF_HYPERCALL_RULE_OVER_PAGE, TLBF_HV_STATUS_INVALID_HYPERCALL_INPUT },
 	{ "misaligned input", SPACE, 0, 0, 0, { 0 }, 4000, 4,
-	  TLBF_HC_RULE_MISALIGNED, TLBF_HV_STATUS_INVALID_ALIGNMENT },
+	  TLBF_HYPERCALL_RULE_MISALIGNED, TLBF_HV_STATUS_INVALID_ALIGNMENT },
 	{ "input shorter than claimed", LIST_EX, 2, 2, 0, { 0 }, 48, 0,
-	  TLBF_HC_RULE_INPUT_SHORT, TLBF_HV_STATUS_INVALID_HYPERCALL_INPUT },
+	  TLBF_HYPERCALL_RULE_INPUT_SHORT, TLBF_HV_STATUS_INVALID_HYPERCALL_INPUT },
 	{ "reserved flag", SPACE, 0, 0, 0, { 0, 1ULL << 40, 1 }, 0, 0,
-	  TLBF_HC_RULE_FLAGS_RESERVED, TLBF_HV_STATUS_INVALID_PARAMETER },
+	  TLBF_HYPERCALL_RULE_FLAGS_RESERVED, TLBF_HV_STATUS_INVALID_PARAMETER },
 	{ "bank count differs from the variable header", LIST_EX, 0, 1, 0,
 	  { 0, 0, TLBF_HV_GENERIC_SET_SPARSE_4K, 1, 1, 0x1000 }, 0, 0,
-	  TLBF_HC_RULE_VARHDR_MISMATCH, TLBF_HV_STATUS_INVALID_HYPERCALL_INPUT },
+	  TLBF_HYPERCALL_RULE_VARHDR_MISMATCH, TLBF_HV_STATUS_INVALID_HYPERCALL_INPUT },
 	{ "unknown set format", SPACE_EX, 0, 0, 0, { 0, 0, 7, 0 }, 0, 0,
-	  TLBF_HC_RULE_SET_FORMAT, TLBF_HV_STATUS_INVALID_PARAMETER },
+	  TLBF_HYPERCALL_RULE_SET_FORMAT, TLBF_HV_STATUS_INVALID_PARAMETER },
 	{ "empty Ex set: a call with no target", SPACE_EX, 0, 0, 0,
-	  { 0, 0, TLBF_HV_GENERIC_SET_SPARSE_4K, 0 }, 0, 0, TLBF_HC_RULE_OK, TLBF_HV_STATUS_SUCCESS },
+	  { 0, 0, TLBF_HV_GENERIC_SET_SPARSE_4K, 0 }, 0, 0, TLBF_HYPERCALL_RULE_OK, TLBF_HV_STATUS_SUCCESS },
 	{ "processor mask 0: every VP", SPACE, 0, 0, 0, { 0, 0, 0 }, 0, 0,
-	  TLBF_HC_RULE_OK, TLBF_HV_STATUS_SUCCESS },
+	  TLBF_HYPERCALL_RULE_OK, TLBF_HV_STATUS_SUCCESS },
 };
 
 static void decode_case_desc(const struct decode_case *c, char *desc)
@@ -250,7 +250,7 @@ static void decoder_statuses(struct kunit *test)
 	const u8 *in = (const u8 *)input_page(c->words, ARRAY_SIZE(c->words)) + c->misalign;
 	size_t len = c->len ? c->len : 4096 - c->misalign;
 	struct tlbf_flush_request req;
-	enum tlbf_hypercall_rule rule = TLBF_HC_RULE_COUNT;
+	enum tlbf_hypercall_rule rule = TLBF_HYPERCALL_RULE__COUNT;
 	enum tlbf_hv_status st;
 
 	memset(&req, 0, sizeof(req));
@@ -271,7 +271,7 @@ static void wake_decisions(struct kunit *test)
 	struct tlbf_ring *rp[TLBF_VTL_COUNT];
 	u64 out[TLBF_RING_CAPACITY], kick[1], wait[1];
 	const u64 range = RANGE(0x42, 0);
-	struct tlbf_kick_plan plan;
+	struct tlbf_wake_plan plan;
 	struct tlbf_mark m;
 	unsigned int v;
 
@@ -280,31 +280,31 @@ static void wake_decisions(struct kunit *test)
 		rp[v] = &rings[v];
 	}
 	for (v = 0; v < 6; v++)
-		tlbf_vp_init(&vps[v]);
+		tlbf__vp_init(&vps[v]);
 	/* 0 never starts; 1 is outside; 2 and 4 run VTL 0; 3 runs VTL 1;
 	 * 5 is the initiator. */
 	for (v = 1; v < 6; v++)
-		tlbf_vp_start(&vps[v], &loc[v], rp);
+		tlbf__vp_start(&vps[v], &loc[v], rp);
 	for (v = 2; v < 5; v++) {
 		unsigned int vtl = v == 3 ? 1 : 0;
 
-		tlbf_vp_prepare_entry(&vps[v], &loc[v], &rings[vtl], vtl, out, TLBF_RING_CAPACITY);
-		tlbf_vp_publish(&vps[v], &loc[v], vtl);
+		tlbf__vp_prepare_entry(&vps[v], &loc[v], &rings[vtl], vtl, out, TLBF_RING_CAPACITY);
+		tlbf__vp_publish(&vps[v], &loc[v], vtl);
 	}
 	m = tlbf_ring_push(&rings[0], &range, 1, false).mark;
 	/* VP 4 polls again (re-enters) after the record: it is covered. */
-	tlbf_vp_prepare_entry(&vps[4], &loc[4], &rings[0], 0, out, TLBF_RING_CAPACITY);
-	tlbf_vp_publish(&vps[4], &loc[4], 0);
-	tlbf_wake_fence();
+	tlbf__vp_prepare_entry(&vps[4], &loc[4], &rings[0], 0, out, TLBF_RING_CAPACITY);
+	tlbf__vp_publish(&vps[4], &loc[4], 0);
+	tlbf__wake_fence();
 
 	KUNIT_EXPECT_EQ(test, tlbf_wake_decide(&vps[0], 0, 5, 0, m), TLBF_WAKE_SKIP_NOT_STARTED);
 	KUNIT_EXPECT_EQ(test, tlbf_wake_decide(&vps[1], 1, 5, 0, m), TLBF_WAKE_SKIP_OUTSIDE);
 	KUNIT_EXPECT_EQ(test, tlbf_wake_decide(&vps[3], 3, 5, 0, m), TLBF_WAKE_SKIP_OTHER_VTL);
 	KUNIT_EXPECT_EQ(test, tlbf_wake_decide(&vps[4], 4, 5, 0, m), TLBF_WAKE_SKIP_POLLED);
 	KUNIT_EXPECT_EQ(test, tlbf_wake_decide(&vps[5], 5, 5, 0, m), TLBF_WAKE_SKIP_INITIATOR);
-	KUNIT_EXPECT_FALSE(test, tlbf_vp_kicked(&vps[2]));
+	KUNIT_EXPECT_FALSE(test, tlbf__vp_kicked(&vps[2]));
 	KUNIT_EXPECT_EQ(test, tlbf_wake_decide(&vps[2], 2, 5, 0, m), TLBF_WAKE_KICK);
-	KUNIT_EXPECT_TRUE(test, tlbf_vp_kicked(&vps[2]));
+	KUNIT_EXPECT_TRUE(test, tlbf__vp_kicked(&vps[2]));
 	/* A second initiator finds it EXITING: it only waits. */
 	KUNIT_EXPECT_EQ(test, tlbf_wake_decide(&vps[2], 2, 1, 0, m), TLBF_WAKE_WAIT_ONLY);
 
@@ -316,9 +316,9 @@ static void wake_decisions(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, plan.reasons[TLBF_WAKE_WAIT_ONLY], 1U);
 
 	/* Once it exits, nobody waits for it; its next entry polls. */
-	tlbf_vp_exit(&vps[2], &loc[2]);
+	tlbf__vp_exit(&vps[2], &loc[2]);
 	KUNIT_EXPECT_EQ(test, tlbf_wake_decide(&vps[2], 2, 5, 0, m), TLBF_WAKE_SKIP_OUTSIDE);
-	KUNIT_EXPECT_EQ(test, tlbf_vp_prepare_entry(&vps[2], &loc[2], &rings[0], 0, out,
+	KUNIT_EXPECT_EQ(test, tlbf__vp_prepare_entry(&vps[2], &loc[2], &rings[0], 0, out,
 						    TLBF_RING_CAPACITY).count, 1U);
 	KUNIT_EXPECT_EQ(test, out[0], range);
 }
@@ -336,7 +336,7 @@ static void flush_handle_mock(struct kunit *test)
 	const u64 words[] = { 0, 0, TLBF_HV_GENERIC_SET_SPARSE_4K, 0x5, 0x21, 0x4,
 			      RANGE(0x100, 1), RANGE(0x300, 0) };
 	const u64 control = tlbf_hv_control_make(TLBF_HVCALL_FLUSH_VA_LIST_EX, false, 2, 2, 0);
-	u64 kick[TLBF_VPSET_MASK_WORDS(MOCK_NVP)], wait[TLBF_VPSET_MASK_WORDS(MOCK_NVP)];
+	u64 kick[TLBF_MASK_WORDS(MOCK_NVP)], wait[TLBF_MASK_WORDS(MOCK_NVP)];
 	u64 out[TLBF_RING_CAPACITY];
 	struct tlbf_flush_request req;
 	struct tlbf_flush_outcome o;
@@ -351,48 +351,48 @@ static void flush_handle_mock(struct kunit *test)
 		pt.rings[v] = &mock_rings[v];
 	}
 	for (v = 0; v < MOCK_NVP; v++)
-		tlbf_vp_init(&mock_vps[v]);
+		tlbf__vp_init(&mock_vps[v]);
 	pt.vps = mock_vps;
 	pt.vp_count = MOCK_NVP;
 	pt.locks = NULL; /* no VSM TLB locks */
 	tlbf_mock_init(&mock, mock_mvps, MOCK_NVP, NULL, 0);
 	be = tlbf_mock_backend(&mock);
 	for (v = 5; v <= 6; v++) { /* 5 in the set, 6 not */
-		tlbf_vp_start(&mock_vps[v], &mock_loc[v], pt.rings);
-		tlbf_vp_prepare_entry(&mock_vps[v], &mock_loc[v], &mock_rings[0], 0, out,
+		tlbf__vp_start(&mock_vps[v], &mock_loc[v], pt.rings);
+		tlbf__vp_prepare_entry(&mock_vps[v], &mock_loc[v], &mock_rings[0], 0, out,
 				      TLBF_RING_CAPACITY);
-		tlbf_vp_publish(&mock_vps[v], &mock_loc[v], 0);
+		tlbf__vp_publish(&mock_vps[v], &mock_loc[v], 0);
 	}
 	memset(&req, 0, sizeof(req));
 	KUNIT_ASSERT_EQ(test, tlbf_hypercall_decode(control, input_page(words, ARRAY_SIZE(words)),
 						    4096, MOCK_NVP, 0, &req, NULL),
 			TLBF_HV_STATUS_SUCCESS);
 	KUNIT_EXPECT_EQ(test, tlbf_flush_handle(&pt, &be, &req, 200, kick, wait, 1, &o),
-			TLBF_FLUSH_SHORT_MASKS);
+			TLBF_STATUS_BAD_STORAGE);
 	KUNIT_ASSERT_EQ(test, tlbf_flush_handle(&pt, &be, &req, 0, kick, wait, ARRAY_SIZE(kick), &o),
-			TLBF_FLUSH_DONE);
+			TLBF_STATUS_OK);
 	/* The counters work in kernel mode too. */
 	tlbf_stats_init(&stats);
-	tlbf_stats_count_flush(&stats, &req, TLBF_FLUSH_DONE, &o);
+	tlbf_flush_count(&stats, &req, TLBF_STATUS_OK, &o);
 	KUNIT_EXPECT_EQ(test, tlbf_stats_get(&stats, TLBF_STAT_REQ_LIST_EX_LIST), 1ULL);
 	KUNIT_EXPECT_EQ(test, tlbf_stats_get(&stats, TLBF_STAT_PUSH_LISTED), 1ULL);
 	KUNIT_EXPECT_EQ(test, tlbf_stats_get(&stats, TLBF_STAT_WAKE_KICK), 1ULL);
 	KUNIT_EXPECT_EQ(test, tlbf_stats_get(&stats, TLBF_STAT_KICKS), 1ULL);
 	KUNIT_EXPECT_EQ(test, tlbf_stats_get(&stats, TLBF_STAT_REFUSED), 0ULL);
 	KUNIT_EXPECT_EQ(test, o.kick_rc, 0);
-	KUNIT_EXPECT_EQ(test, o.push.result, TLBF_PUSH_LISTED);
+	KUNIT_EXPECT_EQ(test, o.push.result, TLBF_PUSH_RESULT_LISTED);
 	KUNIT_EXPECT_EQ(test, o.plan.reasons[TLBF_WAKE_SKIP_INITIATOR], 1U);
 	KUNIT_EXPECT_EQ(test, o.plan.reasons[TLBF_WAKE_KICK], 1U);
 	KUNIT_EXPECT_EQ(test, o.plan.reasons[TLBF_WAKE_SKIP_NOT_STARTED], 1U);
 	KUNIT_EXPECT_EQ(test, kick[0], 1ULL << 5);
-	KUNIT_EXPECT_TRUE(test, tlbf_vp_kicked(&mock_vps[5]));
-	KUNIT_EXPECT_FALSE(test, tlbf_vp_kicked(&mock_vps[6]));
+	KUNIT_EXPECT_TRUE(test, tlbf__vp_kicked(&mock_vps[5]));
+	KUNIT_EXPECT_FALSE(test, tlbf__vp_kicked(&mock_vps[6]));
 	KUNIT_EXPECT_EQ(test, tlbf__load(&mock_mvps[5].cancel, TLBF_RELAXED), 1ULL);
 	KUNIT_EXPECT_EQ(test, tlbf__load(&mock.kicks, TLBF_RELAXED), 1ULL);
 	/* VP 5's next entry is cancelled by the mock, then polls both ranges. */
 	KUNIT_EXPECT_FALSE(test, tlbf_mock_enter(&mock, 5, 0));
-	tlbf_vp_exit(&mock_vps[5], &mock_loc[5]);
-	p = tlbf_vp_prepare_entry(&mock_vps[5], &mock_loc[5], &mock_rings[0], 0, out,
+	tlbf__vp_exit(&mock_vps[5], &mock_loc[5]);
+	p = tlbf__vp_prepare_entry(&mock_vps[5], &mock_loc[5], &mock_rings[0], 0, out,
 				  TLBF_RING_CAPACITY);
 	KUNIT_ASSERT_EQ(test, p.count, 2U);
 	KUNIT_EXPECT_EQ(test, out[0], words[6]);

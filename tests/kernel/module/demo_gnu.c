@@ -17,17 +17,17 @@ static struct tlbf_ring tlbf_demo_gnu_ring;
 /* Push three ranges across the 2^64 wrap and poll them back. */
 int tlbf_demo_gnu_check(void)
 {
-	const uint64_t ranges[3] = { tlbf_gva_make(1, 0), tlbf_gva_make(2, 1), tlbf_gva_make(9, 7) };
+	const uint64_t ranges[3] = { tlbf_hv_gva_make(1, 0), tlbf_hv_gva_make(2, 1), tlbf_hv_gva_make(9, 7) };
 	uint64_t out[TLBF_RING_CAPACITY];
 	struct tlbf_cursor c;
 	struct tlbf_push p;
 	struct tlbf_poll a;
 
-	tlbf_ring_init_at(&tlbf_demo_gnu_ring, UINT64_MAX - 1);
-	tlbf_cursor_init_now(&tlbf_demo_gnu_ring, &c);
+	tlbf__ring_init_at(&tlbf_demo_gnu_ring, UINT64_MAX - 1);
+	tlbf_ring_cursor_init(&tlbf_demo_gnu_ring, &c);
 	p = tlbf_ring_push(&tlbf_demo_gnu_ring, ranges, 3, false);
 	a = tlbf_ring_poll(&tlbf_demo_gnu_ring, &c, out, TLBF_RING_CAPACITY);
-	if (p.result != TLBF_PUSH_LISTED || p.mark.value != 1 || a.flags != TLBF_POLL_LIST ||
+	if (p.result != TLBF_PUSH_RESULT_LISTED || p.mark.value != 1 || a.flags != TLBF_POLL_LIST ||
 	    a.count != 3 || out[2] != ranges[2] || !tlbf_ring_valid(&tlbf_demo_gnu_ring))
 		return -1;
 	return 0;

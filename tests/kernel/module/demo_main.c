@@ -37,10 +37,10 @@ static int tlbf_demo_decode(void)
 	memcpy(tlbf_demo_page, words, sizeof(words));
 	st = tlbf_hypercall_decode(control, tlbf_demo_page, sizeof(tlbf_demo_page), 200, 0, &req,
 				   NULL);
-	if (st != TLBF_HV_STATUS_SUCCESS || req.kind != TLBF_FLUSH_LIST || req.range_count != 2 ||
+	if (st != TLBF_HV_STATUS_SUCCESS || req.kind != TLBF_FLUSH_KIND_LIST || req.range_count != 2 ||
 	    tlbf_vpset_count(&req.vps) != 3 || !tlbf_vpset_contains(&req.vps, 130) ||
 	    tlbf_vpset_contains(&req.vps, 1) ||
-	    tlbf_guest_load_u64(&req.ranges[1]) != tlbf_gva_make(0x300, 0)) {
+	    tlbf__guest_load_u64(&req.ranges[1]) != tlbf_hv_gva_make(0x300, 0)) {
 		pr_err("tlbflush_demo: decode: status %d\n", st);
 		return -EINVAL;
 	}
