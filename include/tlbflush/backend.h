@@ -25,8 +25,7 @@
  *   - tlbflush/tdx_hw.h:       Intel TDX (TDCALL, or the mshv_vtl ioctls);
  *   - tlbflush/mock_backend.h: a software TLB per VP, for tests and
  *                              simulation.
- * A backend's encodings (TDX's INVGLA operands and VP-enter flags) live
- * in its own headers; nothing here knows them.
+ * A backend's encodings live in its own headers; nothing here knows them.
  */
 #ifndef TLBFLUSH_BACKEND_H
 #define TLBFLUSH_BACKEND_H

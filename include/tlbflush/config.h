@@ -53,7 +53,8 @@
  * TLBF_STATS
  *   1: compile in the counters of tlbflush/stats.h (the request side's
  *   tlbf_flush_count() and the VP side's counting in
- *   tdx_backend.h); 0 (default): those counting points are empty.
+ *   entry driver's in entry.h); 0 (default): those counting points are
+ *   empty.
  *
  * TLBF_USDT
  *   1: compile in the USDT probes of tlbflush/trace.h (a nop and an ELF

@@ -55,9 +55,8 @@ TLBF_EXTERN_C_BEGIN
  * @pt: the partition
  * @be: the backend
  * @stats: the VP's counters, or NULL
- * @list: the list buffer polls write ranges into (with TDX, the VP's
- *	INVGLA list page: it must be TD-private memory); NULL if @list_cap
- *	is 0
+ * @list: the list buffer polls write ranges into (a backend may need it
+ *	in a particular place: tlbflush/tdx.h); NULL if @list_cap is 0
  * @list_cap: ranges @list holds
  * @vp_index: the VP
  * @local: the VP's cursors and entry epoch
@@ -102,9 +101,10 @@ static inline void tlbf__entry_merge(struct tlbf_entry *e, unsigned vtl, enum tl
  * @pt: the partition
  * @be: the backend (its flush_at_entry is required)
  * @vp_index: the VP
- * @list: storage for the ranges one poll may return (TDX: the VP's 4 KiB
- *	INVGLA list page, 512 ranges, in TD-private memory); NULL with
- *	@list_cap 0, and then every new list is flushed as everything
+ * @list: storage for the ranges one poll may return, where the backend's
+ *	flush_list wants them (tlbflush/tdx.h: the VP's 4 KiB list page, 512
+ *	ranges, in TD-private memory); NULL with @list_cap 0, and then every
+ *	new list is flushed as everything
  * @list_cap: ranges at @list; fewer than TLBF_RING_CAPACITY make a poll
  *	with more new ranges flush everything
  * @stats: the VP's counters (tlbflush/stats.h), or NULL
@@ -153,6 +153,8 @@ TLBF_MUST_CHECK static inline enum tlbf_status tlbf_entry_init(struct tlbf_entry
 		/* Started before: keep the epoch growing, so that an initiator
 		 * that saw an older word never mistakes a new run for it. */
 		e->local.epoch = s >> TLBF_VP_EPOCH_SHIFT;
+		/* V4 (the VP is outside the guest): release, pairs with I2
+		 * and K2, as at an exit. */
 		tlbf__store(&vp->state, tlbf__vp_word(TLBF_VP_OUTSIDE, 0, e->local.epoch),
 		            TLBF_RELEASE);
 	}
@@ -180,7 +182,7 @@ static inline void tlbf__entry_apply(struct tlbf_entry *e, unsigned vtl, struct 
 		enum tlbf_scope scope = TLBF_SCOPE_LINEAR;
 		if (p.flags & TLBF_POLL_GPA) {
 			scope = TLBF_SCOPE_GPA;
-			TLBF_IF_BROKEN(GPA_AS_INVVPID, scope = TLBF_SCOPE_LINEAR);
+			TLBF_IF_BROKEN(GPA_AS_LINEAR, scope = TLBF_SCOPE_LINEAR);
 		}
 		tlbf__entry_merge(e, vtl, scope);
 		return;

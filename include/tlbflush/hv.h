@@ -130,10 +130,12 @@ static inline uint64_t tlbf_hv_control_make(uint16_t code, bool fast, unsigned v
 
 /**
  * enum tlbf_hv_range - what one HV_GVA_RANGE can be flushed with
- * @TLBF_HV_RANGE_LISTABLE: flushable by list (TDG.VP.INVGLA); the GLA entry is the
- *	simple-format value, which the list takes unchanged.
- * @TLBF_HV_RANGE_LARGE_PAGE: an extended range with large_page set. INVGLA has
- *	no large-page form, so the request is promoted to flush-entire.
+ * @TLBF_HV_RANGE_LISTABLE: flushable by list: a range of 4 KiB pages, whose
+ *	list entry is the range itself (a small-page extended range has bit
+ *	11 clear, so its 11-bit count reads the same as a simple one).
+ * @TLBF_HV_RANGE_LARGE_PAGE: an extended range with large_page set. The
+ *	ring's list holds 4 KiB-page ranges only, so the request is promoted
+ *	to flush-entire.
  * @TLBF_HV_RANGE_PAST_TOP: page number plus additional pages runs past the top
  *	of the 64-bit address space: promoted to flush-entire.
  * @TLBF_HV_RANGE_NON_CANONICAL: some page of the range is not canonical at
@@ -172,7 +174,7 @@ static inline uint64_t tlbf__gva_additional(uint64_t range, bool extended)
 }
 
 /**
- * tlbf_hv_gva_make - build a simple-format HV_GVA_RANGE / INVGLA GLA entry
+ * tlbf_hv_gva_make - build a simple-format HV_GVA_RANGE (a list entry)
  * @page: first 4 KiB page number (at most TLBF_GVA_MAX_PAGE)
  * @additional: pages beyond the first (at most 4095)
  *
@@ -202,7 +204,7 @@ static inline bool tlbf__gva_page_canonical(uint64_t page)
  * range whose last page (page + additional) is beyond TLBF_GVA_MAX_PAGE is
  * PAST_TOP; a range whose first or last page is not canonical (so some
  * page of it is not, since the canonical halves are contiguous) is
- * NON_CANONICAL; everything else is LIST. Any class but LIST promotes the
+ * NON_CANONICAL; everything else is LISTABLE. Any class but LISTABLE promotes the
  * whole request to flush-entire.
  *
  * Returns: the class; never fails.
@@ -223,22 +225,6 @@ static inline enum tlbf_hv_range tlbf_hv_range_classify(uint64_t range, bool ext
 	if ((first < half) != (last < half))
 		return TLBF_HV_RANGE_NON_CANONICAL;
 	return TLBF_HV_RANGE_LISTABLE;
-}
-
-/**
- * tlbf_range_to_gla - the INVGLA GLA entry of a LIST-class range
- * @range: a range that tlbf_hv_range_classify() put in TLBF_HV_RANGE_LISTABLE
- * @extended: the format of @range
- *
- * A small-page extended range has bit 11 clear, so its 11-bit count reads
- * the same as a 12-bit one: both formats pass through unchanged.
- *
- * Returns: the simple-format range / GLA entry.
- */
-static inline uint64_t tlbf_range_to_gla(uint64_t range, bool extended)
-{
-	(void)extended;
-	return range;
 }
 
 /* Hyper-V CPUID leaf 0x40000004 (implementation recommendations), EAX. */

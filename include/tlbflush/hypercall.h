@@ -146,7 +146,7 @@ enum tlbf_hypercall_rule {
  *	still promote to a flush of everything).
  * @TLBF_FLUSH_KIND_GPA: never decoded from a hypercall: a request the VMM makes
  *	itself after changing the target's guest-physical mappings (e.g. VTL
- *	protections); flushes guest-physical translations too (INVEPT on TDX).
+ *	protections); flushes guest-physical translations too (TLBF_SCOPE_GPA).
  */
 enum tlbf_flush_kind {
 	TLBF_FLUSH_KIND_ENTIRE = 0,

@@ -176,9 +176,11 @@ static inline void tlbf__mock_log(struct tlbf_mock *m, enum tlbf_mock_op op, uin
 {
 	if (!m->log)
 		return;
+	/* Relaxed, here and below: the reserve gives the order. */
 	uint64_t i = tlbf__fetch_add(&m->log_len, 1, TLBF_RELAXED);
 	if (i >= m->log_cap)
 		return;
+	/* Relaxed: readers of the log run after the threads joined. */
 	tlbf__store(&m->log[i].op, (uint64_t)op, TLBF_RELAXED);
 	tlbf__store(&m->log[i].vp, vp, TLBF_RELAXED);
 	tlbf__store(&m->log[i].a, a, TLBF_RELAXED);
@@ -356,6 +358,7 @@ static inline int tlbf__mock_kick(void *ctx, const uint64_t *mask, uint32_t nbit
 				/* M1: seq_cst, pairs with M3 in tlbf_mock_enter()
 				 * (store-buffering pair, see the top of this file). */
 				tlbf__store(&mv->cancel, 1, TLBF_SEQ_CST);
+				/* Relaxed: a statistic. */
 				tlbf__fetch_add(&m->kicks, 1, TLBF_RELAXED);
 				if (m->on_kick)
 					m->on_kick(m->on_kick_arg, vp);
@@ -369,6 +372,7 @@ static inline int tlbf__mock_kick(void *ctx, const uint64_t *mask, uint32_t nbit
 			uint32_t vp = w * 64 + tlbf__ctz64(bits);
 			struct tlbf_mock_vp *mv = &m->mvps[vp];
 			tlbf__mock_log(m, TLBF_MOCK_OP_WAIT, vp, flags, 0);
+			/* Relaxed: a statistic. */
 			tlbf__fetch_add(&m->waits, 1, TLBF_RELAXED);
 			TLBF_STEP("M2");
 			/* M2: seq_cst load (pairs with M3: a VP whose entry missed
@@ -562,6 +566,7 @@ static inline void tlbf_mock_leave(struct tlbf_mock *m, uint32_t vp)
 	struct tlbf_mock_vp *mv = &m->mvps[vp];
 	uint64_t run = tlbf__load(&mv->run, TLBF_RELAXED); /* only we write it */
 	TLBF_STEP("M4");
+	/* M4: release, pairs with M2 (see above). */
 	tlbf__store(&mv->run, run & ~UINT64_C(1), TLBF_RELEASE);
 }
 

@@ -33,10 +33,16 @@
  * checks them when the call completes (tlbf_oracle_call_end()): a hold
  * that began before the call and has not ended is an early completion.
  *
- * Storage is the caller's (tlbf_oracle_words() words); nothing is
- * allocated. Orderings: a version bump is a release, a fill's read of it
- * an acquire; a requirement is raised with a release CAS and read with an
- * acquire; holds are sequence numbers (odd while held), release/acquire.
+ * Storage is the caller's (TLBF_ORACLE_WORDS() words); nothing is
+ * allocated.
+ *
+ * LABELS
+ *   O1 version bump (release)        -> pairs with O2
+ *   O2 a fill's read of it (acquire) -> pairs with O1
+ *   O3 raise a requirement (release CAS) -> pairs with O4
+ *   O4 read a requirement (acquire)  -> pairs with O3
+ *   O5 a hold begins or ends (release) -> pairs with O6
+ *   O6 read a hold (acquire)         -> pairs with O5
  *
  * SYNCHRONIZATION
  *   tlbf_oracle_access(): the VP's own thread. Everything else: any
@@ -54,9 +60,19 @@
 
 TLBF_EXTERN_C_BEGIN
 
+/* One word of the oracle's storage: declare an array of
+ * TLBF_ORACLE_WORDS(nvps, npages) of them (static, or your allocation). */
+typedef TLBF_ATOMIC(uint64_t) tlbf_oracle_word;
+
+/* Words of storage an oracle of @nvps VPs and @npages pages per VTL needs
+ * (a constant expression when the arguments are). */
+#define TLBF_ORACLE_WORDS(nvps, npages) \
+	(2u * TLBF_VTL_COUNT * (size_t)(npages) + 2u * (size_t)(nvps) * TLBF_VTL_COUNT * (npages) + \
+	 (size_t)(nvps) * TLBF_VTL_COUNT)
+
 /**
  * struct tlbf_oracle - the oracle's state
- * @words: caller storage, tlbf_oracle_words(@nvps, @npages) words
+ * @words: caller storage, TLBF_ORACLE_WORDS(@nvps, @npages) words
  * @nvps: VPs
  * @npages: pages per VTL
  * @base_page: GVA page number of page 0
@@ -64,24 +80,11 @@ TLBF_EXTERN_C_BEGIN
  * Read the fields; only the tlbf_oracle_* calls write them.
  */
 struct tlbf_oracle {
-	TLBF_ATOMIC(uint64_t) *words;
+	tlbf_oracle_word *words;
 	uint32_t nvps;
 	uint32_t npages;
 	uint64_t base_page;
 };
-
-/**
- * tlbf_oracle_words - storage the oracle needs
- * @nvps: VPs
- * @npages: pages per VTL
- *
- * Returns: the number of 64-bit atomic words for tlbf_oracle_init().
- */
-static inline size_t tlbf_oracle_words(uint32_t nvps, uint32_t npages)
-{
-	const size_t v = TLBF_VTL_COUNT;
-	return 2 * v * npages + 2 * (size_t)nvps * v * npages + (size_t)nvps * v;
-}
 
 /* The word of a page's version (@gpa: of its guest-physical mapping). */
 static inline TLBF_ATOMIC(uint64_t) *tlbf__oracle_version(const struct tlbf_oracle *o,
@@ -113,7 +116,7 @@ static inline TLBF_ATOMIC(uint64_t) *tlbf__oracle_hold(const struct tlbf_oracle 
  * tlbf_oracle_init - set up an oracle over caller storage
  * @o: the oracle
  * @words: @nwords atomic words
- * @nwords: at least tlbf_oracle_words(@nvps, @npages)
+ * @nwords: at least TLBF_ORACLE_WORDS(@nvps, @npages)
  * @nvps: VPs, 1 to TLBF_MAX_VPS
  * @npages: pages per VTL, at least 1
  * @base_page: GVA page number of page 0
@@ -124,7 +127,7 @@ static inline TLBF_ATOMIC(uint64_t) *tlbf__oracle_hold(const struct tlbf_oracle 
  * NULL, @nwords too small, @npages 0), _BAD_VP_COUNT.
  */
 TLBF_MUST_CHECK static inline enum tlbf_status tlbf_oracle_init(struct tlbf_oracle *o,
-                                                                TLBF_ATOMIC(uint64_t) *words,
+                                                                tlbf_oracle_word *words,
                                                                 size_t nwords, uint32_t nvps,
                                                                 uint32_t npages,
                                                                 uint64_t base_page)
@@ -133,14 +136,14 @@ TLBF_MUST_CHECK static inline enum tlbf_status tlbf_oracle_init(struct tlbf_orac
 		return TLBF_STATUS_BAD_STORAGE;
 	if (nvps == 0 || nvps > (uint32_t)TLBF_MAX_VPS)
 		return TLBF_STATUS_BAD_VP_COUNT;
-	if (nwords < tlbf_oracle_words(nvps, npages))
+	if (nwords < TLBF_ORACLE_WORDS(nvps, npages))
 		return TLBF_STATUS_BAD_STORAGE;
 	o->words = words;
 	o->nvps = nvps;
 	o->npages = npages;
 	o->base_page = base_page;
 	const size_t versions = 2 * (size_t)TLBF_VTL_COUNT * npages;
-	for (size_t i = 0; i < tlbf_oracle_words(nvps, npages); i++)
+	for (size_t i = 0; i < TLBF_ORACLE_WORDS(nvps, npages); i++)
 		tlbf__init(&words[i], i < versions ? 1 : 0);
 	return TLBF_STATUS_OK;
 }
@@ -162,7 +165,8 @@ static inline uint64_t tlbf_oracle_change(struct tlbf_oracle *o, unsigned vtl, u
 {
 	if (vtl >= TLBF_VTL_COUNT || page >= o->npages)
 		return 0;
-	/* Release: pairs with the acquire of a TLB fill (tlbf_oracle_access()). */
+	/* O1: release, pairs with O2 (a TLB fill in tlbf_oracle_access()):
+	 * a VP that reads the new version sees what the guest wrote first. */
 	return tlbf__fetch_add(tlbf__oracle_version(o, vtl, page, gpa), 1, TLBF_RELEASE) + 1;
 }
 
@@ -193,9 +197,9 @@ static inline void tlbf_oracle_flushed(struct tlbf_oracle *o, const struct tlbf_
 	tlbf_vpset_iter_init(&it, set);
 	while (tlbf_vpset_iter_next(&it, &vp) && vp < o->nvps) {
 		TLBF_ATOMIC(uint64_t) *req = tlbf__oracle_required(o, vp, vtl, page, gpa);
-		/* Relaxed guess; the CAS publishes (release, pairs with the
-		 * acquire read in tlbf_oracle_access()). */
+		/* Relaxed: a guess the CAS checks. */
 		uint64_t cur = tlbf__load(req, TLBF_RELAXED);
+		/* O3: release CAS, pairs with O4 in tlbf_oracle_access(). */
 		while (cur < version && !tlbf__cas(req, &cur, version, TLBF_RELEASE, TLBF_RELAXED))
 			;
 	}
@@ -223,14 +227,14 @@ static inline bool tlbf_oracle_access(struct tlbf_oracle *o, struct tlbf_mock *m
 		return false;
 	uint64_t gv;
 	if (!tlbf_mock_gpa_lookup(m, vp, vtl, page, &gv)) {
-		/* Acquire: pairs with the release of tlbf_oracle_change(). */
+		/* O2: acquire, pairs with O1. */
 		gv = tlbf__load(tlbf__oracle_version(o, vtl, page, true), TLBF_ACQUIRE);
 		tlbf_mock_gpa_fill(m, vp, vtl, page, gv);
 	}
-	/* Acquire: as above, for the page-table entry a miss reads. */
+	/* O2: acquire, pairs with O1, for the page-table entry a miss reads. */
 	uint64_t now = tlbf__load(tlbf__oracle_version(o, vtl, page, false), TLBF_ACQUIRE);
 	uint64_t v = tlbf_mock_translate(m, vp, vtl, o->base_page + page, now, global);
-	/* Acquire: pairs with the release CAS of tlbf_oracle_flushed(). */
+	/* O4: acquire, pairs with O3 (tlbf_oracle_flushed()). */
 	uint64_t need = tlbf__load(tlbf__oracle_required(o, vp, vtl, page, false), TLBF_ACQUIRE);
 	uint64_t gneed = tlbf__load(tlbf__oracle_required(o, vp, vtl, page, true), TLBF_ACQUIRE);
 	return v < need || gv < gneed;
@@ -255,7 +259,7 @@ static inline void tlbf_oracle_hold(struct tlbf_oracle *o, uint32_t vp, unsigned
 	/* Relaxed: only this thread writes it. */
 	uint64_t s = tlbf__load(h, TLBF_RELAXED);
 	if ((s & 1) != (uint64_t)held)
-		/* Release: pairs with the acquire reads of the call checks. */
+		/* O5: release, pairs with O6 (the call checks). */
 		tlbf__store(h, s + 1, TLBF_RELEASE);
 }
 
@@ -284,7 +288,7 @@ static inline void tlbf_oracle_call_begin(const struct tlbf_oracle *o, uint64_t 
 	}
 	tlbf_vpset_iter_init(&it, set);
 	while (tlbf_vpset_iter_next(&it, &vp) && vp < o->nvps)
-		/* Acquire: pairs with tlbf_oracle_hold()'s release. */
+		/* O6: acquire, pairs with O5 (tlbf_oracle_hold()). */
 		seq[vp] = tlbf__load(tlbf__oracle_hold(o, vp, target_vtl), TLBF_ACQUIRE);
 }
 
@@ -308,7 +312,7 @@ static inline bool tlbf_oracle_call_end(const struct tlbf_oracle *o, const uint6
 	for (uint32_t vp = 0; vp < o->nvps; vp++) {
 		if (vp == initiator || !(seq[vp] & 1))
 			continue;
-		/* Acquire: pairs with tlbf_oracle_hold()'s release. */
+		/* O6: acquire, pairs with O5. */
 		if (tlbf__load(tlbf__oracle_hold(o, vp, target_vtl), TLBF_ACQUIRE) == seq[vp])
 			return true;
 	}

@@ -7,7 +7,7 @@
  * or one target VP (mailbox use, as KVM does per vCPU). The same code
  * serves both.
  *
- * It holds TLBF_RING_CAPACITY GVA ranges (HV_GVA_RANGE / INVGLA GLA entries)
+ * It holds TLBF_RING_CAPACITY GVA ranges (simple-format HV_GVA_RANGE values)
  * and three generation counters: flush-entire and flush-entire-non-global
  * (guest requests: linear translations) and guest-physical (the VMM changed
  * the target's guest-physical mappings, e.g. VTL protections).
@@ -55,6 +55,7 @@
  * LABELS (the table of pairings is in docs/DESIGN.md)
  *
  *   P1 claim tickets (release)        -> pairs with C3
+ *   P2 read the slot's seq (relaxed)  -> a guess that P3 checks
  *   P3 own the slot (CAS, relaxed)    -> ordered before P5 by the P4 fence
  *   P4 release fence                  -> pairs with C6
  *   P6 publish seq = pub(k) (release) -> pairs with C4
@@ -89,7 +90,8 @@ struct tlbf_ring_slot {
  *
  * The four counters share one cache line: a poll that finds nothing new
  * reads that one line and nothing else. The slots start on the next line.
- * All-zero is a valid empty ring (static storage needs no initialiser).
+ * All-zero storage behaves as an empty ring too (every slot reads older
+ * than any ticket), though its bytes differ from tlbf_ring_init()'s.
  */
 struct tlbf_ring {
 	TLBF_ALIGNAS(TLBF_CACHE_LINE) TLBF_ATOMIC(uint64_t) claim;
@@ -282,7 +284,9 @@ static inline void tlbf__ring_init_at(struct tlbf_ring *r, uint64_t start)
  * tlbf_ring_init - initialise an empty ring in caller storage
  * @r: caller storage
  *
- * Static storage may instead be left all-zero, which is the same state.
+ * All-zero storage behaves the same (every slot's seq reads as older than
+ * any ticket), though it is not byte for byte what this writes (each slot
+ * the value of the lap before its first ticket).
  * Concurrency: nobody else may use @r until its publication to them.
  */
 static inline void tlbf_ring_init(struct tlbf_ring *r)
@@ -304,6 +308,7 @@ static inline void tlbf_ring_init(struct tlbf_ring *r)
  */
 static inline void tlbf_ring_cursor_init(const struct tlbf_ring *r, struct tlbf_cursor *c)
 {
+	/* C1, C2, C8, C3 as in tlbf_ring_poll(): acquire. */
 	c->entire = tlbf__load(&r->entire, TLBF_ACQUIRE);
 	c->non_global = tlbf__load(&r->non_global, TLBF_ACQUIRE);
 	c->gpa = tlbf__load(&r->gpa, TLBF_ACQUIRE);
@@ -320,6 +325,7 @@ static inline void tlbf_ring_cursor_init(const struct tlbf_ring *r, struct tlbf_
 static inline uint64_t tlbf__ring_bump(TLBF_ATOMIC(uint64_t) *gen)
 {
 	TLBF_STEP("G1");
+	/* G1: release, pairs with C1, C2, C8 (above). */
 	return tlbf__fetch_add(gen, 1, TLBF_RELEASE) + 1;
 }
 
@@ -359,7 +365,8 @@ static inline struct tlbf_mark tlbf_ring_flush_non_global(struct tlbf_ring *r)
  *
  * For the VMM after it changed the target's guest-physical mappings (e.g.
  * VTL protections): readers answer TLBF_POLL_GPA | TLBF_POLL_ENTIRE, which
- * the TDX backend carries out as INVEPT. Guest requests never need this.
+ * the entry driver carries out as TLBF_SCOPE_GPA. Guest requests never
+ * need this.
  * Concurrency: any number of producers and readers.
  * Returns: the mark of the new guest-physical generation.
  */
@@ -394,6 +401,7 @@ static inline enum tlbf_push_result tlbf__ring_put(struct tlbf_ring *r, uint64_t
 				return TLBF_PUSH_RESULT_DEGRADED;
 			budget--;
 			TLBF_CPU_RELAX();
+			/* Relaxed: P2 again, a guess the CAS checks. */
 			seq = tlbf__load(&s->seq, TLBF_RELAXED);
 			continue;
 		}
@@ -430,7 +438,7 @@ static inline bool tlbf__push_read(const uint64_t *ranges, uint32_t i, bool exte
 		out->why = tlbf__push_why(c);
 		return false;
 	}
-	*gla = tlbf_range_to_gla(v, extended);
+	*gla = v; /* a listable range is its own list entry (hv.h) */
 	return true;
 }
 
@@ -530,7 +538,7 @@ static inline struct tlbf_poll tlbf__poll_everything(struct tlbf_cursor *c, uint
  * tlbf_ring_poll - collect what a reader must flush before running guest code
  * @r: the ring
  * @c: the reader's private cursor (advanced)
- * @out: caller storage for ranges (an array, or the INVGLA list page)
+ * @out: caller storage for ranges (the VP's list buffer)
  * @cap: entries available at @out; fewer than TLBF_RING_CAPACITY can force
  *	a flush-everything answer when more ranges are new
  *
@@ -557,7 +565,8 @@ static inline struct tlbf_poll tlbf_ring_poll(const struct tlbf_ring *r, struct 
 	uint64_t g = tlbf__load(&r->non_global, TLBF_ACQUIRE);
 	TLBF_STEP("C8");
 	/* C8: acquire, pairs with G1 of tlbf_ring_flush_gpa() likewise. Read
-	 * before C3: the INVEPT it asks for covers every ticket below h. */
+	 * before C3: the guest-physical flush it asks for covers every
+	 * ticket below h. */
 	uint64_t x = tlbf__load(&r->gpa, TLBF_ACQUIRE);
 	TLBF_STEP("C3");
 	/* C3: acquire, pairs with P1 (see there). Read after C1, so a
@@ -657,6 +666,7 @@ static inline bool tlbf_ring_valid(const struct tlbf_ring *r)
 	for (uint64_t i = 0; i < TLBF_RING_CAPACITY; i++) {
 		/* Relaxed: a diagnostic snapshot; claim is read after it. */
 		uint64_t seq = tlbf__load(&r->slot[i].seq, TLBF_RELAXED);
+		/* C3 as in tlbf_ring_poll(): acquire. */
 		uint64_t h = tlbf__load(&r->claim, TLBF_ACQUIRE);
 		if (tlbf__u64_diff(seq, tlbf__seq_pub(h - 1)) > 0)
 			return false;

@@ -13,7 +13,8 @@
  * The probes and their arguments (all integers):
  *
  *   flush_request  at a decoded request that tlbf_flush_handle() accepted:
- *                  call code, kind (0 entire, 1 non-global, 2 list),
+ *                  call code (0 for a VMM's own request), kind (0
+ *                  entire, 1 non-global, 2 list, 3 guest-physical),
  *                  target VTL, flags, address space, range count, set kind
  *                  (0 sparse, 1 all, 2 mask64), valid bank mask, processor
  *                  mask (mask64 only, else 0) - KVM's two flush tracepoints'

@@ -126,7 +126,7 @@ static inline void tlbf__vp_init(struct tlbf_vp *vp)
 
 /*
  * Tell initiators how far this VP has polled the ring of @vtl (V3). Call
- * after the flush the poll asked for has been applied (or, on TDX,
+ * after the flush the poll asked for has been applied (or,
  * made pending for the next entry), before running guest code.
  *
  * V3: relaxed. An initiator that reads a cursor past its request (I3)
@@ -143,6 +143,7 @@ static inline void tlbf__vp_publish(struct tlbf_vp *vp, const struct tlbf_vp_loc
 {
 	TLBF_ASSERT(vtl < TLBF_VTL_COUNT);
 	TLBF_STEP("V3");
+	/* V3: relaxed, released by the V2 fence of this entry (above). */
 	tlbf__store(&vp->polled[vtl][0], l->cursor[vtl].list, TLBF_RELAXED);
 	tlbf__store(&vp->polled[vtl][1], l->cursor[vtl].entire, TLBF_RELAXED);
 	tlbf__store(&vp->polled[vtl][2], l->cursor[vtl].non_global, TLBF_RELAXED);
@@ -165,6 +166,7 @@ static inline void tlbf__vp_start(struct tlbf_vp *vp, struct tlbf_vp_local *l,
 		tlbf__vp_publish(vp, l, v);
 	}
 	l->epoch = 0;
+	/* V4 (the VP is outside the guest): release, as at an exit. */
 	tlbf__store(&vp->state, tlbf__vp_word(TLBF_VP_OUTSIDE, 0, 0), TLBF_RELEASE);
 }
 
@@ -209,6 +211,7 @@ static inline struct tlbf_poll tlbf__vp_prepare_entry(struct tlbf_vp *vp, struct
  * EXITING). Relaxed: a hint; the kick itself is the guarantee. */
 static inline bool tlbf__vp_kicked(const struct tlbf_vp *vp)
 {
+	/* Relaxed: a hint. */
 	return tlbf__vp_state_mode(tlbf__load(&vp->state, TLBF_RELAXED)) == TLBF_VP_EXITING;
 }
 
@@ -220,6 +223,7 @@ static inline bool tlbf__vp_kicked(const struct tlbf_vp *vp)
 static inline void tlbf__vp_exit(struct tlbf_vp *vp, struct tlbf_vp_local *l)
 {
 	TLBF_STEP("V4");
+	/* V4: release, pairs with I2 and K2. */
 	tlbf__store(&vp->state, tlbf__vp_word(TLBF_VP_OUTSIDE, 0, l->epoch), TLBF_RELEASE);
 }
 

@@ -110,6 +110,7 @@ static inline const char *tlbf_wake_name(enum tlbf_wake w)
 static inline void tlbf__wake_fence(void)
 {
 	TLBF_STEP("I1");
+	/* I1: seq_cst fence, pairs with V2. */
 	tlbf__fence(TLBF_SEQ_CST);
 }
 

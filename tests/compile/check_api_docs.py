@@ -3,8 +3,8 @@
 
     check_api_docs.py [--expect-problems N] HEADER_OR_DIR...
 
-A public function is a 'static inline' function whose name does not start
-with 'tlbf__'. Its doc comment must sit directly above it, kernel-doc
+A public function is a 'static inline' function (optionally marked
+TLBF_MUST_CHECK) whose name does not start with 'tlbf__'. Its doc comment must sit directly above it, kernel-doc
 style:
 
     /**
@@ -15,6 +15,10 @@ style:
      * Returns: ...            (when the function returns a value)
      */
 
+The refusal convention is checked too: a public function that returns
+enum tlbf_status must be marked TLBF_MUST_CHECK, and no public function
+returns int (a status is an enum with a _name() function, never -1).
+
 Lists every function that breaks a rule and exits 1 if there is any.
 With --expect-problems N (the checker's own test, on a fixture header) it
 exits 0 only if it finds exactly N problems.
@@ -24,7 +28,7 @@ import os
 import re
 import sys
 
-DEF = re.compile(r"^static inline\b")
+DEF = re.compile(r"^(TLBF_MUST_CHECK\s+)?static inline\b")
 NAME = re.compile(r"\b([A-Za-z_]\w*)\s*\($")
 
 
@@ -85,6 +89,14 @@ def check(path):
         if not DEF.match(line):
             continue
         head, params = signature(lines, i)
+        must_check = head[0] == "TLBF_MUST_CHECK"
+        head = [h for h in head if h != "TLBF_MUST_CHECK"]
+        if head[-1] == "TLBF_ATOMIC":
+            # returns a pointer to an atomic word: TLBF_ATOMIC(T) *name(...)
+            text = " ".join(lines[i:i + 3])
+            m = re.search(r"\)\s*\*\s*(\w+)\s*\(", text)
+            head = ["static", "inline", "TLBF_ATOMIC*", m.group(1) if m else "?"]
+            params = text.split(m.group(0), 1)[1].split(")")[0] if m else ""
         name = head[-1].lstrip("*")
         if name.startswith("tlbf__"):
             continue
@@ -101,6 +113,11 @@ def check(path):
         for p in param_names(params):
             if p not in documented:
                 problems.append(f"{where}: parameter {p} is not documented (@{p}:)")
+        rtype = " ".join(head[2:-1]) + ("*" if head[-1].startswith("*") else "")
+        if rtype == "enum tlbf_status" and not must_check:
+            problems.append(f"{where}: returns enum tlbf_status but is not TLBF_MUST_CHECK")
+        if rtype in ("int", "long", "ssize_t"):
+            problems.append(f"{where}: returns {rtype}: refuse with enum tlbf_status instead")
         returns_value = head[:-1] != ["static", "inline", "void"]
         if returns_value and not any(re.match(r"Returns?:", d) for d in body):
             problems.append(f"{where}: returns a value but has no 'Returns:'")
