@@ -514,7 +514,9 @@ static void loop_materialize(struct shim *s, struct shim_thread *th, uint32_t n)
 			free(set), free(kick), free(wait);
 			return;
 		}
-		tlbf_vpset_write_mask(&s->req[0].vps, NULL, NULL, set, words, NULL);
+		if (tlbf_vpset_write_mask(&s->req[0].vps, NULL, NULL, set, words, NULL) !=
+		    TLBF_STATUS_OK)
+			abort(); /* the bitmap holds every VP */
 		struct tlbf_wake_plan pl;
 		tlbf_kick_plan_init(&pl, kick, wait, (uint32_t)words);
 		tlbf__wake_fence();
@@ -649,7 +651,8 @@ static void run_set_write_mask(struct shim *s, struct shim_thread *th, uint32_t 
 	(void)t;
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t sel = 0;
-		tlbf_vpset_write_mask(&s->set, NULL, NULL, th->mask, 64, &sel);
+		if (tlbf_vpset_write_mask(&s->set, NULL, NULL, th->mask, 64, &sel) != TLBF_STATUS_OK)
+			abort(); /* 64 words hold every VP */
 		acc += sel;
 	}
 	th->acc += acc;

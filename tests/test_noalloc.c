@@ -190,9 +190,9 @@ static void vpset_operations(void **state)
 		n++;
 	assert_int_equal(n, 300);
 	uint32_t sel = 0;
-	assert_true(tlbf_vpset_write_mask(&s, NULL, NULL, mask, 64, &sel));
+	assert_int_equal(tlbf_vpset_write_mask(&s, NULL, NULL, mask, 64, &sel), TLBF_STATUS_OK);
 	assert_int_equal(sel, 7);
-	assert_true(tlbf_vpset_write_mask(&all, NULL, NULL, mask, 64, &sel));
+	assert_int_equal(tlbf_vpset_write_mask(&all, NULL, NULL, mask, 64, &sel), TLBF_STATUS_OK);
 	assert_int_equal(sel, 300);
 	tlbf__vpset_limit(&s, 100);
 	assert_int_equal(tlbf_vpset_count(&s), 2);

@@ -151,7 +151,8 @@ static int rw_wake(struct design *d, uint32_t self, const struct tlbf_flush_requ
 		return -1;
 	}
 	uint32_t n = 0;
-	tlbf_vpset_write_mask(&req->vps, NULL, NULL, mask, words, &n);
+	if (tlbf_vpset_write_mask(&req->vps, NULL, NULL, mask, words, &n) != TLBF_STATUS_OK)
+		n = 0; /* never: the mask holds every VP of the partition */
 	if (self < d->nvps && (mask[self / 64] >> (self % 64)) & 1) {
 		mask[self / 64] &= ~(UINT64_C(1) << (self % 64));
 		s->st.reasons[TLBF_WAKE_SKIP_INITIATOR]++;

@@ -46,6 +46,7 @@
 #include "config.h"
 #include "bits.h"
 #include "hv.h"
+#include "status.h"
 
 TLBF_EXTERN_C_BEGIN
 
@@ -447,18 +448,18 @@ static inline size_t tlbf_vpset_mask_words(const struct tlbf_vpset *s)
  * @selected: if not NULL, receives the number of bits set
  *
  * Clears all @words words, then sets the bit of every selected member.
- * Each bank word is loaded once. No allocation. Refuses (writes nothing,
- * returns false) when @words < tlbf_vpset_mask_words(@s): dropping a
- * member would lose a flush, so a short mask is never silently truncated.
+ * Each bank word is loaded once. No allocation. A short mask is never
+ * silently truncated: dropping a member would lose a flush.
  *
- * Returns: true on success.
+ * Returns: TLBF_STATUS_OK; TLBF_STATUS_BAD_STORAGE (nothing written) when
+ * @mask is NULL or @words < tlbf_vpset_mask_words(@s).
  */
-static inline bool tlbf_vpset_write_mask(const struct tlbf_vpset *s, tlbf_vpset_pred_fn pred,
-                                         void *ctx, uint64_t *mask, size_t words,
-                                         uint32_t *selected)
+TLBF_MUST_CHECK static inline enum tlbf_status
+tlbf_vpset_write_mask(const struct tlbf_vpset *s, tlbf_vpset_pred_fn pred, void *ctx,
+                      uint64_t *mask, size_t words, uint32_t *selected)
 {
-	if (words < tlbf_vpset_mask_words(s))
-		return false;
+	if (mask == NULL || words < tlbf_vpset_mask_words(s))
+		return TLBF_STATUS_BAD_STORAGE;
 	for (size_t i = 0; i < words; i++)
 		mask[i] = 0;
 	uint32_t n = 0;
@@ -480,7 +481,7 @@ static inline bool tlbf_vpset_write_mask(const struct tlbf_vpset *s, tlbf_vpset_
 	}
 	if (selected)
 		*selected = n;
-	return true;
+	return TLBF_STATUS_OK;
 }
 
 TLBF_EXTERN_C_END

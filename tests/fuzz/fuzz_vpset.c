@@ -90,17 +90,17 @@ NO_COVERAGE static void check_view(const struct tlbf_vpset *s, const uint64_t *w
 
 	uint64_t mask[64];
 	uint32_t sel = 0;
-	CHECK(tlbf_vpset_write_mask(s, NULL, NULL, mask, 64, &sel));
+	CHECK(tlbf_vpset_write_mask(s, NULL, NULL, mask, 64, &sel) == TLBF_STATUS_OK);
 	CHECK(sel == n);
 	for (uint32_t v = 0; v < 4096; v++)
 		CHECK(((mask[v / 64] >> (v % 64)) & 1) == member[v]);
 	struct seen seen = {0, 0, true};
-	CHECK(tlbf_vpset_write_mask(s, odd_vps, &seen, mask, 64, &sel));
+	CHECK(tlbf_vpset_write_mask(s, odd_vps, &seen, mask, 64, &sel) == TLBF_STATUS_OK);
 	CHECK(seen.n == n && seen.ascending);
 	for (uint32_t v = 0; v < 4096; v++)
 		CHECK(((mask[v / 64] >> (v % 64)) & 1) == (member[v] && (v & 1)));
 	if (tlbf_vpset_mask_words(s) > 0)
-		CHECK(!tlbf_vpset_write_mask(s, NULL, NULL, mask, tlbf_vpset_mask_words(s) - 1,
+		CHECK(TLBF_STATUS_BAD_STORAGE == tlbf_vpset_write_mask(s, NULL, NULL, mask, tlbf_vpset_mask_words(s) - 1,
 		                             NULL));
 }
 
