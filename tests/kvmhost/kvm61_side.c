@@ -34,7 +34,7 @@
 #include "kvm61_version.h"
 #include "kvmdiff.h"
 
-/* ---- compiler and bit helpers ---- */
+/* ---- compiler and bit operations ---- */
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 #define fallthrough __attribute__((__fallthrough__))
