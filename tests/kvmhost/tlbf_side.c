@@ -13,7 +13,7 @@ void kd_tlbf_decode(uint64_t control, const void *input, size_t len, uint32_t vp
                     struct kd_tlbf_result *r)
 {
 	struct tlbf_flush_request req;
-	enum tlbf_hypercall_rule rule = TLBF_HC_RULE_COUNT;
+	enum tlbf_hypercall_rule rule = TLBF_HYPERCALL_RULE__COUNT;
 
 	memset(r, 0, sizeof(*r));
 	enum tlbf_hv_status st = tlbf_hypercall_decode(control, input, len, vp_count, 0, &req, &rule);
@@ -22,16 +22,16 @@ void kd_tlbf_decode(uint64_t control, const void *input, size_t len, uint32_t vp
 	if (st != TLBF_HV_STATUS_SUCCESS)
 		return;
 	switch ((enum tlbf_flush_kind)req.kind) {
-	case TLBF_FLUSH_ENTIRE:
+	case TLBF_FLUSH_KIND_ENTIRE:
 		r->kind = KD_ENTIRE;
 		break;
-	case TLBF_FLUSH_NON_GLOBAL:
+	case TLBF_FLUSH_KIND_NON_GLOBAL:
 		r->kind = KD_NON_GLOBAL;
 		break;
-	case TLBF_FLUSH_LIST:
+	case TLBF_FLUSH_KIND_LIST:
 		r->kind = KD_LIST;
 		break;
-	case TLBF_FLUSH_GPA:
+	case TLBF_FLUSH_KIND_GPA:
 		r->kind = KD_NONE;
 		break;
 	}
