@@ -49,7 +49,7 @@
  * A flush call, as a VMM's hypercall handler runs it, is design_record()
  * then design_wake() with the token record returned, or the design's own
  * whole call (design_flush()).
- * P1 holds once design_wake() has returned: every VP of the set flushes
+ * Property S1 (docs/DESIGN.md) holds once design_wake() has returned: every VP of the set flushes
  * what the request covers before it runs guest code of the target VTL.
  *
  * THREADS AND SLOTS

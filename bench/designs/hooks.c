@@ -62,7 +62,7 @@ static bool in_producer_section(const char *label)
 
 static const char *const break_names[DESIGN_BREAK__COUNT] = {
 	"none", "pending-skip", "early-clear", "late-announce", "no-wait", "no-kick", "skip-exiting",
-	"gpa-as-invvpid",
+	"gpa-as-linear",
 	"tlb-lock-no-fence",
 	"tlb-unlock-no-fence",
 	"tlb-wake-no-fence",

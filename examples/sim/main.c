@@ -90,7 +90,7 @@ static void usage(FILE *f, const char *argv0)
 	        "                    flush cleared before the entry happened), late-announce (poll\n"
 	        "                    before announcing), no-wait (kick without waiting), no-kick\n"
 	        "                    (skip VPs that need a kick), skip-exiting (do not wait for\n"
-	        "                    VPs another initiator is kicking), gpa-as-invvpid (a\n"
+	        "                    VPs another initiator is kicking), gpa-as-linear (a\n"
 	        "                    guest-physical request carried out as a linear flush,\n"
 	        "                    which leaves guest-physical translations); with --tlb-locks:\n"
 	        "                    tlb-wait-no-recheck (a waiter that registers with a holder\n"

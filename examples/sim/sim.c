@@ -730,7 +730,7 @@ int sim_run_design(const struct design_ops *ops, unsigned index, unsigned count,
 	sim.mvps = design_alloc(sizeof(*sim.mvps) * n);
 	sim.vp = design_alloc(sizeof(*sim.vp) * n);
 	pthread_t *t = calloc(n, sizeof(*t));
-	const size_t owords = tlbf_oracle_words(n, GUEST_NPAGES);
+	const size_t owords = TLBF_ORACLE_WORDS(n, GUEST_NPAGES);
 	sim.owords = design_alloc(sizeof(*sim.owords) * owords);
 	if (!sim.mvps || !sim.vp || !t || !sim.owords ||
 	    tlbf_oracle_init(&sim.oracle, sim.owords, owords, n, GUEST_NPAGES,
