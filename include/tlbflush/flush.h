@@ -138,7 +138,10 @@ TLBF_MUST_CHECK static inline enum tlbf_status tlbf_flush_plan(struct tlbf_wake_
 	while (tlbf_vpset_iter_next(&it, &vp)) {
 		if (vp >= pt->vp_count)
 			break; /* members are ascending: none below the count is left */
-		(void)tlbf_wake_decide(pl, vp, initiator, NULL); /* checked above: OK */
+		/* Checked above: OK. A local, not a (void) cast: gcc warns about
+		 * an unused TLBF_MUST_CHECK result even when it is cast. */
+		enum tlbf_status decided = tlbf_wake_decide(pl, vp, initiator, NULL);
+		(void)decided;
 		if (locks && vp != initiator)
 			(void)tlbf__tlb_wait_on(pt, initiator, vp, pl->vtl);
 	}
@@ -303,10 +306,14 @@ tlbf_flush_handle(struct tlbf_partition *pt, const struct tlbf_backend *be,
 		tlbf__flush_count(stats, req, st, out);
 		return TLBF_STATUS_OK;
 	}
-	/* Checked above, so none of these refuses. */
-	(void)tlbf_flush_record(pt, req, &out->push);
-	(void)tlbf_wake_plan_begin(&out->plan, pt, out->kick, out->wait,
-	                           TLBF_MASK_WORDS(TLBF_MAX_VPS), req->target_vtl, out->push.mark);
+	/* Checked above, so none of these refuses (locals: gcc warns about a
+	 * TLBF_MUST_CHECK result cast to void). */
+	enum tlbf_status recorded = tlbf_flush_record(pt, req, &out->push);
+	enum tlbf_status begun = tlbf_wake_plan_begin(&out->plan, pt, out->kick, out->wait,
+	                                              TLBF_MASK_WORDS(TLBF_MAX_VPS), req->target_vtl,
+	                                              out->push.mark);
+	(void)recorded;
+	(void)begun;
 	enum tlbf_status planned = tlbf_flush_plan(&out->plan, &req->vps, initiator);
 	out->suspend = planned == TLBF_STATUS_SUSPEND;
 	st = tlbf_wake_send(&out->plan, be, &out->kick_rc);
