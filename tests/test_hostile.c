@@ -22,6 +22,11 @@
 #include <string.h>
 #include <cmocka.h>
 
+/* The counters are compiled in. */
+#ifndef TLBF_STATS
+#define TLBF_STATS 1
+#endif
+
 #include "tlbflush/tlbflush.h"
 #include "tlbflush/mock_backend.h"
 #include "tlbflush/oracle.h"
