@@ -90,7 +90,7 @@ static void kick_and_check(const uint64_t *mask, uint32_t nbits, unsigned flags)
 	assert_true(rec_kick.flags == (flags & (TLBF_KICK_WAIT | TLBF_KICK_CANCEL)));
 	const uint32_t mask_bytes = (nbits + 7) / 8;
 	for (uint32_t i = 0; i < nbits; i++) {
-		unsigned got = (rec_kick.bytes[i / 8] >> (i % 8)) & 1u;
+		unsigned got = ((unsigned)rec_kick.bytes[i / 8] >> (i % 8)) & 1u;
 		unsigned want = (unsigned)(mask[i / 64] >> (i % 64)) & 1u;
 		if (got != want)
 			fail_msg("nbits %u: bit %u is %u, want %u", nbits, i, got, want);
@@ -98,7 +98,7 @@ static void kick_and_check(const uint64_t *mask, uint32_t nbits, unsigned flags)
 	/* Past nbits in the last byte of the mask, and every byte past it up to
 	 * len bytes: zero. */
 	if (nbits % 8)
-		assert_int_equal(rec_kick.bytes[mask_bytes - 1] >> (nbits % 8), 0);
+		assert_int_equal((unsigned)rec_kick.bytes[mask_bytes - 1] >> (nbits % 8), 0);
 	for (uint64_t i = mask_bytes; i < rec_kick.len; i++)
 		if (rec_kick.bytes[i] != 0)
 			fail_msg("nbits %u: byte %llu past the mask is 0x%02x", nbits,
