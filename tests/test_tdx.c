@@ -136,7 +136,7 @@ static void invgla_operands(void **state)
 static void hw_backend_abi(void **state)
 {
 	(void)state;
-	/* The INVGLA operands the backends issue: one range as itself, a list
+	/* The INVGLA operands the backends pass: one range as itself, a list
 	 * as list info of the VP's page. */
 	uint64_t two[2] = {tlbf_hv_gva_make(4, 1), tlbf_hv_gva_make(9, 0)};
 	uint64_t rcx;
