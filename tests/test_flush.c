@@ -8,31 +8,23 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "tlbflush/entry.h"
 #include "tlbflush/flush.h"
 #include "tlbflush/mock_backend.h"
 
 #define NVP 200
-static struct tlbf_ring rings[TLBF_VTL_COUNT];
 static struct tlbf_vp vps[NVP];
 static struct tlbf_vp_local loc[NVP];
 static struct tlbf_mock_vp mvps[NVP];
 static struct tlbf_mock mock;
 static struct tlbf_backend be;
 static struct tlbf_partition pt;
-static uint64_t kick[TLBF_MASK_WORDS(NVP)], wait_[TLBF_MASK_WORDS(NVP)];
 static uint64_t out[TLBF_RING_CAPACITY];
 
 static int setup(void **state)
 {
 	(void)state;
-	struct tlbf_ring *rp[TLBF_VTL_COUNT];
-	for (unsigned v = 0; v < TLBF_VTL_COUNT; v++) {
-		tlbf_ring_init(&rings[v]);
-		rp[v] = &rings[v];
-	}
-	for (unsigned i = 0; i < NVP; i++)
-		tlbf__vp_init(&vps[i]);
-	assert_int_equal(tlbf_partition_init(&pt, rp, vps, NVP), TLBF_STATUS_OK);
+	assert_int_equal(tlbf_partition_init(&pt, vps, NULL, NVP), TLBF_STATUS_OK);
 	tlbf_mock_init(&mock, mvps, NVP, NULL, 0);
 	be = tlbf_mock_backend(&mock);
 	return 0;
@@ -41,7 +33,8 @@ static int setup(void **state)
 static void start_and_announce(unsigned vp, unsigned vtl)
 {
 	tlbf__vp_start(&vps[vp], &loc[vp], pt.rings);
-	tlbf__vp_prepare_entry(&vps[vp], &loc[vp], &rings[vtl], vtl, out, TLBF_RING_CAPACITY);
+	(void)tlbf__vp_prepare_entry(&vps[vp], &loc[vp], &pt.rings[vtl], vtl, out,
+	                             TLBF_RING_CAPACITY);
 	tlbf__vp_publish(&vps[vp], &loc[vp], vtl);
 }
 
@@ -59,11 +52,10 @@ static void list_ex_on_a_sparse_set(void **state)
 	memset(&req, 0, sizeof(req));
 	assert_int_equal(tlbf_hypercall_decode(control, input, sizeof(input), NVP, 0, &req, NULL),
 	                 TLBF_HV_STATUS_SUCCESS);
-	struct tlbf_flush_outcome o;
+	static struct tlbf_flush_outcome o;
 	/* VP 5 announced but never entered the mock, so the kick's wait
 	 * returns at once and its next mock entry would be cancelled. */
-	assert_int_equal(tlbf_flush_handle(&pt, &be, &req, 0, kick, wait_, TLBF_MASK_WORDS(NVP), &o),
-	                 TLBF_STATUS_OK);
+	assert_int_equal(tlbf_flush_handle(&pt, &be, &req, 0, NULL, &o), TLBF_STATUS_OK);
 	assert_int_equal(o.kick_rc, 0);
 	assert_int_equal(o.push.result, TLBF_PUSH_RESULT_LISTED);
 	assert_int_equal(o.push.mark.kind, TLBF_MARK_KIND_LIST);
@@ -71,14 +63,16 @@ static void list_ex_on_a_sparse_set(void **state)
 	assert_int_equal(o.plan.reasons[TLBF_WAKE_SKIP_INITIATOR], 1);
 	assert_int_equal(o.plan.reasons[TLBF_WAKE_KICK], 1);
 	assert_int_equal(o.plan.reasons[TLBF_WAKE_SKIP_NOT_STARTED], 1);
-	assert_true(kick[0] == UINT64_C(1) << 5);
-	assert_true(kick[2] == 0 && wait_[0] == 0);
+	assert_int_equal(o.plan.ndecided, 3);
+	assert_true(o.kick[0] == UINT64_C(1) << 5);
+	assert_true(o.kick[2] == 0 && o.wait[0] == 0);
 	assert_true(tlbf__vp_kicked(&vps[5]));
 	assert_false(tlbf__vp_kicked(&vps[6]));
 	assert_true(tlbf__load(&mvps[5].cancel, TLBF_RELAXED) == 1);
 	/* VP 5's next entry polls both ranges. */
 	tlbf__vp_exit(&vps[5], &loc[5]);
-	struct tlbf_poll p = tlbf__vp_prepare_entry(&vps[5], &loc[5], &rings[0], 0, out, TLBF_RING_CAPACITY);
+	struct tlbf_poll p = tlbf__vp_prepare_entry(&vps[5], &loc[5], &pt.rings[0], 0, out,
+	                                            TLBF_RING_CAPACITY);
 	assert_int_equal(p.count, 2);
 	assert_true(out[0] == input[6] && out[1] == input[7]);
 }
@@ -87,6 +81,8 @@ static void list_ex_on_a_sparse_set(void **state)
 static void space_non_global_all_vtl1(void **state)
 {
 	(void)state;
+	if (TLBF_VTL_COUNT < 2)
+		skip();
 	start_and_announce(3, 1);
 	start_and_announce(4, 0); /* other VTL */
 	uint64_t input[3] = {0, TLBF_HV_FLUSH_ALL_PROCESSORS | TLBF_HV_FLUSH_NON_GLOBAL_MAPPINGS_ONLY, 0};
@@ -96,16 +92,15 @@ static void space_non_global_all_vtl1(void **state)
 	assert_int_equal(tlbf_hypercall_decode(control, input, sizeof(input), NVP, 1, &req, NULL),
 	                 TLBF_HV_STATUS_SUCCESS);
 	assert_int_equal(req.target_vtl, 1);
-	struct tlbf_flush_outcome o;
-	assert_int_equal(tlbf_flush_handle(&pt, &be, &req, NVP, kick, wait_, TLBF_MASK_WORDS(NVP), &o),
-	                 TLBF_STATUS_OK);
+	static struct tlbf_flush_outcome o;
+	assert_int_equal(tlbf_flush_handle(&pt, &be, &req, TLBF_NO_VP, NULL, &o), TLBF_STATUS_OK);
 	assert_int_equal(o.push.mark.kind, TLBF_MARK_KIND_NON_GLOBAL);
 	assert_int_equal(o.plan.reasons[TLBF_WAKE_KICK], 1);
 	assert_int_equal(o.plan.reasons[TLBF_WAKE_SKIP_OTHER_VTL], 1);
 	assert_int_equal(o.plan.reasons[TLBF_WAKE_SKIP_NOT_STARTED], NVP - 2);
-	assert_true(kick[0] == UINT64_C(1) << 3);
-	assert_true(tlbf__load(&rings[1].non_global, TLBF_RELAXED) == 1);
-	assert_true(tlbf__load(&rings[0].non_global, TLBF_RELAXED) == 0);
+	assert_true(o.kick[0] == UINT64_C(1) << 3);
+	assert_true(tlbf__load(&pt.rings[1].non_global, TLBF_RELAXED) == 1);
+	assert_true(tlbf__load(&pt.rings[0].non_global, TLBF_RELAXED) == 0);
 }
 
 /* A list with a large-page extended range is promoted to flush-entire. */
@@ -120,16 +115,18 @@ static void list_promoted_by_policy(void **state)
 	assert_int_equal(tlbf_hypercall_decode(control, input, sizeof(input), NVP, 0, &req, NULL),
 	                 TLBF_HV_STATUS_SUCCESS);
 	tlbf__vp_start(&vps[1], &loc[1], pt.rings);
-	struct tlbf_push p = tlbf_flush_record(&pt, &req);
+	struct tlbf_push p;
+	assert_int_equal(tlbf_flush_record(&pt, &req, &p), TLBF_STATUS_OK);
 	assert_int_equal(p.result, TLBF_PUSH_RESULT_PROMOTED);
+	assert_int_equal(p.why, TLBF_PUSH_WHY_LARGE_PAGE);
 	assert_int_equal(p.mark.kind, TLBF_MARK_KIND_ENTIRE);
 	/* Classified before anything was reserved: no ticket is left behind
 	 * for readers to stop at; a reader flushes everything. */
-	assert_true(tlbf__load(&rings[0].claim, TLBF_RELAXED) == 0);
-	struct tlbf_poll r = tlbf_ring_poll(&rings[0], &loc[1].cursor[0], out, TLBF_RING_CAPACITY);
+	assert_true(tlbf__load(&pt.rings[0].claim, TLBF_RELAXED) == 0);
+	struct tlbf_poll r = tlbf_ring_poll(&pt.rings[0], &loc[1].cursor[0], out, TLBF_RING_CAPACITY);
 	assert_int_equal(r.flags, TLBF_POLL_ENTIRE);
 	assert_true(loc[1].cursor[0].list == 0);
-	assert_true(tlbf_ring_valid(&rings[0]));
+	assert_true(tlbf_ring_valid(&pt.rings[0]));
 }
 
 /* The VMM's own guest-physical request: recorded in the gpa generation of
@@ -140,14 +137,17 @@ static void gpa_request_recorded(void **state)
 	(void)state;
 	struct tlbf_flush_request req;
 	memset(&req, 0, sizeof(req));
-	req.kind = TLBF_FLUSH_KIND_GPA;
-	req.target_vtl = (uint8_t)(TLBF_VTL_COUNT - 1);
-	tlbf_vpset_init_all(&req.vps, NVP);
+	assert_int_equal(tlbf_flush_request_vmm(&req, TLBF_FLUSH_KIND_GPA, TLBF_VTL_COUNT - 1, NVP),
+	                 TLBF_STATUS_OK);
+	assert_int_equal(req.kind, TLBF_FLUSH_KIND_GPA);
+	assert_int_equal(req.target_vtl, TLBF_VTL_COUNT - 1);
+	assert_int_equal(tlbf_vpset_count(&req.vps), NVP);
 	tlbf__vp_start(&vps[1], &loc[1], pt.rings);
-	struct tlbf_push p = tlbf_flush_record(&pt, &req);
+	struct tlbf_push p;
+	assert_int_equal(tlbf_flush_record(&pt, &req, &p), TLBF_STATUS_OK);
 	assert_int_equal(p.result, TLBF_PUSH_RESULT_LISTED);
 	assert_int_equal(p.mark.kind, TLBF_MARK_KIND_GPA);
-	struct tlbf_ring *r = pt.rings[TLBF_VTL_COUNT - 1];
+	struct tlbf_ring *r = &pt.rings[TLBF_VTL_COUNT - 1];
 	assert_true(tlbf__load(&r->gpa, TLBF_RELAXED) == 1);
 	assert_true(tlbf__load(&r->entire, TLBF_RELAXED) == 0);
 	struct tlbf_poll q = tlbf_ring_poll(r, &loc[1].cursor[TLBF_VTL_COUNT - 1], out,
@@ -155,8 +155,9 @@ static void gpa_request_recorded(void **state)
 	assert_int_equal(q.flags, TLBF_POLL_ENTIRE | TLBF_POLL_GPA);
 }
 
-/* Masks shorter than the partition needs are refused before anything is
- * recorded; nothing is written past them. */
+/* Masks shorter than the partition needs are refused by the plan before
+ * any decision; nothing is written past them. The handler's own masks are
+ * always long enough. */
 static void short_masks_refused(void **state)
 {
 	(void)state;
@@ -168,15 +169,15 @@ static void short_masks_refused(void **state)
 	                 TLBF_HV_STATUS_SUCCESS);
 	uint64_t k[TLBF_MASK_WORDS(NVP)], w[TLBF_MASK_WORDS(NVP)];
 	k[3] = w[3] = UINT64_C(0x5a5a);
-	struct tlbf_flush_outcome o;
-	assert_int_equal(tlbf_flush_handle(&pt, &be, &req, 0, k, w, TLBF_MASK_WORDS(NVP) - 1, &o),
+	struct tlbf_mark m = {TLBF_MARK_KIND_ENTIRE, 1};
+	struct tlbf_wake_plan pl;
+	assert_int_equal(tlbf_wake_plan_begin(&pl, &pt, k, w, TLBF_MASK_WORDS(NVP) - 1, 0, m),
 	                 TLBF_STATUS_BAD_STORAGE);
-	assert_int_equal(o.push.result, TLBF_PUSH_RESULT_EMPTY);
-	assert_true(tlbf__load(&rings[0].entire, TLBF_RELAXED) == 0);
+	assert_int_equal(tlbf_flush_plan(&pl, &req.vps, 0), TLBF_STATUS_BAD_SEQUENCE);
 	assert_true(k[3] == UINT64_C(0x5a5a) && w[3] == UINT64_C(0x5a5a));
-	assert_int_equal(tlbf_flush_handle(&pt, &be, &req, 0, k, w, TLBF_MASK_WORDS(NVP), &o),
-	                 TLBF_STATUS_OK);
-	assert_true(tlbf__load(&rings[0].entire, TLBF_RELAXED) == 1);
+	static struct tlbf_flush_outcome o;
+	assert_int_equal(tlbf_flush_handle(&pt, &be, &req, 0, NULL, &o), TLBF_STATUS_OK);
+	assert_true(tlbf__load(&pt.rings[0].entire, TLBF_RELAXED) == 1);
 }
 
 /* A partition the build cannot serve is refused, never truncated: before,
@@ -184,16 +185,13 @@ static void short_masks_refused(void **state)
 static void partition_refused(void **state)
 {
 	(void)state;
-	struct tlbf_ring *rp[TLBF_VTL_COUNT];
-	for (unsigned v = 0; v < TLBF_VTL_COUNT; v++)
-		rp[v] = &rings[v];
 	struct tlbf_partition big;
-	assert_int_equal(tlbf_partition_init(&big, rp, vps, TLBF_MAX_VPS + 1), TLBF_STATUS_BAD_VP_COUNT);
+	assert_int_equal(tlbf_partition_init(&big, vps, NULL, TLBF_MAX_VPS + 1),
+	                 TLBF_STATUS_BAD_VP_COUNT);
 	assert_int_equal(big.vp_count, 0);
-	assert_int_equal(tlbf_partition_init(&big, rp, vps, 0), TLBF_STATUS_BAD_VP_COUNT);
-	assert_int_equal(tlbf_partition_init(&big, rp, NULL, 4), TLBF_STATUS_BAD_STORAGE);
-	struct tlbf_ring *none[TLBF_VTL_COUNT] = {NULL};
-	assert_int_equal(tlbf_partition_init(&big, none, vps, 4), TLBF_PARTITION_NO_RING);
+	assert_int_equal(tlbf_partition_init(&big, vps, NULL, 0), TLBF_STATUS_BAD_VP_COUNT);
+	assert_int_equal(tlbf_partition_init(&big, NULL, NULL, 4), TLBF_STATUS_BAD_STORAGE);
+	assert_int_equal(tlbf_partition_init(NULL, vps, NULL, 4), TLBF_STATUS_BAD_STORAGE);
 	/* A hand-made partition past the limit is refused by the handler. */
 	big = pt;
 	big.vp_count = TLBF_MAX_VPS + 1;
@@ -203,12 +201,16 @@ static void partition_refused(void **state)
 	memset(&req, 0, sizeof(req));
 	assert_int_equal(tlbf_hypercall_decode(control, input, sizeof(input), NVP, 0, &req, NULL),
 	                 TLBF_HV_STATUS_SUCCESS);
-	struct tlbf_flush_outcome o;
-	static uint64_t k[64], w[64];
-	assert_int_equal(tlbf_flush_handle(&big, &be, &req, 0, k, w, 64, &o), TLBF_STATUS_BAD_PARTITION);
+	static struct tlbf_flush_outcome o;
+	assert_int_equal(tlbf_flush_handle(&big, &be, &req, 0, NULL, &o), TLBF_STATUS_BAD_PARTITION);
 	req.target_vtl = TLBF_VTL_COUNT;
-	assert_int_equal(tlbf_flush_handle(&pt, &be, &req, 0, k, w, 64, &o), TLBF_STATUS_BAD_REQUEST);
-	assert_true(tlbf__load(&rings[0].entire, TLBF_RELAXED) == 0);
+	assert_int_equal(tlbf_flush_handle(&pt, &be, &req, 0, NULL, &o), TLBF_STATUS_BAD_REQUEST);
+	assert_true(tlbf__load(&pt.rings[0].entire, TLBF_RELAXED) == 0);
+	/* A request made for a larger partition than this one. */
+	req.target_vtl = 0;
+	req.vps.vp_count = NVP + 1;
+	assert_int_equal(tlbf_flush_handle(&pt, &be, &req, 0, NULL, &o), TLBF_STATUS_BAD_REQUEST);
+	assert_true(tlbf__load(&pt.rings[0].entire, TLBF_RELAXED) == 0);
 }
 
 /* An Ex call whose set has no bank succeeds and records nothing. */
@@ -221,11 +223,34 @@ static void empty_ex_set_is_a_no_op(void **state)
 	memset(&req, 0, sizeof(req));
 	assert_int_equal(tlbf_hypercall_decode(control, input, sizeof(input), NVP, 0, &req, NULL),
 	                 TLBF_HV_STATUS_SUCCESS);
-	struct tlbf_flush_outcome o;
-	assert_int_equal(tlbf_flush_handle(&pt, &be, &req, 0, kick, wait_, TLBF_MASK_WORDS(NVP), &o),
-	                 TLBF_STATUS_OK);
+	static struct tlbf_flush_outcome o;
+	assert_int_equal(tlbf_flush_handle(&pt, &be, &req, 0, NULL, &o), TLBF_STATUS_OK);
 	assert_int_equal(o.push.result, TLBF_PUSH_RESULT_EMPTY);
-	assert_true(tlbf__load(&rings[0].entire, TLBF_RELAXED) == 0);
+	assert_int_equal(o.plan.ndecided, 0);
+	assert_true(tlbf__load(&pt.rings[0].entire, TLBF_RELAXED) == 0);
+}
+
+/* The VMM's own requests: every VP, the kinds it may make, refusals. */
+static void vmm_request(void **state)
+{
+	(void)state;
+	struct tlbf_flush_request req;
+	memset(&req, 0x5c, sizeof(req));
+	assert_int_equal(tlbf_flush_request_vmm(&req, TLBF_FLUSH_KIND_ENTIRE, 0, NVP),
+	                 TLBF_STATUS_OK);
+	assert_int_equal(req.kind, TLBF_FLUSH_KIND_ENTIRE);
+	assert_int_equal(req.range_count, 0);
+	assert_null(req.ranges);
+	assert_true(tlbf_vpset_contains(&req.vps, 0) && tlbf_vpset_contains(&req.vps, NVP - 1));
+	assert_false(tlbf_vpset_contains(&req.vps, NVP));
+	start_and_announce(7, 0);
+	static struct tlbf_flush_outcome o;
+	assert_int_equal(tlbf_flush_handle(&pt, &be, &req, TLBF_NO_VP, NULL, &o), TLBF_STATUS_OK);
+	assert_int_equal(o.push.mark.kind, TLBF_MARK_KIND_ENTIRE);
+	assert_true(o.kick[0] == UINT64_C(1) << 7);
+	assert_int_equal(tlbf_flush_request_vmm(&req, TLBF_FLUSH_KIND_NON_GLOBAL, 0, NVP),
+	                 TLBF_STATUS_OK);
+	assert_int_equal(req.kind, TLBF_FLUSH_KIND_NON_GLOBAL);
 }
 
 int main(void)
@@ -238,6 +263,7 @@ int main(void)
 		cmocka_unit_test_setup(short_masks_refused, setup),
 		cmocka_unit_test_setup(partition_refused, setup),
 		cmocka_unit_test_setup(empty_ex_set_is_a_no_op, setup),
+		cmocka_unit_test_setup(vmm_request, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,8 +23,10 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "tlbflush/entry.h"
 #include "tlbflush/flush.h"
 #include "tlbflush/mock_backend.h"
+#include "tlbflush/oracle.h"
 
 /* glibc's own allocator entry points, which its malloc wraps. */
 extern void *__libc_malloc(size_t size);
@@ -82,32 +84,27 @@ static unsigned long calls(void)
 }
 
 #define NVP 200
-static struct tlbf_ring rings[TLBF_VTL_COUNT];
+#define LIST_CAP 512
 static struct tlbf_vp vps[NVP];
-static struct tlbf_vp_local loc[NVP];
+static struct tlbf_tlb_lock_vp lvps[NVP];
 static struct tlbf_mock_vp mvps[NVP];
+static struct tlbf_mock_log_entry mlog[256];
 static struct tlbf_mock mock;
 static struct tlbf_backend be;
 static struct tlbf_partition pt;
-static struct tlbf_tdx_vp tv[NVP];
-static uint64_t list_page[4][TLBF_TDX_LIST_MAX];
+static struct tlbf_entry e[8];
+static uint64_t list_page[8][LIST_CAP];
 static uint64_t kick[TLBF_MASK_WORDS(NVP)], wait_[TLBF_MASK_WORDS(NVP)];
 static uint64_t out[TLBF_RING_CAPACITY];
+static struct tlbf_ring rings[TLBF_VTL_COUNT];
 
 static int setup(void **state)
 {
 	(void)state;
-	struct tlbf_ring *rp[TLBF_VTL_COUNT];
-	for (unsigned v = 0; v < TLBF_VTL_COUNT; v++) {
+	for (unsigned v = 0; v < TLBF_VTL_COUNT; v++)
 		tlbf_ring_init(&rings[v]);
-		rp[v] = &rings[v];
-	}
-	for (unsigned i = 0; i < NVP; i++) {
-		tlbf__vp_init(&vps[i]);
-		tlbf_tdx_vp_init(&tv[i], i, list_page[i % 4], 0x5000 + i);
-	}
-	assert_int_equal(tlbf_partition_init(&pt, rp, vps, NVP), TLBF_STATUS_OK);
-	tlbf_mock_init(&mock, mvps, NVP, NULL, 0);
+	assert_int_equal(tlbf_partition_init(&pt, vps, lvps, NVP), TLBF_STATUS_OK);
+	tlbf_mock_init(&mock, mvps, NVP, mlog, 256);
 	be = tlbf_mock_backend(&mock);
 	return 0;
 }
@@ -152,9 +149,9 @@ static void ring_operations(void **state)
 	r = tlbf_ring_push(&rings[0], ranges, 40, false); /* promoted */
 	assert_int_equal(r.result, TLBF_PUSH_RESULT_PROMOTED);
 	for (unsigned i = 0; i < 5; i++) /* laps the reader */
-		tlbf_ring_push(&rings[0], ranges, 8, false);
-	tlbf_ring_flush_entire(&rings[0]);
-	tlbf_ring_flush_non_global(&rings[0]);
+		(void)tlbf_ring_push(&rings[0], ranges, 8, false);
+	(void)tlbf_ring_flush_entire(&rings[0]);
+	(void)tlbf_ring_flush_non_global(&rings[0]);
 	p = tlbf_ring_poll(&rings[0], &c, out, TLBF_RING_CAPACITY);
 	assert_int_equal(p.flags, TLBF_POLL_ENTIRE);
 	assert_false(tlbf_ring_pending(&rings[0], &c));
@@ -226,8 +223,21 @@ static void hypercall_decode(void **state)
 	assert_true(calls() == before);
 }
 
-/* The VP side (announce, poll, TDX apply, publish, mock enter and leave)
- * and the initiator side (decide, plan, flush_handle with its kick). */
+/* One entry of VP @i into @vtl on the mock: prepare, enter, leave, done.
+ * Returns whether the entry happened. */
+static bool run_entry(unsigned i, unsigned vtl)
+{
+	assert_int_equal(tlbf_entry_prepare(&e[i], vtl), TLBF_STATUS_OK);
+	bool entered = tlbf_mock_enter(&mock, i, vtl);
+	if (entered)
+		tlbf_mock_leave(&mock, i);
+	assert_int_equal(tlbf_entry_done(&e[i], entered), TLBF_STATUS_OK);
+	return entered;
+}
+
+/* The VP side (the entry driver: announce, poll, flush_list or the flush at
+ * entry, publish, mock enter and leave) and the initiator side (decide,
+ * plan, send, flush_handle with its kick). */
 static void wake_flush_and_entry(void **state)
 {
 	(void)state;
@@ -238,44 +248,105 @@ static void wake_flush_and_entry(void **state)
 	uint64_t control = tlbf_hv_control_make(TLBF_HVCALL_FLUSH_VA_LIST_EX, false, 2, 2, 0);
 	assert_int_equal(tlbf_hypercall_decode(control, input, sizeof(input), NVP, 0, &req, NULL),
 	                 TLBF_HV_STATUS_SUCCESS);
+	static struct tlbf_flush_outcome o;
+	struct tlbf_wake_plan pl;
+	memset(&pl, 0, sizeof(pl));
 	unsigned long before = calls();
 	for (unsigned i = 0; i < 8; i++) {
-		tlbf__vp_start(&vps[i], &loc[i], pt.rings);
-		tlbf_tdx_prepare_entry(&be, &tv[i], &vps[i], &loc[i], &rings[0], 0);
+		assert_int_equal(tlbf_entry_init(&e[i], &pt, &be, i, list_page[i], LIST_CAP, NULL),
+		                 TLBF_STATUS_OK);
+		assert_int_equal(tlbf_entry_prepare(&e[i], 0), TLBF_STATUS_OK);
 	}
-	struct tlbf_flush_outcome o;
-	/* VP 5 announced but never entered the mock: kicked, no wait. */
-	tlbf_flush_handle(&pt, &be, &req, 0, kick, wait_, TLBF_MASK_WORDS(NVP), &o);
+	/* VP 5 prepared but never entered the mock: kicked, no wait. */
+	assert_int_equal(tlbf_flush_handle(&pt, &be, &req, 0, NULL, &o), TLBF_STATUS_OK);
 	assert_int_equal(o.kick_rc, 0);
 	assert_int_equal(o.plan.reasons[TLBF_WAKE_KICK], 1);
-	/* Plan and decide by hand. */
-	struct tlbf_wake_plan pl;
-	tlbf_kick_plan_init(&pl, kick, wait_, TLBF_MASK_WORDS(NVP));
-	struct tlbf_push r = tlbf_flush_record(&pt, &req);
-	tlbf_flush_plan(&pt, &req.vps, NVP, 0, r.mark, &pl);
+	/* Record, plan, decide and send by hand. */
+	struct tlbf_push r;
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(tlbf_flush_record(&pt, &req, &r), TLBF_STATUS_OK);
+	assert_int_equal(tlbf_wake_plan_begin(&pl, &pt, kick, wait_, TLBF_MASK_WORDS(NVP), 0, r.mark),
+	                 TLBF_STATUS_OK);
+	assert_int_equal(tlbf_flush_plan(&pl, &req.vps, TLBF_NO_VP), TLBF_STATUS_LOCKS_IGNORED);
 	assert_int_equal(pl.reasons[TLBF_WAKE_WAIT_ONLY], 1); /* VP 5 is EXITING */
-	enum tlbf_wake w = tlbf_wake_decide(&vps[1], 1, NVP, 0, r.mark);
+	enum tlbf_wake w;
+	assert_int_equal(tlbf_wake_decide(&pl, 1, TLBF_NO_VP, &w), TLBF_STATUS_OK);
 	assert_int_equal(w, TLBF_WAKE_KICK);
-	/* VP 5 leaves and enters again: its entry is cancelled once, then it
-	 * polls both requests and flushes them with INVGLA. */
-	tlbf__vp_exit(&vps[5], &loc[5]);
-	tlbf_tdx_prepare_entry(&be, &tv[5], &vps[5], &loc[5], &rings[0], 0);
-	bool entered = tlbf_mock_enter(&mock, 5, 0);
-	assert_false(entered);
-	tlbf_tdx_entry_done(&tv[5], 0, entered);
-	tlbf_tdx_prepare_entry(&be, &tv[5], &vps[5], &loc[5], &rings[0], 0);
-	entered = tlbf_mock_enter(&mock, 5, 0);
-	assert_true(entered);
-	tlbf_tdx_entry_done(&tv[5], 0, entered);
-	tlbf_mock_leave(&mock, 5);
-	tlbf__vp_exit(&vps[5], &loc[5]);
-	/* Apply a flush-everything answer and a non-global one. */
-	struct tlbf_poll all = {TLBF_POLL_ENTIRE, 0};
-	tlbf_tdx_apply(&be, &tv[6], 0, all);
-	struct tlbf_poll ng = {TLBF_POLL_NON_GLOBAL, 0};
-	tlbf_tdx_apply(&be, &tv[6], 1, ng);
+	int rc = -1;
+	assert_int_equal(tlbf_wake_send(&pl, &be, &rc), TLBF_STATUS_OK);
+	assert_int_equal(rc, 0);
+	/* VP 5 leaves and enters again: it polls both requests and flushes
+	 * their ranges with one list flush, then its entry is cancelled (the
+	 * kick); the next one polls nothing. */
+	assert_int_equal(tlbf_entry_done(&e[5], false), TLBF_STATUS_OK);
+	uint64_t logged = tlbf__load(&mock.log_len, TLBF_RELAXED);
+	assert_false(run_entry(5, 0));
+	uint64_t logged2 = tlbf__load(&mock.log_len, TLBF_RELAXED);
+	assert_true(run_entry(5, 0));
+	/* A flush-everything answer and a non-global one, for VP 6. */
+	assert_int_equal(tlbf_entry_done(&e[6], false), TLBF_STATUS_OK);
+	(void)tlbf_ring_flush_entire(&pt.rings[0]);
+	(void)tlbf_ring_flush_non_global(&pt.rings[TLBF_VTL_COUNT - 1]);
+	(void)run_entry(6, 0);
+	(void)run_entry(6, TLBF_VTL_COUNT - 1);
 	assert_true(calls() == before);
-	assert_true(tv[5].invgla_list >= 1);
+	/* The first entry flushed the list of both requests (four ranges: two
+	 * per request) before it was cancelled; the second one flushed none. */
+	assert_true(logged2 < 256 && tlbf__load(&mock.log_len, TLBF_RELAXED) < 256);
+	unsigned lists = 0;
+	for (uint64_t i = logged; i < logged2; i++)
+		if (tlbf__load(&mlog[i].op, TLBF_RELAXED) == TLBF_MOCK_OP_FLUSH_LIST) {
+			assert_true(tlbf__load(&mlog[i].vp, TLBF_RELAXED) == 5);
+			assert_true(tlbf__load(&mlog[i].b, TLBF_RELAXED) == 4);
+			lists++;
+		}
+	assert_int_equal(lists, 1);
+	for (uint64_t i = logged2; i < tlbf__load(&mock.log_len, TLBF_RELAXED); i++)
+		assert_true(tlbf__load(&mlog[i].op, TLBF_RELAXED) != TLBF_MOCK_OP_FLUSH_LIST ||
+		            tlbf__load(&mlog[i].vp, TLBF_RELAXED) != 5);
+}
+
+/* VSM TLB locks: lock, wait, the sleep check, the release and its wake. */
+static void tlb_lock_operations(void **state)
+{
+	(void)state;
+	unsigned long before = calls();
+	assert_int_equal(tlbf_tlb_lock(&pt, 1, 1, 0), TLBF_STATUS_OK);
+	assert_int_equal(tlbf_tlb_lock_wait_begin(&pt, 0, 0, NULL), TLBF_STATUS_SUSPEND);
+	assert_true(tlbf_tlb_lock_must_wait(&pt, 0));
+	assert_true(tlbf_tlb_lock_held(&pt, 1, 0) == 2);
+	assert_true(tlbf_tlb_lock_waiting(&pt, 0, 0) == 1);
+	assert_int_equal(tlbf_tlb_unlock(&pt, &be, 1, 1, TLBF_TLB_UNLOCK_ALL), TLBF_STATUS_OK);
+	assert_true(tlbf_mock_take_wake(&mock, 0));
+	assert_false(tlbf_tlb_lock_must_wait(&pt, 0));
+	assert_true(calls() == before);
+}
+
+/* Counters and the oracle. */
+static void stats_and_oracle(void **state)
+{
+	(void)state;
+	static struct tlbf_stats a, b;
+	static TLBF_ATOMIC(uint64_t) words[4096];
+	const struct tlbf_stats *const srcs[2] = {&a, &b};
+	struct tlbf_oracle o;
+	uint64_t seq[8];
+	unsigned long before = calls();
+	tlbf_stats_init(&a);
+	tlbf_stats_init(&b);
+	tlbf_stats_fold(&a, &b);
+	assert_true(tlbf_stats_get(&a, TLBF_STAT_ENTRIES) == 0);
+	tlbf_stats_export(srcs, 2, NULL, NULL);
+	assert_true(tlbf_oracle_words(8, 4) <= 4096);
+	assert_int_equal(tlbf_oracle_init(&o, words, 4096, 8, 4, 0x100), TLBF_STATUS_OK);
+	uint64_t v = tlbf_oracle_change(&o, 0, 1, false);
+	tlbf_oracle_call_begin(&o, seq, NULL, 0);
+	tlbf_oracle_flushed(&o, NULL, 0, 1, v, false);
+	assert_false(tlbf_oracle_call_end(&o, seq, 0, TLBF_NO_VP));
+	assert_false(tlbf_oracle_access(&o, &mock, 2, 0, 1, false));
+	tlbf_oracle_hold(&o, 2, 0, true);
+	tlbf_oracle_hold(&o, 2, 0, false);
+	assert_true(calls() == before);
 }
 
 int main(void)
@@ -286,6 +357,8 @@ int main(void)
 		cmocka_unit_test_setup(vpset_operations, setup),
 		cmocka_unit_test_setup(hypercall_decode, setup),
 		cmocka_unit_test_setup(wake_flush_and_entry, setup),
+		cmocka_unit_test_setup(tlb_lock_operations, setup),
+		cmocka_unit_test_setup(stats_and_oracle, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,36 +14,44 @@
 #include "tlbflush/mock_backend.h"
 
 #define NVP 4
-static struct tlbf_ring rings[TLBF_VTL_COUNT];
+#define LIST_CAP 512 /* a TDX list page */
 static struct tlbf_vp vps[NVP];
-static struct tlbf_vp_local loc[NVP];
 static struct tlbf_mock_vp mvps[NVP];
 static struct tlbf_mock mock;
 static struct tlbf_backend be;
 static struct tlbf_partition pt;
-static struct tlbf_tdx_vp tv[NVP];
-static uint64_t list_page[NVP][TLBF_TDX_LIST_MAX];
+static struct tlbf_entry e[NVP];
+static uint64_t list_page[NVP][LIST_CAP];
 static struct tlbf_stats init_stats, vp_stats, before;
+
+static int failing_flush_list(void *ctx, uint32_t vp, unsigned vtl, const uint64_t *ranges,
+                              uint32_t count)
+{
+	(void)ctx;
+	(void)vp;
+	(void)vtl;
+	(void)ranges;
+	(void)count;
+	return -5;
+}
+
+/* The mock's operations with a flush_list that fails. */
+static const struct tlbf_backend_ops failing_ops = {
+	failing_flush_list, tlbf__mock_flush_at_entry, tlbf__mock_kick, tlbf__mock_wake,
+	tlbf__mock_relax,
+};
 
 static int setup(void **state)
 {
 	(void)state;
-	struct tlbf_ring *rp[TLBF_VTL_COUNT];
-	for (unsigned v = 0; v < TLBF_VTL_COUNT; v++) {
-		tlbf_ring_init(&rings[v]);
-		rp[v] = &rings[v];
-	}
-	for (unsigned i = 0; i < NVP; i++) {
-		tlbf__vp_init(&vps[i]);
-		tlbf_tdx_vp_init(&tv[i], i, list_page[i], 0x5000 + i);
-		tv[i].stats = &vp_stats;
-		tlbf__vp_start(&vps[i], &loc[i], rp);
-	}
-	assert_int_equal(tlbf_partition_init(&pt, rp, vps, NVP), TLBF_STATUS_OK);
+	assert_int_equal(tlbf_partition_init(&pt, vps, NULL, NVP), TLBF_STATUS_OK);
 	tlbf_mock_init(&mock, mvps, NVP, NULL, 0);
 	be = tlbf_mock_backend(&mock);
 	tlbf_stats_init(&init_stats);
 	tlbf_stats_init(&vp_stats);
+	for (unsigned i = 0; i < NVP; i++)
+		assert_int_equal(tlbf_entry_init(&e[i], &pt, &be, i, list_page[i], LIST_CAP, &vp_stats),
+		                 TLBF_STATUS_OK);
 	return 0;
 }
 
@@ -81,30 +89,27 @@ static void expect_moved(const int *pairs)
 	}
 }
 
-/* Decode and handle one call from VP @caller; returns the status. */
+/* Decode and handle one call from VP @caller through backend @b; returns
+ * the status. */
 static enum tlbf_status call(uint64_t control, const uint64_t *in, size_t len,
-                                   uint32_t caller, uint32_t mask_words)
+                                   uint32_t caller, const struct tlbf_backend *b)
 {
 	struct tlbf_flush_request req;
 	memset(&req, 0, sizeof(req));
 	assert_int_equal(tlbf_hypercall_decode(control, in, len, NVP, 0, &req, NULL),
 	                 TLBF_HV_STATUS_SUCCESS);
-	uint64_t kick[1], wait[1];
-	struct tlbf_flush_outcome out;
-	enum tlbf_status st = tlbf_flush_handle(&pt, &be, &req, caller, kick, wait, mask_words, &out);
-	tlbf_flush_count(&init_stats, &req, st, &out);
-	return st;
+	static struct tlbf_flush_outcome out;
+	return tlbf_flush_handle(&pt, b, &req, caller, &init_stats, &out);
 }
 
 /* One entry of VP @vp into VTL 0 on the mock, and its exit. */
 static void entry(unsigned vp)
 {
-	tlbf_tdx_prepare_entry(&be, &tv[vp], &vps[vp], &loc[vp], &rings[0], 0);
+	assert_int_equal(tlbf_entry_prepare(&e[vp], 0), TLBF_STATUS_OK);
 	bool in = tlbf_mock_enter(&mock, vp, 0);
-	tlbf_tdx_entry_done(&tv[vp], 0, in);
 	if (in)
 		tlbf_mock_leave(&mock, vp);
-	tlbf__vp_exit(&vps[vp], &loc[vp]);
+	assert_int_equal(tlbf_entry_done(&e[vp], in), TLBF_STATUS_OK);
 }
 
 static void request_side(void **state)
@@ -115,37 +120,37 @@ static void request_side(void **state)
 	const uint64_t space[3] = {0, TLBF_HV_FLUSH_ALL_PROCESSORS, 0};
 	snap();
 	assert_int_equal(call(tlbf_hv_control_make(TLBF_HVCALL_FLUSH_VA_SPACE, false, 0, 0, 0), space,
-	                      sizeof(space), 0, 1),
+	                      sizeof(space), 0, &be),
 	                 TLBF_STATUS_OK);
 	expect_moved((const int[]){TLBF_STAT_REQ_SPACE_ENTIRE, 1, TLBF_STAT_PUSH_LISTED, 1,
 	                           TLBF_STAT_WAKE_SKIP_INITIATOR, 1, TLBF_STAT_WAKE_SKIP_OUTSIDE, 3,
 	                           -1});
 	/* A ListEx with a large page on VP 1 in the guest: promoted, one kick. */
-	tlbf__vp_prepare_entry(&vps[1], &loc[1], &rings[0], 0, list_page[1], TLBF_TDX_LIST_MAX);
+	assert_int_equal(tlbf_entry_prepare(&e[1], 0), TLBF_STATUS_OK);
 	const uint64_t listex[6] = {0, TLBF_HV_FLUSH_USE_EXTENDED_RANGE_FORMAT,
 	                            TLBF_HV_GENERIC_SET_SPARSE_4K, 1, 0x2,
 	                            TLBF_GVA_EXT_LARGE_PAGE | (UINT64_C(5) << 21)};
 	snap();
 	assert_int_equal(call(tlbf_hv_control_make(TLBF_HVCALL_FLUSH_VA_LIST_EX, false, 1, 1, 0), listex,
-	                      sizeof(listex), 0, 1),
+	                      sizeof(listex), 0, &be),
 	                 TLBF_STATUS_OK);
 	expect_moved((const int[]){TLBF_STAT_REQ_LIST_EX_LIST, 1, TLBF_STAT_PUSH_PROMOTED, 1,
 	                           TLBF_STAT_PROMOTED_LARGE_PAGE, 1, TLBF_STAT_WAKE_KICK, 1,
 	                           TLBF_STAT_KICKS, 1, -1});
-	/* Short masks: refused, nothing else. */
+	/* No backend: refused, nothing else. */
 	snap();
 	assert_int_equal(call(tlbf_hv_control_make(TLBF_HVCALL_FLUSH_VA_SPACE, false, 0, 0, 0), space,
-	                      sizeof(space), 0, 0),
-	                 TLBF_STATUS_BAD_STORAGE);
+	                      sizeof(space), 0, NULL),
+	                 TLBF_STATUS_BAD_BACKEND);
 	expect_moved((const int[]){TLBF_STAT_REFUSED, 1, -1});
 	/* VP 1 is still EXITING (the mock's kick does not move it): a failed
 	 * kick is retried, then reported; a second initiator cancels it late. */
-	tlbf__vp_exit(&vps[1], &loc[1]);
-	tlbf__vp_prepare_entry(&vps[1], &loc[1], &rings[0], 0, list_page[1], TLBF_TDX_LIST_MAX);
+	assert_int_equal(tlbf_entry_done(&e[1], false), TLBF_STATUS_OK);
+	assert_int_equal(tlbf_entry_prepare(&e[1], 0), TLBF_STATUS_OK);
 	tlbf__store(&mock.fail_kicks, 2, TLBF_RELAXED);
 	snap();
 	assert_int_equal(call(tlbf_hv_control_make(TLBF_HVCALL_FLUSH_VA_SPACE, false, 0, 0, 0), space,
-	                      sizeof(space), 0, 1),
+	                      sizeof(space), 0, &be),
 	                 TLBF_STATUS_KICK_FAILED);
 	expect_moved((const int[]){TLBF_STAT_REQ_SPACE_ENTIRE, 1, TLBF_STAT_PUSH_LISTED, 1,
 	                           TLBF_STAT_WAKE_SKIP_INITIATOR, 1, TLBF_STAT_WAKE_SKIP_OUTSIDE, 2,
@@ -153,75 +158,96 @@ static void request_side(void **state)
 	                           TLBF_STAT_KICK_FAILURES, 1, -1});
 	snap();
 	assert_int_equal(call(tlbf_hv_control_make(TLBF_HVCALL_FLUSH_VA_SPACE, false, 0, 0, 0), space,
-	                      sizeof(space), 2, 1),
+	                      sizeof(space), 2, &be),
 	                 TLBF_STATUS_OK);
 	expect_moved((const int[]){TLBF_STAT_REQ_SPACE_ENTIRE, 1, TLBF_STAT_PUSH_LISTED, 1,
 	                           TLBF_STAT_WAKE_SKIP_INITIATOR, 1, TLBF_STAT_WAKE_SKIP_OUTSIDE, 2,
 	                           TLBF_STAT_WAKE_WAIT_ONLY, 1, TLBF_STAT_KICKS, 1, TLBF_STAT_LATE, 1,
 	                           -1});
+	/* The VMM's own guest-physical request. */
+	struct tlbf_flush_request req;
+	assert_int_equal(tlbf_flush_request_vmm(&req, TLBF_FLUSH_KIND_GPA, 0, NVP), TLBF_STATUS_OK);
+	static struct tlbf_flush_outcome out;
+	assert_int_equal(tlbf_entry_done(&e[1], false), TLBF_STATUS_OK);
+	snap();
+	assert_int_equal(tlbf_flush_handle(&pt, &be, &req, TLBF_NO_VP, &init_stats, &out),
+	                 TLBF_STATUS_OK);
+	expect_moved((const int[]){TLBF_STAT_REQ_GPA, 1, TLBF_STAT_PUSH_LISTED, 1,
+	                           TLBF_STAT_WAKE_SKIP_OUTSIDE, 4, -1});
 }
 
 static void vp_side(void **state)
 {
 	(void)state;
+	struct tlbf_ring *ring = &pt.rings[0];
 	/* Nothing new: one poll answering nothing, one entry. */
 	snap();
 	entry(2);
 	expect_moved((const int[]){TLBF_STAT_POLL_NOTHING, 1, TLBF_STAT_ENTRIES, 1, -1});
-	/* One range: a single INVGLA. */
+	/* One range: a single list flush. */
 	uint64_t r = tlbf_hv_gva_make(0x40, 0);
-	tlbf_ring_push(&rings[0], &r, 1, false);
+	(void)tlbf_ring_push(ring, &r, 1, false);
 	snap();
 	entry(2);
 	expect_moved((const int[]){TLBF_STAT_POLL_LIST, 1, TLBF_STAT_FLUSH_LIST_SINGLE, 1,
 	                           TLBF_STAT_ENTRIES, 1, -1});
-	/* Two ranges: one list INVGLA. */
+	/* Two ranges: one list flush of several. */
 	uint64_t two[2] = {tlbf_hv_gva_make(0x41, 0), tlbf_hv_gva_make(0x50, 1)};
-	tlbf_ring_push(&rings[0], two, 2, false);
+	(void)tlbf_ring_push(ring, two, 2, false);
 	snap();
 	entry(2);
 	expect_moved((const int[]){TLBF_STAT_POLL_LIST, 1, TLBF_STAT_FLUSH_LIST_MULTI, 1,
 	                           TLBF_STAT_ENTRIES, 1, -1});
 	/* Non-global: carried out at the entry. */
-	tlbf_ring_flush_non_global(&rings[0]);
+	(void)tlbf_ring_flush_non_global(ring);
 	snap();
 	entry(2);
 	expect_moved((const int[]){TLBF_STAT_POLL_NON_GLOBAL, 1, TLBF_STAT_ENTRY_FLUSH_NON_GLOBAL, 1,
 	                           TLBF_STAT_ENTRIES, 1, -1});
 	/* Everything, then a list while it is pending: the list is skipped;
 	 * a kick cancels the entry, which keeps the flush pending. */
-	tlbf_ring_flush_entire(&rings[0]);
-	tlbf_ring_push(&rings[0], &r, 1, false);
+	(void)tlbf_ring_flush_entire(ring);
+	(void)tlbf_ring_push(ring, &r, 1, false);
 	tlbf__store(&mvps[2].cancel, 1, TLBF_RELAXED);
 	snap();
 	entry(2);
 	expect_moved((const int[]){TLBF_STAT_POLL_EVERYTHING, 1, TLBF_STAT_ENTRIES_CANCELLED, 1, -1});
-	tlbf_ring_push(&rings[0], &r, 1, false);
+	(void)tlbf_ring_push(ring, &r, 1, false);
 	snap();
 	entry(2);
 	expect_moved((const int[]){TLBF_STAT_POLL_LIST, 1, TLBF_STAT_FLUSH_LIST_SKIPPED, 1,
 	                           TLBF_STAT_ENTRY_FLUSH_LINEAR, 1, TLBF_STAT_ENTRIES, 1, -1});
 	/* The VMM's guest-physical request: everything, guest-physical too. */
-	tlbf_ring_flush_gpa(&rings[0]);
+	(void)tlbf_ring_flush_gpa(ring);
 	snap();
 	entry(2);
 	expect_moved((const int[]){TLBF_STAT_POLL_EVERYTHING, 1, TLBF_STAT_POLL_GPA, 1,
 	                           TLBF_STAT_ENTRY_FLUSH_GPA, 1, TLBF_STAT_ENTRIES, 1, -1});
 	/* A lap behind: an overflow. */
 	for (unsigned i = 0; i < TLBF_RING_CAPACITY + 1; i++)
-		tlbf_ring_push(&rings[0], &r, 1, false);
+		(void)tlbf_ring_push(ring, &r, 1, false);
 	snap();
 	entry(2);
 	expect_moved((const int[]){TLBF_STAT_POLL_EVERYTHING, 1, TLBF_STAT_OVERFLOWS, 1,
 	                           TLBF_STAT_ENTRY_FLUSH_LINEAR, 1, TLBF_STAT_ENTRIES, 1, -1});
-	/* A failed INVGLA: an error, and everything at the entry. */
-	tlbf_ring_push(&rings[0], &r, 1, false);
-	tv[2].vp_index = NVP; /* the mock refuses a VP it does not have */
+	/* A failed list flush: an error, and everything at the entry. */
+	(void)tlbf_ring_push(ring, &r, 1, false);
+	const struct tlbf_backend_ops *mock_ops = be.ops;
+	be.ops = &failing_ops; /* the driver holds a pointer to be */
 	snap();
-	tlbf_tdx_prepare_entry(&be, &tv[2], &vps[2], &loc[2], &rings[0], 0);
-	tlbf_tdx_entry_done(&tv[2], 0, true);
-	tlbf__vp_exit(&vps[2], &loc[2]);
+	entry(2);
+	be.ops = mock_ops;
 	expect_moved((const int[]){TLBF_STAT_POLL_LIST, 1, TLBF_STAT_FLUSH_LIST_SINGLE, 1, TLBF_STAT_ERRORS, 1,
+	                           TLBF_STAT_ENTRY_FLUSH_LINEAR, 1, TLBF_STAT_ENTRIES, 1, -1});
+	/* A backend that cannot flush a list: unsupported, everything at the
+	 * entry. */
+	(void)tlbf_ring_push(ring, &r, 1, false);
+	mock.list_flush = false;
+	be = tlbf_mock_backend(&mock);
+	assert_null(be.ops->flush_list);
+	snap();
+	entry(2);
+	expect_moved((const int[]){TLBF_STAT_POLL_LIST, 1, TLBF_STAT_FLUSH_LIST_UNSUPPORTED, 1,
 	                           TLBF_STAT_ENTRY_FLUSH_LINEAR, 1, TLBF_STAT_ENTRIES, 1, -1});
 }
 
@@ -253,7 +279,7 @@ static void derived_nothing(void **state)
 	assert_int_equal(tlbf__load(&sum.c[TLBF__STAT_POLLS_ANSWERED], TLBF_RELAXED), 4);
 }
 
-/* foreach: every exported counter once, polls.nothing as derived. */
+/* export: every exported counter once, polls.nothing as derived. */
 struct seen_names {
 	unsigned calls;
 	uint64_t nothing;
@@ -267,21 +293,36 @@ static void seen_one(void *ctx, const char *name, uint64_t value)
 		sn->nothing = value;
 }
 
-static void foreach_derived(void **state)
+static void export_derived(void **state)
 {
 	(void)state;
-	struct tlbf_stats a;
+	struct tlbf_stats a, b;
 	tlbf_stats_init(&a);
+	tlbf_stats_init(&b);
 	tlbf__stat_add(&a, TLBF_STAT_ENTRIES, 7);
 	tlbf__stat_add(&a, TLBF__STAT_POLLS_ANSWERED, 2);
+	tlbf__stat_add(&b, TLBF_STAT_ENTRIES_CANCELLED, 1);
+	/* Sums over the sources (a NULL entry is skipped). */
+	const struct tlbf_stats *const srcs[3] = {&a, NULL, &b};
 	struct seen_names sn = {0, 0};
-	tlbf_stats_foreach(&a, seen_one, &sn);
+	tlbf_stats_export(srcs, 3, seen_one, &sn);
+	assert_int_equal(sn.calls, TLBF_STAT__COUNT);
+	assert_int_equal(sn.nothing, 6);
+	sn.calls = 0;
+	tlbf_stats_export(srcs, 1, seen_one, &sn);
 	assert_int_equal(sn.calls, TLBF_STAT__COUNT);
 	assert_int_equal(sn.nothing, 5);
+	/* No source: every counter, all zero. */
+	sn.calls = 0;
+	tlbf_stats_export(NULL, 0, seen_one, &sn);
+	assert_int_equal(sn.calls, TLBF_STAT__COUNT);
+	assert_int_equal(sn.nothing, 0);
 }
 
-/* The wake counters come from the plan's reasons_seen; a plan built where
- * TLBF_STATS was 0 (reasons_seen 0, decisions made) is counted in full. */
+/* The wake counters come from the plan's reasons_seen: only the reasons
+ * a plan saw are visited, each counted in full. (In 0.2 a plan built
+ * where TLBF_STATS was 0 could be counted elsewhere; since 1.0 the plan is
+ * counted by tlbf_flush_handle() in the translation unit that built it.) */
 static void wake_reasons(void **state)
 {
 	(void)state;
@@ -289,23 +330,28 @@ static void wake_reasons(void **state)
 	memset(&req, 0, sizeof(req));
 	req.call = TLBF_HVCALL_FLUSH_VA_SPACE;
 	req.kind = TLBF_FLUSH_KIND_ENTIRE;
-	struct tlbf_flush_outcome out;
+	static struct tlbf_flush_outcome out;
 	memset(&out, 0, sizeof(out));
-	uint64_t kick[1], wait[1];
-	for (int untracked = 0; untracked < 2; untracked++) {
-		tlbf_kick_plan_init(&out.plan, kick, wait, 1);
-		tlbf_kick_plan_add(&out.plan, 1, TLBF_WAKE_SKIP_OUTSIDE);
-		tlbf_kick_plan_add(&out.plan, 2, TLBF_WAKE_SKIP_OUTSIDE);
-		tlbf_kick_plan_add(&out.plan, 3, TLBF_WAKE_SKIP_POLLED);
-		tlbf_kick_plan_add(&out.plan, 0, TLBF_WAKE_SKIP_INITIATOR);
-		if (untracked)
-			out.plan.reasons_seen = 0;
-		snap();
-		tlbf_flush_count(&init_stats, &req, TLBF_STATUS_OK, &out);
-		expect_moved((const int[]){TLBF_STAT_REQ_SPACE_ENTIRE, 1, TLBF_STAT_PUSH_LISTED, 1,
-		                           TLBF_STAT_WAKE_SKIP_OUTSIDE, 2, TLBF_STAT_WAKE_SKIP_POLLED, 1,
-		                           TLBF_STAT_WAKE_SKIP_INITIATOR, 1, -1});
-	}
+	struct tlbf_mark m = {TLBF_MARK_KIND_ENTIRE, 1};
+	assert_int_equal(tlbf_wake_plan_begin(&out.plan, &pt, out.kick, out.wait, 1, 0, m),
+	                 TLBF_STATUS_OK);
+	tlbf__wake_plan_add(&out.plan, 1, TLBF_WAKE_SKIP_OUTSIDE);
+	tlbf__wake_plan_add(&out.plan, 2, TLBF_WAKE_SKIP_OUTSIDE);
+	tlbf__wake_plan_add(&out.plan, 3, TLBF_WAKE_SKIP_POLLED);
+	tlbf__wake_plan_add(&out.plan, 0, TLBF_WAKE_SKIP_INITIATOR);
+	assert_int_equal(out.plan.reasons_seen,
+	                 TLBF_STATS ? (1u << TLBF_WAKE_SKIP_OUTSIDE) | (1u << TLBF_WAKE_SKIP_POLLED) |
+	                                      (1u << TLBF_WAKE_SKIP_INITIATOR)
+	                            : 0u);
+	snap();
+	tlbf__flush_count(&init_stats, &req, TLBF_STATUS_OK, &out);
+	expect_moved((const int[]){TLBF_STAT_REQ_SPACE_ENTIRE, 1, TLBF_STAT_PUSH_LISTED, 1,
+	                           TLBF_STAT_WAKE_SKIP_OUTSIDE, 2, TLBF_STAT_WAKE_SKIP_POLLED, 1,
+	                           TLBF_STAT_WAKE_SKIP_INITIATOR, 1, -1});
+	/* A refused call counts refused and nothing else. */
+	snap();
+	tlbf__flush_count(&init_stats, &req, TLBF_STATUS_BAD_BACKEND, &out);
+	expect_moved((const int[]){TLBF_STAT_REFUSED, 1, -1});
 }
 
 static void names(void **state)
@@ -328,7 +374,7 @@ int main(void)
 		cmocka_unit_test_setup(request_side, setup),
 		cmocka_unit_test_setup(vp_side, setup),
 		cmocka_unit_test_setup(derived_nothing, setup),
-		cmocka_unit_test_setup(foreach_derived, setup),
+		cmocka_unit_test_setup(export_derived, setup),
 		cmocka_unit_test_setup(wake_reasons, setup),
 		cmocka_unit_test_setup(names, setup),
 	};

@@ -235,8 +235,14 @@ static inline int tlbf__mshv_kickcpus(struct tlbf_tdx_mshv *m, const uint64_t *m
 		return -1;
 	const uint32_t mask_bytes = (nbits + 7u) / 8u;
 	/* @nbits bytes: the mask's bytes, then zeros up to @len bytes. */
-	for (uint32_t i = 0; i < nbits; i++)
-		buf[i] = i < mask_bytes ? (uint8_t)(mask[i / 8u] >> (8u * (i % 8u))) : 0u;
+	for (uint32_t i = 0; i < nbits; i++) {
+		/* Not a conditional expression: its uint8_t operands promote
+		 * to int, which -Wconversion reports on the store. */
+		uint8_t byte = 0;
+		if (i < mask_bytes)
+			byte = (uint8_t)(mask[i / 8u] >> (8u * (i % 8u)));
+		buf[i] = byte;
+	}
 	if (nbits % 8u)
 		buf[mask_bytes - 1u] &= (uint8_t)((1u << (nbits % 8u)) - 1u);
 	k.len = nbits;
