@@ -693,12 +693,13 @@ static void test_tlbf_vpset_write_mask(void **state)
 	uint64_t mask[4];
 	memset(mask, 0x5a, sizeof(mask));
 	uint32_t sel = 77;
-	assert_false(tlbf_vpset_write_mask(&s, NULL, NULL, mask, 2, &sel));
-	assert_false(tlbf_vpset_write_mask(&s, NULL, NULL, mask, 0, &sel));
+	assert_int_equal(tlbf_vpset_write_mask(&s, NULL, NULL, mask, 2, &sel), TLBF_STATUS_BAD_STORAGE);
+	assert_int_equal(tlbf_vpset_write_mask(&s, NULL, NULL, mask, 0, &sel), TLBF_STATUS_BAD_STORAGE);
+	assert_int_equal(tlbf_vpset_write_mask(&s, NULL, NULL, NULL, 64, &sel), TLBF_STATUS_BAD_STORAGE);
 	for (unsigned i = 0; i < 4; i++)
 		assert_true(mask[i] == UINT64_C(0x5a5a5a5a5a5a5a5a));
 	assert_int_equal(sel, 77);
-	assert_true(tlbf_vpset_write_mask(&s, NULL, NULL, mask, 3, &sel));
+	assert_int_equal(tlbf_vpset_write_mask(&s, NULL, NULL, mask, 3, &sel), TLBF_STATUS_OK);
 	assert_int_equal(sel, 130);
 	assert_true(mask[2] == 3 && mask[3] == UINT64_C(0x5a5a5a5a5a5a5a5a));
 }
@@ -872,7 +873,7 @@ static void test_tlbf_oracle_init(void **state)
 	struct tlbf_oracle o, opat;
 	memset(&o, 0x5a, sizeof(o));
 	opat = o;
-	size_t need = tlbf_oracle_words(NVP, 4);
+	size_t need = TLBF_ORACLE_WORDS(NVP, 4);
 	assert_true(need <= 1024);
 	assert_int_equal(tlbf_oracle_init(&o, words, need - 1, NVP, 4, 0), TLBF_STATUS_BAD_STORAGE);
 	assert_int_equal(tlbf_oracle_init(&o, words, 0, NVP, 4, 0), TLBF_STATUS_BAD_STORAGE);

@@ -337,7 +337,7 @@ static void stats_and_oracle(void **state)
 	tlbf_stats_fold(&a, &b);
 	assert_true(tlbf_stats_get(&a, TLBF_STAT_ENTRIES) == 0);
 	tlbf_stats_export(srcs, 2, NULL, NULL);
-	assert_true(tlbf_oracle_words(8, 4) <= 4096);
+	assert_true(TLBF_ORACLE_WORDS(8, 4) <= 4096);
 	assert_int_equal(tlbf_oracle_init(&o, words, 4096, 8, 4, 0x100), TLBF_STATUS_OK);
 	uint64_t v = tlbf_oracle_change(&o, 0, 1, false);
 	tlbf_oracle_call_begin(&o, seq, NULL, 0);

@@ -28,7 +28,7 @@ static int setup(void **state)
 {
 	(void)state;
 	tlbf_mock_init(&mock, mvps, NVP, NULL, 0);
-	assert_true(tlbf_oracle_words(NVP, NPAGES) <= 4096);
+	assert_true(TLBF_ORACLE_WORDS(NVP, NPAGES) <= 4096);
 	assert_int_equal(tlbf_oracle_init(&o, words, 4096, NVP, NPAGES, BASE), TLBF_STATUS_OK);
 	return 0;
 }
@@ -157,7 +157,7 @@ static void init_refusals(void **state)
 {
 	(void)state;
 	struct tlbf_oracle o2;
-	size_t need = tlbf_oracle_words(NVP, NPAGES);
+	size_t need = TLBF_ORACLE_WORDS(NVP, NPAGES);
 	memset(&o2, 0, sizeof(o2));
 	assert_int_equal(tlbf_oracle_init(&o2, words, need - 1, NVP, NPAGES, 0), TLBF_STATUS_BAD_STORAGE);
 	assert_int_equal(tlbf_oracle_init(&o2, NULL, need, NVP, NPAGES, 0), TLBF_STATUS_BAD_STORAGE);
