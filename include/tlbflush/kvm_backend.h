@@ -323,8 +323,9 @@ static inline int tlbf__kvm_kick(void *ctx, const uint64_t *mask, uint32_t nbits
 				 * cancel: pairs with the VP's seq_cst clear before K3,
 				 * so a VP that missed the cancel cleared before this
 				 * store, and a KVM_RUN it starts returns at once. */
-				__atomic_store_n(&c->kvm_run->immediate_exit, (uint8_t)1,
-				                 __ATOMIC_SEQ_CST);
+				if (c->kvm_run != NULL) /* NULL: no vCPU yet, never in KVM_RUN */
+					__atomic_store_n(&c->kvm_run->immediate_exit, (uint8_t)1,
+					                 __ATOMIC_SEQ_CST);
 				/* Relaxed: a statistic. */
 				tlbf__fetch_add(&k->kicks, 1, TLBF_RELAXED);
 				if (!TLBF_BREAK(KVM_NO_SIGNAL)) {
@@ -456,7 +457,7 @@ static inline void tlbf__kvm_out(struct tlbf_kvm_vcpu *c, uint64_t run)
  */
 static inline enum tlbf_kvm_result tlbf_kvm_run(struct tlbf_kvm *k, uint32_t vp, unsigned vtl)
 {
-	if (vp >= k->nvcpus || vtl >= TLBF_VTL_COUNT)
+	if (vp >= k->nvcpus || vtl >= TLBF_VTL_COUNT || k->vcpus[vp].kvm_run == NULL)
 		return TLBF_KVM_RUN_FAILED;
 	struct tlbf_kvm_vcpu *c = &k->vcpus[vp];
 	const uint64_t run = (tlbf__load(&c->run, TLBF_RELAXED) | 1) + 2; /* only we write it */
