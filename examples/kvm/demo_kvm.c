@@ -514,7 +514,7 @@ static void *vcpu_thread(void *p)
 	struct tlbf_entry e;
 	uint64_t rw_seen[2] = {0, 0};
 	uint8_t rw_pending = TLBF_SCOPE_NONE;
-	if (tlbf_kvm_vcpu_bind(&r->kvm, vp) != 0 ||
+	if (tlbf_kvm_vcpu_bind(&r->kvm, vp) != TLBF_STATUS_OK ||
 	    tlbf_entry_init(&e, &r->pt, &r->be, vp, NULL, 0, NULL) != TLBF_STATUS_OK) {
 		atomic_store(&r->failed, true);
 		goto out;
@@ -613,7 +613,7 @@ static void run_design(const struct opts *o, enum design_id d, struct result *re
 	tlbf_kvm_init(&r->kvm, r->kvcpus, nv, KICK_SIGNAL);
 	r->kvm.relax = yield_relax;
 	for (uint32_t v = 0; v < nv; v++)
-		if (tlbf_kvm_vcpu_set(&r->kvm, v, r->vm.vcpu[v], r->vm.run[v]) != 0)
+		if (tlbf_kvm_vcpu_set(&r->kvm, v, r->vm.vcpu[v], r->vm.run[v]) != TLBF_STATUS_OK)
 			die("tlbf_kvm_vcpu_set");
 	r->be = tlbf_kvm_backend(&r->kvm);
 	pthread_rwlock_init(&r->rw.lock, NULL);
@@ -688,7 +688,7 @@ struct spin_arg {
 static void *spin_thread(void *p)
 {
 	struct spin_arg *a = p;
-	if (tlbf_kvm_vcpu_bind(a->k, 0) != 0)
+	if (tlbf_kvm_vcpu_bind(a->k, 0) != TLBF_STATUS_OK)
 		return NULL;
 	while (!atomic_load(&a->stop)) {
 		enum tlbf_kvm_result res = tlbf_kvm_run(a->k, 0, 0);
@@ -709,7 +709,7 @@ static void measure(double *exit_us, double *kick_us)
 	vcpu_start(&vm, 0, ENTRY_TICKER, true, 0, 0);
 	for (int i = 0; i < N + 20; i++) {
 		uint64_t t0 = now_ns();
-		if (ioctl(vm.vcpu[0], KVM_RUN, 0) != 0 || vm.run[0]->exit_reason != KVM_EXIT_IO)
+		if (ioctl(vm.vcpu[0], KVM_RUN, 0) != TLBF_STATUS_OK || vm.run[0]->exit_reason != KVM_EXIT_IO)
 			die("KVM_RUN (ticker)");
 		if (i >= 20)
 			t[i - 20] = (uint32_t)(now_ns() - t0);
@@ -726,7 +726,7 @@ static void measure(double *exit_us, double *kick_us)
 	struct tlbf_kvm k;
 	struct tlbf_kvm_vcpu kc[1];
 	tlbf_kvm_init(&k, kc, 1, KICK_SIGNAL);
-	if (tlbf_kvm_vcpu_set(&k, 0, vm.vcpu[0], vm.run[0]) != 0)
+	if (tlbf_kvm_vcpu_set(&k, 0, vm.vcpu[0], vm.run[0]) != TLBF_STATUS_OK)
 		die("tlbf_kvm_vcpu_set");
 	struct tlbf_backend be = tlbf_kvm_backend(&k);
 	struct spin_arg a = {&vm, &k, false};
@@ -801,7 +801,7 @@ int main(int argc, char **argv)
 	if (o.readers < 1 || o.readers + 1 > MAX_VCPUS || o.pages < 1 || o.pages > GUEST_MAX_PAGES ||
 	    o.seconds <= 0)
 		usage();
-	if (tlbf_kvm_install_signal(KICK_SIGNAL) != 0)
+	if (tlbf_kvm_install_signal(KICK_SIGNAL) != TLBF_STATUS_OK)
 		die("sigaction");
 	/* A VM can be created, or this host skips (77) with one line. */
 	{

@@ -25,11 +25,11 @@
  *                   before the vCPU next runs guest code, whenever that is:
  *                   the flush is handed to KVM before KVM_RUN is called, so
  *                   a KVM_RUN that returns at once (a kick) does not undo it
- *   kick            per VP: the cancel word (K1), the run page's
+ *   kick            per VP: the cancel word (R1), the run page's
  *                   immediate_exit, and a signal to the vCPU's thread; with
- *                   TLBF_KICK_WAIT, a wait on the VP's run word (K2) until
+ *                   TLBF_KICK_WAIT, a wait on the VP's run word (R2) until
  *                   its KVM_RUN has returned
- *   wake            the wake word (K5) and the same signal: ends a halt in
+ *   wake            the wake word (R5) and the same signal: ends a halt in
  *                   tlbf_kvm_halt() (VSM TLB locks)
  *   relax           the caller's hook (e.g. sched_yield), or a CPU pause
  *
@@ -44,17 +44,17 @@
  *
  * ENTRY AGAINST KICK (store-buffering pair, like the mock's M1-M4). The
  * VP clears immediate_exit, stores its run word "in KVM_RUN" then loads
- * its cancel word (K3, seq_cst on both); the kicker stores the cancel
- * word, then sets immediate_exit, then loads the run word (K1, K2, seq_cst
+ * its cancel word (R3, seq_cst on both); the kicker stores the cancel
+ * word, then sets immediate_exit, then loads the run word (R1, R2, seq_cst
  * on both). Either the VP sees the cancel and does not call KVM_RUN, or
  * the kicker sees it in KVM_RUN and waits until the VP's release store of
- * "out" (K4) after KVM_RUN returned; then the kicker's immediate_exit
+ * "out" (R4) after KVM_RUN returned; then the kicker's immediate_exit
  * (ordered after the VP's clear by the same pair) or its signal ends that
- * KVM_RUN. Nothing the VP does after K4 runs guest code without another
- * K3, which sees the cancel or is seen running by a later kick.
+ * KVM_RUN. Nothing the VP does after R4 runs guest code without another
+ * R3, which sees the cancel or is seen running by a later kick.
  *
- * WAKE AGAINST HALT: message passing, K5 (release store of the wake word)
- * pairs with K6 (the acquire exchange that consumes it); the halt blocks
+ * WAKE AGAINST HALT: message passing, R5 (release store of the wake word)
+ * pairs with R6 (the acquire exchange that consumes it); the halt blocks
  * the signal, checks the word, and sleeps in sigsuspend() with the signal
  * unblocked, so a wake between the check and the sleep is not lost.
  *
@@ -81,6 +81,7 @@
 #include "backend.h"
 #include "bits.h"
 #include "ring.h"
+#include "status.h"
 
 #include <errno.h>
 #include <linux/kvm.h>
@@ -123,9 +124,9 @@ enum tlbf_kvm_result {
 
 /**
  * struct tlbf_kvm_vcpu - one vCPU of the KVM backend
- * @cancel: pending cancel (shared: set by kickers, K1; consumed by the VP)
- * @run: KVM_RUN count << 1 | in KVM_RUN (shared: watched by kickers, K2)
- * @wake: pending wake-up (shared: set by wake, K5; consumed, K6)
+ * @cancel: pending cancel (shared: set by kickers, R1; consumed by the VP)
+ * @run: KVM_RUN count << 1 | in KVM_RUN (shared: watched by kickers, R2)
+ * @wake: pending wake-up (shared: set by wake, R5; consumed, R6)
  * @bound: 1 once @thread is set (shared: read by kickers)
  * @thread: the vCPU's thread (tlbf_kvm_vcpu_bind())
  * @fd: the vCPU file descriptor (KVM_CREATE_VCPU)
@@ -186,15 +187,16 @@ static inline void tlbf__kvm_on_signal(int signo)
  * An empty handler, without SA_RESTART: KVM_RUN returns -EINTR, and so do
  * other blocking calls of a vCPU thread the signal reaches. Process-wide;
  * call it once, before any kick.
- * Returns: 0, or -1 with errno set (sigaction()).
+ * Returns: TLBF_STATUS_OK; TLBF_STATUS_OS_ERROR with errno set
+ * (sigaction() refused the signal).
  */
-static inline int tlbf_kvm_install_signal(int signo)
+TLBF_MUST_CHECK static inline enum tlbf_status tlbf_kvm_install_signal(int signo)
 {
 	struct sigaction sa;
 	sa.sa_handler = tlbf__kvm_on_signal;
 	sa.sa_flags = 0;
 	sigemptyset(&sa.sa_mask);
-	return sigaction(signo, &sa, NULL);
+	return sigaction(signo, &sa, NULL) == 0 ? TLBF_STATUS_OK : TLBF_STATUS_OS_ERROR;
 }
 
 /**
@@ -240,16 +242,19 @@ static inline void tlbf_kvm_init(struct tlbf_kvm *k, struct tlbf_kvm_vcpu *vcpus
  * @kvm_run: its struct kvm_run, mmap()ed from @fd
  *
  * Concurrency: before the VP's thread and any kicker use the backend.
- * Returns: 0; -1 for a VP the backend does not have or a NULL @kvm_run.
+ * Returns: TLBF_STATUS_OK; refused, nothing changed: TLBF_STATUS_BAD_VP
+ * (a VP the backend does not have), _BAD_STORAGE (@kvm_run NULL).
  */
-static inline int tlbf_kvm_vcpu_set(struct tlbf_kvm *k, uint32_t vp, int fd,
-                                    struct kvm_run *kvm_run)
+TLBF_MUST_CHECK static inline enum tlbf_status tlbf_kvm_vcpu_set(struct tlbf_kvm *k, uint32_t vp,
+                                                                 int fd, struct kvm_run *kvm_run)
 {
-	if (vp >= k->nvcpus || kvm_run == NULL)
-		return -1;
+	if (vp >= k->nvcpus)
+		return TLBF_STATUS_BAD_VP;
+	if (kvm_run == NULL)
+		return TLBF_STATUS_BAD_STORAGE;
 	k->vcpus[vp].fd = fd;
 	k->vcpus[vp].kvm_run = kvm_run;
-	return 0;
+	return TLBF_STATUS_OK;
 }
 
 /**
@@ -260,17 +265,19 @@ static inline int tlbf_kvm_vcpu_set(struct tlbf_kvm *k, uint32_t vp, int fd,
  * Call it on the vCPU's thread before its first tlbf_kvm_run(). Until
  * then kicks set the VP's cancel word without a signal (the VP is not in
  * KVM_RUN, and its first entry sees the cancel).
- * Returns: 0; -1 for a VP the backend does not have.
+ * Returns: TLBF_STATUS_OK; TLBF_STATUS_BAD_VP (nothing changed) for a VP
+ * the backend does not have.
  */
-static inline int tlbf_kvm_vcpu_bind(struct tlbf_kvm *k, uint32_t vp)
+TLBF_MUST_CHECK static inline enum tlbf_status tlbf_kvm_vcpu_bind(struct tlbf_kvm *k, uint32_t vp)
 {
 	if (vp >= k->nvcpus)
-		return -1;
+		return TLBF_STATUS_BAD_VP;
 	k->vcpus[vp].thread = pthread_self();
-	/* Release: pairs with the kicker's acquire load of @bound, which
-	 * then reads @thread written above. */
+	TLBF_STEP("R7");
+	/* R7: release, pairs with R8 (the kicker's acquire load of @bound,
+	 * which then reads @thread written above). */
 	tlbf__store(&k->vcpus[vp].bound, 1, TLBF_RELEASE);
-	return 0;
+	return TLBF_STATUS_OK;
 }
 
 static inline void tlbf__kvm_flush_at_entry(void *ctx, uint32_t vp, unsigned vtl,
@@ -297,7 +304,7 @@ static inline void tlbf__kvm_relax(void *ctx)
 static inline int tlbf__kvm_signal(struct tlbf_kvm *k, uint32_t vp)
 {
 	struct tlbf_kvm_vcpu *c = &k->vcpus[vp];
-	/* Acquire: pairs with the release in tlbf_kvm_vcpu_bind(). */
+	/* R8: acquire, pairs with R7 in tlbf_kvm_vcpu_bind(). */
 	if (tlbf__load(&c->bound, TLBF_ACQUIRE) == 0)
 		return 0;
 	return pthread_kill(c->thread, k->signo);
@@ -315,12 +322,12 @@ static inline int tlbf__kvm_kick(void *ctx, const uint64_t *mask, uint32_t nbits
 			for (uint64_t bits = mask[w]; bits; bits &= bits - 1) {
 				const uint32_t vp = w * 64 + tlbf__ctz64(bits);
 				struct tlbf_kvm_vcpu *c = &k->vcpus[vp];
-				TLBF_STEP("K1");
-				/* K1: seq_cst, pairs with K3 in tlbf_kvm_run()
+				TLBF_STEP("R1");
+				/* R1: seq_cst, pairs with R3 in tlbf_kvm_run()
 				 * (store-buffering pair, see the top of this file). */
 				tlbf__store(&c->cancel, 1, TLBF_SEQ_CST);
-				/* K1: seq_cst store of immediate_exit, after the
-				 * cancel: pairs with the VP's seq_cst clear before K3,
+				/* R1: seq_cst store of immediate_exit, after the
+				 * cancel: pairs with the VP's seq_cst clear before R3,
 				 * so a VP that missed the cancel cleared before this
 				 * store, and a KVM_RUN it starts returns at once. */
 				if (c->kvm_run != NULL) /* NULL: no vCPU yet, never in KVM_RUN */
@@ -342,16 +349,17 @@ static inline int tlbf__kvm_kick(void *ctx, const uint64_t *mask, uint32_t nbits
 		for (uint64_t bits = mask[w]; bits; bits &= bits - 1) {
 			const uint32_t vp = w * 64 + tlbf__ctz64(bits);
 			struct tlbf_kvm_vcpu *c = &k->vcpus[vp];
-			TLBF_STEP("K2");
-			/* K2: seq_cst load (pairs with K3: a VP whose entry missed
+			TLBF_STEP("R2");
+			/* R2: seq_cst load (pairs with R3: a VP whose entry missed
 			 * our cancel is seen in KVM_RUN), then acquire loads (pair
-			 * with K4: what the VP did in the guest happens before our
+			 * with R4: what the VP did in the guest happens before our
 			 * return). Wait while it is in the same KVM_RUN. */
 			const uint64_t r0 = tlbf__load(&c->run, TLBF_SEQ_CST);
 			if (!(r0 & 1))
 				continue;
 			/* Relaxed: a statistic. */
 			tlbf__fetch_add(&k->waits, 1, TLBF_RELAXED);
+			/* R2 (its acquire loads): pair with R4. */
 			while (tlbf__load(&c->run, TLBF_ACQUIRE) == r0)
 				tlbf__kvm_relax(k);
 		}
@@ -368,8 +376,8 @@ static inline int tlbf__kvm_wake(void *ctx, const uint64_t *mask, uint32_t nbits
 	for (uint32_t w = 0; w < (nbits + 63) / 64; w++) {
 		for (uint64_t bits = mask[w]; bits; bits &= bits - 1) {
 			const uint32_t vp = w * 64 + tlbf__ctz64(bits);
-			TLBF_STEP("K5");
-			/* K5: release, pairs with K6 in tlbf_kvm_take_wake(): what
+			TLBF_STEP("R5");
+			/* R5: release, pairs with R6 in tlbf_kvm_take_wake(): what
 			 * the waker did before (H6) happens before the woken VP
 			 * checks again. */
 			tlbf__store(&k->vcpus[vp].wake, 1, TLBF_RELEASE);
@@ -407,34 +415,36 @@ static inline struct tlbf_backend tlbf_kvm_backend(struct tlbf_kvm *k)
  * KVM_SET_SREGS with CR4.PGE toggled, then with CR4 as it was: KVM drops
  * the vCPU's translations and flushes before the vCPU next runs guest
  * code. tlbf_kvm_run() calls it for a pending flush.
- * Returns: 0, or -1 with errno set (the ioctl that failed); CR4 may be
- * left toggled only if the second KVM_SET_SREGS failed.
+ * Returns: TLBF_STATUS_OK; TLBF_STATUS_BAD_VP (nothing done) for a VP the
+ * backend does not have; TLBF_STATUS_OS_ERROR with errno set (the ioctl
+ * that failed; CR4 may be left toggled only if the second KVM_SET_SREGS
+ * failed).
  */
-static inline int tlbf_kvm_mmu_reset(struct tlbf_kvm *k, uint32_t vp)
+TLBF_MUST_CHECK static inline enum tlbf_status tlbf_kvm_mmu_reset(struct tlbf_kvm *k, uint32_t vp)
 {
 	struct kvm_sregs sr;
 	if (vp >= k->nvcpus)
-		return -1;
+		return TLBF_STATUS_BAD_VP;
 	const int fd = k->vcpus[vp].fd;
 	if (TLBF_KVM_IOCTL(fd, KVM_GET_SREGS, &sr) != 0)
-		return -1;
+		return TLBF_STATUS_OS_ERROR;
 	const uint64_t cr4 = sr.cr4;
 	sr.cr4 = cr4 ^ TLBF_KVM_CR4_PGE;
 	if (TLBF_KVM_IOCTL(fd, KVM_SET_SREGS, &sr) != 0)
-		return -1;
+		return TLBF_STATUS_OS_ERROR;
 	sr.cr4 = cr4;
 	if (TLBF_KVM_IOCTL(fd, KVM_SET_SREGS, &sr) != 0)
-		return -1;
+		return TLBF_STATUS_OS_ERROR;
 	k->vcpus[vp].mmu_resets++;
-	return 0;
+	return TLBF_STATUS_OK;
 }
 
-/* The VP is out of KVM_RUN (K4). */
+/* The VP is out of KVM_RUN (R4). */
 static inline void tlbf__kvm_out(struct tlbf_kvm_vcpu *c, uint64_t run)
 {
-	TLBF_STEP("K4");
-	/* K4: release store of "out", pairs with the kicker's acquire loads
-	 * (K2): everything the guest did happens before the kick returns. */
+	TLBF_STEP("R4");
+	/* R4: release store of "out", pairs with the kicker's acquire loads
+	 * (R2): everything the guest did happens before the kick returns. */
 	tlbf__store(&c->run, run & ~UINT64_C(1), TLBF_RELEASE);
 }
 
@@ -447,10 +457,10 @@ static inline void tlbf__kvm_out(struct tlbf_kvm_vcpu *c, uint64_t run)
  *	one, so 0 in a partition without VSM)
  *
  * Clears immediate_exit, announces "in KVM_RUN" and checks for a cancel
- * (K3). A pending cancel is consumed and the entry cancelled. Otherwise a
+ * (R3). A pending cancel is consumed and the entry cancelled. Otherwise a
  * pending flush scope other than NONE is carried out by an MMU reset
  * (tlbf_kvm_mmu_reset()), then KVM_RUN runs the vCPU until an exit or a
- * kick. Then the VP is out (K4) and any cancel that ended the run is
+ * kick. Then the VP is out (R4) and any cancel that ended the run is
  * consumed.
  * Returns: enum tlbf_kvm_result; pass it to tlbf_kvm_entered() for
  * tlbf_entry_done().
@@ -461,21 +471,21 @@ static inline enum tlbf_kvm_result tlbf_kvm_run(struct tlbf_kvm *k, uint32_t vp,
 		return TLBF_KVM_RUN_FAILED;
 	struct tlbf_kvm_vcpu *c = &k->vcpus[vp];
 	const uint64_t run = (tlbf__load(&c->run, TLBF_RELAXED) | 1) + 2; /* only we write it */
-	/* seq_cst clear of immediate_exit, before K3: see K1 in the kick. */
+	/* seq_cst clear of immediate_exit, before R3: see R1 in the kick. */
 	__atomic_store_n(&c->kvm_run->immediate_exit, (uint8_t)0, __ATOMIC_SEQ_CST);
-	TLBF_STEP("K3");
-	/* K3: seq_cst store of "in KVM_RUN", then the seq_cst load of the
-	 * cancel word: pairs with K1/K2 (store-buffering pair). */
+	TLBF_STEP("R3");
+	/* R3: seq_cst store of "in KVM_RUN", then the seq_cst load of the
+	 * cancel word: pairs with R1/R2 (store-buffering pair). */
 	tlbf__store(&c->run, run, TLBF_SEQ_CST);
 	if (tlbf__load(&c->cancel, TLBF_SEQ_CST) != 0) {
-		/* Relaxed: ours to consume; K2/K4 order what matters. */
+		/* Relaxed: ours to consume; R2/R4 order what matters. */
 		(void)tlbf__xchg(&c->cancel, 0, TLBF_RELAXED);
 		c->cancelled++;
 		tlbf__kvm_out(c, run);
 		return TLBF_KVM_RUN_CANCELLED;
 	}
 	if (c->scope[vtl] != TLBF_SCOPE_NONE && !TLBF_BREAK(KVM_NO_MMU_RESET)) {
-		if (tlbf_kvm_mmu_reset(k, vp) != 0) {
+		if (tlbf_kvm_mmu_reset(k, vp) != TLBF_STATUS_OK) {
 			tlbf__kvm_out(c, run);
 			return TLBF_KVM_RUN_FLUSH_FAILED;
 		}
@@ -485,7 +495,7 @@ static inline enum tlbf_kvm_result tlbf_kvm_run(struct tlbf_kvm *k, uint32_t vp,
 	const int err = r == 0 ? 0 : errno;
 	tlbf__kvm_out(c, run);
 	/* Relaxed: a cancel that ended this run is consumed here; one that
-	 * comes later is seen by the next K3 or waits for the next K4. */
+	 * comes later is seen by the next R3 or waits for the next R4. */
 	if (tlbf__load(&c->cancel, TLBF_RELAXED) != 0)
 		(void)tlbf__xchg(&c->cancel, 0, TLBF_RELAXED);
 	if (r == 0)
@@ -529,8 +539,8 @@ static inline bool tlbf_kvm_take_wake(struct tlbf_kvm *k, uint32_t vp)
 	/* Relaxed: only a hint; the exchange below is what orders. */
 	if (tlbf__load(w, TLBF_RELAXED) == 0)
 		return false;
-	TLBF_STEP("K6");
-	/* K6: acquire, pairs with K5 in the wake: the waker's work before the
+	TLBF_STEP("R6");
+	/* R6: acquire, pairs with R5 in the wake: the waker's work before the
 	 * wake (a TLB-lock holder's H6) happens before what the VP does next. */
 	return tlbf__xchg(w, 0, TLBF_ACQUIRE) != 0;
 }
@@ -543,26 +553,28 @@ static inline bool tlbf_kvm_take_wake(struct tlbf_kvm *k, uint32_t vp)
  * The halt of a VP suspended for VSM TLB locks: the run loop calls it
  * while tlbf_tlb_lock_must_wait() says true. Blocks the kick signal,
  * and sleeps in sigsuspend() with it unblocked until a wake-up is
- * pending, consuming it (K6); a wake sent before the call ends it at once
+ * pending, consuming it (R6); a wake sent before the call ends it at once
  * (the word is sticky). A kick also ends the sleep; the halt then checks
  * again. A spurious return is possible (a wake left from an earlier wait):
  * the caller checks again.
- * Returns: 0; -1 with errno set if the signal mask could not be changed.
+ * Returns: TLBF_STATUS_OK; TLBF_STATUS_BAD_VP (nothing done) for a VP the
+ * backend does not have; TLBF_STATUS_OS_ERROR if the signal mask could
+ * not be changed.
  */
-static inline int tlbf_kvm_halt(struct tlbf_kvm *k, uint32_t vp)
+TLBF_MUST_CHECK static inline enum tlbf_status tlbf_kvm_halt(struct tlbf_kvm *k, uint32_t vp)
 {
 	sigset_t block, old, sleep;
 	if (vp >= k->nvcpus)
-		return -1;
+		return TLBF_STATUS_BAD_VP;
 	sigemptyset(&block);
 	sigaddset(&block, k->signo);
 	if (pthread_sigmask(SIG_BLOCK, &block, &old) != 0)
-		return -1;
+		return TLBF_STATUS_OS_ERROR;
 	sleep = old;
 	sigdelset(&sleep, k->signo);
 	while (!tlbf_kvm_take_wake(k, vp))
 		(void)sigsuspend(&sleep); /* always -1 EINTR: a signal ran */
-	return pthread_sigmask(SIG_SETMASK, &old, NULL) == 0 ? 0 : -1;
+	return pthread_sigmask(SIG_SETMASK, &old, NULL) == 0 ? TLBF_STATUS_OK : TLBF_STATUS_OS_ERROR;
 }
 
 TLBF_EXTERN_C_END

@@ -50,6 +50,8 @@ TLBF_EXTERN_C_BEGIN
  *	prepared.
  * @TLBF_STATUS_NO_LOCKS: a TLB-lock call on a partition without TLB locks.
  * @TLBF_STATUS_BAD_BACKEND: a backend without the operation the call needs.
+ * @TLBF_STATUS_OS_ERROR: a system call of a user-space backend failed
+ *	(errno says why).
  * @TLBF_STATUS__COUNT: number of statuses (not a status).
  */
 enum tlbf_status {
@@ -66,6 +68,7 @@ enum tlbf_status {
 	TLBF_STATUS_BAD_SEQUENCE,
 	TLBF_STATUS_NO_LOCKS,
 	TLBF_STATUS_BAD_BACKEND,
+	TLBF_STATUS_OS_ERROR,
 	TLBF_STATUS__COUNT
 };
 
@@ -92,6 +95,7 @@ static inline const char *tlbf_status_name(enum tlbf_status st)
 	case TLBF_STATUS_BAD_SEQUENCE: return "bad-sequence";
 	case TLBF_STATUS_NO_LOCKS: return "no-locks";
 	case TLBF_STATUS_BAD_BACKEND: return "bad-backend";
+	case TLBF_STATUS_OS_ERROR: return "os-error";
 	case TLBF_STATUS__COUNT: break;
 	}
 	return "?";
