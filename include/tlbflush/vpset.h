@@ -209,9 +209,8 @@ static inline void tlbf_vpset_init_mask(struct tlbf_vpset *s, uint64_t mask,
  * The last rule applies to ALL as well: the set occupies its bank words in
  * the input whatever the format, and a caller that places data after the
  * set relies on that size. An ALL set ignores the mask and the banks.
- * An empty set (mask 0) is valid here; whether an empty set is acceptable
- * is the caller's rule (the flush decoder refuses it without
- * ALL_PROCESSORS).
+ * An empty set (mask 0) is valid here, and so it is for the flush decoder:
+ * an Ex call with no bank succeeds and flushes no VP (docs/DECODE.md).
  *
  * Returns: TLBF_HV_STATUS_SUCCESS, or the status the hypercall fails with.
  */
