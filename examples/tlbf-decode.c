@@ -675,8 +675,13 @@ int main(int argc, char **argv)
 	                                               (unsigned)vtl, &req, &rule);
 	uint64_t cc = control & TLBF_HV_CONTROL_CODE_MASK;
 	const char *cn = call_name(cc);
-	out("{\"status\":\"%s\",\"status_code\":%d,\"rule\":\"%s\",", tlbf_hv_status_name(st),
-	    (int)st, tlbf_hypercall_rule_name(rule));
+	/* result: what the VMM puts in RAX for this call (the status and, for
+	 * a rep call, the reps completed: all on success, none past the rep
+	 * start on a refusal). */
+	out("{\"status\":\"%s\",\"status_code\":%d,\"result\":\"0x%016" PRIx64 "\","
+	    "\"rule\":\"%s\",",
+	    tlbf_hv_status_name(st), (int)st, tlbf_hypercall_result(control, st),
+	    tlbf_hypercall_rule_name(rule));
 	out("\"control\":{\"value\":\"0x%016" PRIx64 "\",\"call_code\":%" PRIu64
 	    ",\"call\":%s%s%s,\"fast\":%s,\"varhdr_qwords\":%" PRIu64 ",\"rep_count\":%" PRIu64
 	    ",\"rep_start\":%" PRIu64 "},",

@@ -44,8 +44,11 @@ int design_base_init(struct design *d, const struct design_ops *ops,
 	d->mask_words = (cfg->nvps + 63) / 64;
 	d->be = cfg->backend;
 	d->slot = design_alloc(sizeof(*d->slot) * d->nslots);
-	if (!d->slot)
+	d->vp = design_alloc(sizeof(*d->vp) * d->nvps);
+	if (!d->slot || !d->vp) {
+		design_base_fini(d);
 		return -1;
+	}
 	for (uint32_t i = 0; i < d->nslots; i++) {
 		d->slot[i].kick = design_alloc(sizeof(uint64_t) * d->mask_words);
 		d->slot[i].wait = design_alloc(sizeof(uint64_t) * d->mask_words);
@@ -59,6 +62,8 @@ int design_base_init(struct design *d, const struct design_ops *ops,
 
 void design_base_fini(struct design *d)
 {
+	free(d->vp);
+	d->vp = NULL;
 	if (!d->slot)
 		return;
 	for (uint32_t i = 0; i < d->nslots; i++) {
@@ -103,17 +108,90 @@ void design_get_stats(const struct design *d, struct design_stats *st)
 		d->ops->get_stats(d, st);
 }
 
-void design_prepare_entry(struct design *d, uint32_t vp, unsigned vtl, struct tlbf_tdx_vp *tv)
+void design_vp_start(struct design *d, uint32_t vp, struct tlbf_stats *stats)
 {
-	if (d->ops->prepare_entry) {
-		d->ops->prepare_entry(d, vp, vtl, tv);
-		return;
-	}
+	struct design_vp *v = &d->vp[vp];
+	/* The generic entry path's state: the entry driver's fields it uses
+	 * (the tlbflush design sets the driver up with tlbf_entry_init()). */
+	memset(&v->e, 0, sizeof(v->e));
+	v->e.be = &d->be;
+	v->e.stats = stats;
+	v->e.list = v->list;
+	v->e.list_cap = DESIGN_LIST_CAP;
+	v->e.vp_index = vp;
+	v->stats = stats;
+	d->ops->vp_start(d, vp);
+}
+
+/*
+ * The baselines' entry path: their own announce, poll and publish, with
+ * the poll's answer carried out by the library's entry driver
+ * (tlbf__entry_apply(), internal: the one policy every design is measured
+ * with, counted on the VP's counters like the driver counts them).
+ */
+enum tlbf_status design_prepare_entry(struct design *d, uint32_t vp, unsigned vtl)
+{
+	if (d->ops->prepare_entry)
+		return d->ops->prepare_entry(d, vp, vtl);
+	if (vtl >= TLBF_VTL_COUNT)
+		return TLBF_STATUS_BAD_VTL;
+	struct tlbf_entry *e = &d->vp[vp].e;
 	d->ops->vp_announce(d, vp, vtl);
-	struct tlbf_poll p = d->ops->vp_poll(d, vp, vtl, tv->list_page, TLBF_TDX_LIST_MAX);
-	tlbf_tdx_apply(&d->be, tv, vtl, p);
+	struct tlbf_poll p = d->ops->vp_poll(d, vp, vtl, e->list, e->list_cap);
+	tlbf__entry_apply(e, vtl, p);
 	d->ops->vp_publish(d, vp, vtl);
-	d->be.ops->set_enter_flags(d->be.ctx, vp, tlbf_tdx_enter_flags(tv->pending[vtl], vtl));
+	d->be.ops->flush_at_entry(d->be.ctx, vp, vtl, (enum tlbf_scope)e->pending[vtl]);
+	e->prepared = (uint8_t)(vtl + 1);
+	return TLBF_STATUS_OK;
+}
+
+/* The baselines' end of an entry: what tlbf_entry_done() counts and
+ * clears, then the design's exit. */
+enum tlbf_status design_entry_done(struct design *d, uint32_t vp, bool entered)
+{
+	if (d->ops->entry_done)
+		return d->ops->entry_done(d, vp, entered);
+	struct tlbf_entry *e = &d->vp[vp].e;
+	if (e->prepared == 0 || e->prepared > TLBF_VTL_COUNT)
+		return TLBF_STATUS_BAD_SEQUENCE;
+	const unsigned vtl = e->prepared - 1u;
+	e->prepared = 0;
+#if TLBF_STATS
+	const unsigned pending = e->pending[vtl];
+	TLBF__ENTRY_COUNT(e->stats, entered ? TLBF_STAT_ENTRIES : TLBF_STAT_ENTRIES_CANCELLED, 1);
+	if (entered && pending != TLBF_SCOPE_NONE)
+		TLBF__ENTRY_COUNT(e->stats, TLBF_STAT_ENTRY_FLUSH_NON_GLOBAL + pending - 1u, 1);
+#endif
+	if (entered)
+		e->pending[vtl] = TLBF_SCOPE_NONE;
+	d->ops->vp_exit(d, vp);
+	return TLBF_STATUS_OK;
+}
+
+enum tlbf_status design_flush(struct design *d, uint32_t self,
+                              const struct tlbf_flush_request *req)
+{
+	if (d->ops->flush)
+		return d->ops->flush(d, self, req);
+	return design_wake(d, self, req, design_record(d, self, req)) == 0
+	           ? TLBF_STATUS_OK
+	           : TLBF_STATUS_KICK_FAILED;
+}
+
+enum design_recorded design_recorded_of(const struct tlbf_flush_request *req,
+                                        enum tlbf_push_result result)
+{
+	switch (result) {
+	case TLBF_PUSH_RESULT_EMPTY: return DESIGN_REC_EMPTY;
+	case TLBF_PUSH_RESULT_PROMOTED: return DESIGN_REC_PROMOTED;
+	case TLBF_PUSH_RESULT_DEGRADED: return DESIGN_REC_DEGRADED;
+	default:
+		/* LISTED or LAPPED (covered by the readers' overflow). */
+		return req->kind == TLBF_FLUSH_KIND_LIST         ? DESIGN_REC_LIST
+		       : req->kind == TLBF_FLUSH_KIND_NON_GLOBAL ? DESIGN_REC_NON_GLOBAL
+		       : req->kind == TLBF_FLUSH_KIND_GPA        ? DESIGN_REC_GPA
+		                                                 : DESIGN_REC_ENTIRE;
+	}
 }
 
 const char *design_reason_name(enum tlbf_wake w)
@@ -128,7 +206,6 @@ const char *design_reason_name(enum tlbf_wake w)
 	case TLBF_WAKE_SKIP_OTHER_VTL: return "other_vtl";
 	case TLBF_WAKE_SKIP_POLLED: return "polled";
 	case TLBF_WAKE_SKIP_REENTERED: return "reentered";
-	case TLBF_WAKE_REFUSED: return "refused";
 	case TLBF_WAKE__COUNT: break;
 	}
 	return "?";
@@ -164,7 +241,8 @@ enum design_recorded design_read_request(const struct tlbf_flush_request *req, u
 		uint64_t v = tlbf__guest_load_u64(&req->ranges[i]);
 		if (tlbf_hv_range_classify(v, req->extended) != TLBF_HV_RANGE_LISTABLE)
 			return DESIGN_REC_PROMOTED;
-		ranges[i] = tlbf_range_to_gla(v, req->extended);
+		/* A listable range reads the same in both formats. */
+		ranges[i] = v;
 	}
 	return DESIGN_REC_LIST;
 }

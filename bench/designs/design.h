@@ -19,8 +19,10 @@
  *                   wait for every target not outside the guest.
  *
  * Every design kicks through the same struct tlbf_backend (the mock in the
- * simulator) and has its poll answers applied the same way, through
- * tlbf_tdx_apply() and the VP-enter flags, so the comparison is fair.
+ * simulator) and has its poll answers carried out the same way, by the
+ * library's entry driver (tlbflush/entry.h): a list flushed now through
+ * the backend's flush_list, everything else merged into the scope the
+ * VP's next entry flushes (flush_at_entry), so the comparison is fair.
  *
  * OPERATIONS (each can be timed on its own)
  *
@@ -29,6 +31,7 @@
  *                        flush-entire / flush-non-global
  *     design_wake()      fence, walk the request's VP set, decide, kick
  *                        with wait; returns once the targets are covered
+ *     design_flush()     the whole call (tlbflush: tlbf_flush_handle())
  *   VP vp (its own thread; the slot of vp):
  *     design_vp_start()  first start (before any other VP operation)
  *     design_vp_announce()  about to run guest code of a VTL
@@ -36,11 +39,16 @@
  *     design_vp_publish()   the answer has been applied
  *     design_vp_exit()   left guest code
  *     design_prepare_entry()  the whole entry path: announce, poll into the
- *                        INVGLA list page, tlbf_tdx_apply(), publish, set the
- *                        VP-enter flags
+ *                        VP's list buffer, carry the answer out, publish,
+ *                        tell the backend the entry's flush scope
+ *                        (tlbflush: tlbf_entry_prepare())
+ *     design_entry_done()  the entry happened or was cancelled, and the
+ *                        guest stopped: count, clear what the entry
+ *                        flushed, exit (tlbflush: tlbf_entry_done())
  *
  * A flush call, as a VMM's hypercall handler runs it, is design_record()
- * then design_wake() with the token record returned (design_flush()).
+ * then design_wake() with the token record returned, or the design's own
+ * whole call (design_flush()).
  * P1 holds once design_wake() has returned: every VP of the set flushes
  * what the request covers before it runs guest code of the target VTL.
  *
@@ -60,8 +68,11 @@
 
 #include <stdint.h>
 
+#include "tlbflush/entry.h"
+#include "tlbflush/flush.h"
 #include "tlbflush/hypercall.h"
-#include "tlbflush/tdx_backend.h"
+#include "tlbflush/stats.h"
+#include "tlbflush/tdx.h"
 #include "tlbflush/wake.h"
 
 TLBF_EXTERN_C_BEGIN
@@ -110,7 +121,7 @@ struct design_token {
  * @reasons: wake decisions by enum tlbf_wake: the kicks avoided, by reason
  * @overflows: reader polls answered flush-everything because entries were
  *	lost (ring lapped, FIFO full: the producer's side for kvm-fifo)
- * @errors: backend kick failures
+ * @errors: backend kick failures, and refused calls
  */
 struct design_stats {
 	uint64_t recorded[DESIGN_REC__COUNT];
@@ -129,12 +140,18 @@ struct design_stats {
  * @nvps: VPs of the partition (1 .. TLBF_MAX_VPS)
  * @nslots: thread slots (>= nvps; 0 means nvps)
  * @backend: how to kick VPs and apply flushes (copied)
+ * @tlb_locks: the partition has VSM TLB-lock state (tlbflush only; the
+ *	baselines do not implement TLB locks and ignore it)
  */
 struct design_config {
 	uint32_t nvps;
 	uint32_t nslots;
 	struct tlbf_backend backend;
+	bool tlb_locks;
 };
+
+/* Ranges one poll may return: a TDX INVGLA list page (4 KiB). */
+#define DESIGN_LIST_CAP TLBF_TDX_LIST_MAX
 
 struct design;
 
@@ -147,7 +164,11 @@ struct design;
  * @record, @wake, @vp_start, @vp_announce, @vp_poll, @vp_publish,
  * @vp_exit: see the wrappers below
  * @prepare_entry: the whole entry path, or NULL for the generic one
- *	(announce, poll, tlbf_tdx_apply(), publish, VP-enter flags)
+ *	(announce, poll, the entry driver's apply, publish, flush_at_entry)
+ * @entry_done: the end of an entry, or NULL for the generic one (count,
+ *	clear the pending scope if entered, exit)
+ * @flush: the whole flush call, or NULL for record then wake
+ * @partition: the library's partition (tlbflush), or NULL
  * @get_stats: design-specific counters not kept in the slots (may be NULL)
  */
 struct design_ops {
@@ -165,7 +186,11 @@ struct design_ops {
 	                            uint32_t cap);
 	void (*vp_publish)(struct design *d, uint32_t vp, unsigned vtl);
 	void (*vp_exit)(struct design *d, uint32_t vp);
-	void (*prepare_entry)(struct design *d, uint32_t vp, unsigned vtl, struct tlbf_tdx_vp *tv);
+	enum tlbf_status (*prepare_entry)(struct design *d, uint32_t vp, unsigned vtl);
+	enum tlbf_status (*entry_done)(struct design *d, uint32_t vp, bool entered);
+	enum tlbf_status (*flush)(struct design *d, uint32_t self,
+	                          const struct tlbf_flush_request *req);
+	struct tlbf_partition *(*partition)(struct design *d);
 	void (*get_stats)(const struct design *d, struct design_stats *st);
 };
 
@@ -182,6 +207,21 @@ struct design_slot {
 };
 
 /**
+ * struct design_vp - one VP's entry path state, on its own lines (the VP's
+ *	thread only)
+ * @e: the entry driver: set up by tlbf_entry_init() for the tlbflush
+ *	design; for the baselines only its list, pending scopes and counters
+ *	are used (the generic entry path)
+ * @stats: the VP's counters given to design_vp_start(), or NULL
+ * @list: the list buffer polls write ranges into
+ */
+struct design_vp {
+	TLBF_ALIGNAS(64) struct tlbf_entry e;
+	struct tlbf_stats *stats;
+	uint64_t list[DESIGN_LIST_CAP];
+};
+
+/**
  * struct design - what every design starts with
  * @ops: its implementation
  * @nvps: VPs of the partition
@@ -189,6 +229,7 @@ struct design_slot {
  * @mask_words: 64-bit words of a mask over nvps VPs
  * @be: the backend
  * @slot: nslots slots
+ * @vp: nvps VPs' entry path state
  */
 struct design {
 	const struct design_ops *ops;
@@ -197,6 +238,7 @@ struct design {
 	uint32_t mask_words;
 	struct tlbf_backend be;
 	struct design_slot *slot;
+	struct design_vp *vp;
 };
 
 /* The designs (one .c file each). */
@@ -235,17 +277,32 @@ static inline int design_wake(struct design *d, uint32_t self,
 	return d->ops->wake(d, self, req, tok);
 }
 
-/* The initiator's whole flush call: record, then wake. */
-static inline int design_flush(struct design *d, uint32_t self,
-                               const struct tlbf_flush_request *req)
+/* The initiator of a call made from slot @self: the VP of that index, or
+ * no VP (a slot at or above nvps: the VMM's own thread). */
+static inline uint32_t design_initiator(const struct design *d, uint32_t self)
 {
-	return design_wake(d, self, req, design_record(d, self, req));
+	return self < d->nvps ? self : TLBF_NO_VP;
 }
 
-static inline void design_vp_start(struct design *d, uint32_t vp)
+/*
+ * The initiator's whole flush call: the design's own, or record then wake.
+ * Returns: TLBF_STATUS_OK, or as tlbf_flush_handle(): _SUSPEND (the
+ * initiator waits for TLB-lock holders: tlbf_tlb_lock_must_wait() on
+ * design_partition()), _LOCKS_IGNORED, _KICK_FAILED or a refusal.
+ */
+enum tlbf_status design_flush(struct design *d, uint32_t self,
+                              const struct tlbf_flush_request *req);
+
+/* The library's partition of the tlbflush design (its TLB locks); NULL for
+ * the baselines. */
+static inline struct tlbf_partition *design_partition(struct design *d)
 {
-	d->ops->vp_start(d, vp);
+	return d->ops->partition ? d->ops->partition(d) : NULL;
 }
+
+/* VP @vp's first start, on its thread; @stats: its counters (the entry
+ * path counts into them when TLBF_STATS=1), or NULL. */
+void design_vp_start(struct design *d, uint32_t vp, struct tlbf_stats *stats);
 
 static inline void design_vp_announce(struct design *d, uint32_t vp, unsigned vtl)
 {
@@ -268,12 +325,19 @@ static inline void design_vp_exit(struct design *d, uint32_t vp)
 	d->ops->vp_exit(d, vp);
 }
 
-/* The VP's entry path up to TDG.VP.ENTER (see OPERATIONS). */
-void design_prepare_entry(struct design *d, uint32_t vp, unsigned vtl, struct tlbf_tdx_vp *tv);
+/* The VP's entry path up to the backend's entry (see OPERATIONS). */
+enum tlbf_status design_prepare_entry(struct design *d, uint32_t vp, unsigned vtl);
+/* After the backend's entry: @entered, and the guest stopped (see OPERATIONS). */
+enum tlbf_status design_entry_done(struct design *d, uint32_t vp, bool entered);
+
+/* How a recorded push and request kind count in enum design_recorded. */
+enum design_recorded design_recorded_of(const struct tlbf_flush_request *req,
+                                        enum tlbf_push_result result);
 
 /*
  * For the implementations: set up / tear down the common part (slots and
- * their scratch). design_base_init returns 0 or -1 (no memory).
+ * their scratch, the VPs' entry path state). design_base_init returns 0 or
+ * -1 (no memory).
  */
 int design_base_init(struct design *d, const struct design_ops *ops,
                      const struct design_config *cfg);

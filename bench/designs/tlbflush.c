@@ -1,14 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bench/designs/tlbflush.c - the library as a design: one lock-free ring
- * per target VTL (broadcast use), one struct tlbf_vp per VP, and the
- * initiator path of tlbflush/flush.h: record (tlbf_flush_record()), then
- * fence and the wake predicate over the request's lazy VP set
- * (tlbf_flush_plan()), then one batched kick with wait
- * (tlbf_wake_send()). The VP side is tlbf_tdx_prepare_entry().
+ * bench/designs/tlbflush.c - the library as a design: a partition
+ * (tlbf_partition_init(): one lock-free ring per target VTL, broadcast
+ * use, one struct tlbf_vp per VP, the TLB-lock state when asked for), the
+ * initiator path of tlbflush/flush.h and the VP entry driver of
+ * tlbflush/entry.h.
  *
- * No allocation after create, no lock: the kick masks live in the
- * initiator's slot.
+ * The whole flush call is tlbf_flush_handle(), counting on the initiator's
+ * slot; its steps, timed one by one by the benchmark harness, are
+ * tlbf_flush_record() (record) then tlbf_wake_plan_begin() (the fence),
+ * tlbf_flush_plan() (the wake predicate over the request's lazy VP set)
+ * and tlbf_wake_send() (one batched kick with wait) (wake). The VP side
+ * is tlbf_entry_prepare() and tlbf_entry_done(); the split VP steps the
+ * harness times are the driver's internal ones (tlbflush/vp.h).
+ *
+ * No allocation after create, no lock: the kick masks and outcomes live
+ * in the initiator's slot.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "design.h"
@@ -16,20 +23,16 @@
 #include <stdlib.h>
 
 #include "tlbflush/flush.h"
+#include "tlbflush/partition.h"
 #include "tlbflush/ring.h"
 #include "tlbflush/stats.h"
 
 struct tlbflush_design {
 	struct design base;
-	struct tlbf_partition pt;     /* what flush.h needs */
-	struct tlbf_ring *ring;       /* [TLBF_VTL_COUNT] */
-	struct tlbf_vp *vp;           /* [nvps], one cache line each */
-	struct tlbflush_local *local; /* [nvps] */
-};
-
-/* What only VP v's thread touches, on its own lines. */
-struct tlbflush_local {
-	_Alignas(64) struct tlbf_vp_local l;
+	struct tlbf_partition pt;          /* rings, VPs, TLB locks */
+	struct tlbf_vp *vps;               /* [nvps], one cache line each */
+	struct tlbf_tlb_lock_vp *locks;    /* [nvps], or NULL */
+	struct tlbf_flush_outcome *out;    /* [nslots]: each initiator's outcome */
 };
 
 static struct tlbflush_design *tf(struct design *d)
@@ -40,9 +43,9 @@ static struct tlbflush_design *tf(struct design *d)
 static void tlbflush_destroy(struct design *d)
 {
 	struct tlbflush_design *t = tf(d);
-	free(t->ring);
-	free(t->vp);
-	free(t->local);
+	free(t->vps);
+	free(t->locks);
+	free(t->out);
 	design_base_fini(d);
 	free(t);
 }
@@ -56,128 +59,142 @@ static struct design *tlbflush_create(const struct design_config *cfg)
 		free(t);
 		return NULL;
 	}
-	t->ring = design_alloc(sizeof(*t->ring) * TLBF_VTL_COUNT);
-	t->vp = design_alloc(sizeof(*t->vp) * cfg->nvps);
-	t->local = design_alloc(sizeof(*t->local) * cfg->nvps);
-	if (!t->ring || !t->vp || !t->local) {
+	t->vps = design_alloc(sizeof(*t->vps) * cfg->nvps);
+	t->locks = cfg->tlb_locks ? design_alloc(sizeof(*t->locks) * cfg->nvps) : NULL;
+	t->out = design_alloc(sizeof(*t->out) * t->base.nslots);
+	if (!t->vps || (cfg->tlb_locks && !t->locks) || !t->out ||
+	    tlbf_partition_init(&t->pt, t->vps, t->locks, cfg->nvps) != TLBF_STATUS_OK) {
 		tlbflush_destroy(&t->base);
 		return NULL;
 	}
-	for (unsigned v = 0; v < TLBF_VTL_COUNT; v++)
-		tlbf_ring_init(&t->ring[v]);
-	for (uint32_t i = 0; i < cfg->nvps; i++)
-		tlbf__vp_init(&t->vp[i]);
-	struct tlbf_ring *rings[TLBF_VTL_COUNT];
-	for (unsigned v = 0; v < TLBF_VTL_COUNT; v++)
-		rings[v] = &t->ring[v];
-	if (tlbf_partition_init(&t->pt, rings, t->vp, cfg->nvps) != TLBF_STATUS_OK)
-		return NULL;
 	return &t->base;
 }
 
 static struct design_token tlbflush_record(struct design *d, uint32_t self,
                                            const struct tlbf_flush_request *req)
 {
-	struct tlbf_push p = tlbf_flush_record(&tf(d)->pt, req);
+	struct tlbf_push p;
 	struct design_token tok;
-	tok.mark = p.mark;
-	switch (p.result) {
-	case TLBF_PUSH_RESULT_EMPTY: tok.how = DESIGN_REC_EMPTY; break;
-	case TLBF_PUSH_RESULT_PROMOTED: tok.how = DESIGN_REC_PROMOTED; break;
-	case TLBF_PUSH_RESULT_DEGRADED: tok.how = DESIGN_REC_DEGRADED; break;
-	default:
-		/* LISTED or LAPPED (covered by the readers' overflow). */
-		tok.how = req->kind == TLBF_FLUSH_KIND_LIST         ? DESIGN_REC_LIST
-		          : req->kind == TLBF_FLUSH_KIND_NON_GLOBAL ? DESIGN_REC_NON_GLOBAL
-		          : req->kind == TLBF_FLUSH_KIND_GPA        ? DESIGN_REC_GPA
-		                                               : DESIGN_REC_ENTIRE;
-		break;
+	if (tlbf_flush_record(&tf(d)->pt, req, &p) != TLBF_STATUS_OK) {
+		/* Refused: a request decode would not produce. */
+		d->slot[self].st.errors++;
+		p.result = TLBF_PUSH_RESULT_EMPTY;
+		p.mark.kind = TLBF_MARK_KIND_NONE;
+		p.mark.value = 0;
 	}
+	tok.mark = p.mark;
+	tok.how = design_recorded_of(req, p.result);
 	d->slot[self].st.recorded[tok.how]++;
 	return tok;
 }
 
+/* A plan's decisions into the slot's counters. */
+static void count_plan(struct design_slot *s, const struct tlbf_wake_plan *plan, bool failed)
+{
+	s->st.wakes++;
+	s->st.kick_calls += plan->nkick != 0;
+	s->st.kicks += plan->nkick;
+	s->st.waits += plan->nwait;
+	for (unsigned i = 0; i < TLBF_WAKE__COUNT; i++)
+		s->st.reasons[i] += plan->reasons[i];
+	if (failed)
+		s->st.errors++;
+}
+
+/* The wake steps on their own (the harness times them apart from the
+ * record): no TLB locks here (tlbf_flush_plan() would register a VP
+ * initiator with holders; the harness runs without them). */
 static int tlbflush_wake(struct design *d, uint32_t self, const struct tlbf_flush_request *req,
                          struct design_token tok)
 {
 	struct tlbflush_design *t = tf(d);
 	struct design_slot *s = &d->slot[self];
 	struct tlbf_wake_plan plan;
-	tlbf_kick_plan_init(&plan, s->kick, s->wait, d->mask_words);
-	tlbf_flush_plan(&t->pt, &req->vps, self, req->target_vtl, tok.mark, &plan);
-	int rc = tlbf_wake_send(&d->be, &plan, t->vp, d->nvps);
-	/* The library's own counters, as a VMM would keep them. */
-	struct tlbf_flush_outcome oc;
-	oc.push.result = tok.how == DESIGN_REC_PROMOTED  ? TLBF_PUSH_RESULT_PROMOTED
-	                 : tok.how == DESIGN_REC_DEGRADED ? TLBF_PUSH_RESULT_DEGRADED
-	                 : tok.how == DESIGN_REC_EMPTY    ? TLBF_PUSH_RESULT_EMPTY
-	                                                  : TLBF_PUSH_RESULT_LISTED;
-	oc.push.why = TLBF_PUSH_WHY_NONE;
-	oc.push.mark = tok.mark;
-	oc.kick_rc = rc;
-	oc.plan = plan;
-	oc.suspend = false; /* the simulator waits for TLB-lock holders itself */
-	tlbf_flush_count(&s->st.lib, req, rc ? TLBF_STATUS_KICK_FAILED : TLBF_STATUS_OK, &oc);
-	s->st.wakes++;
-	s->st.kick_calls += plan.nkick != 0;
-	s->st.kicks += plan.nkick;
-	s->st.waits += plan.nwait;
-	for (unsigned i = 0; i < TLBF_WAKE__COUNT; i++)
-		s->st.reasons[i] += plan.reasons[i];
-	if (rc != 0)
+	int rc = 0;
+	enum tlbf_status st = tlbf_wake_plan_begin(&plan, &t->pt, s->kick, s->wait, d->mask_words,
+	                                           req->target_vtl, tok.mark);
+	if (st != TLBF_STATUS_OK) {
 		s->st.errors++;
-	return rc;
+		return -1;
+	}
+	enum tlbf_status planned = tlbf_flush_plan(&plan, &req->vps, design_initiator(d, self));
+	st = tlbf_wake_send(&plan, &d->be, &rc);
+	if (st == TLBF_STATUS_OK && !tlbf__status_done(planned))
+		st = planned;
+	count_plan(s, &plan, st != TLBF_STATUS_OK);
+	return st == TLBF_STATUS_OK ? 0 : (rc ? rc : -1);
+}
+
+/* The whole call, as a VMM's handler makes it: tlbf_flush_handle(),
+ * counting on the slot's library counters. */
+static enum tlbf_status tlbflush_flush(struct design *d, uint32_t self,
+                                       const struct tlbf_flush_request *req)
+{
+	struct tlbflush_design *t = tf(d);
+	struct design_slot *s = &d->slot[self];
+	struct tlbf_flush_outcome *out = &t->out[self];
+	enum tlbf_status st =
+	    tlbf_flush_handle(&t->pt, &d->be, req, design_initiator(d, self), &s->st.lib, out);
+	s->st.recorded[design_recorded_of(req, out->push.result)]++;
+	count_plan(s, &out->plan, !tlbf__status_done(st));
+	return st;
+}
+
+static struct tlbf_partition *tlbflush_partition(struct design *d)
+{
+	return &tf(d)->pt;
 }
 
 static void tlbflush_vp_start(struct design *d, uint32_t vp)
 {
 	struct tlbflush_design *t = tf(d);
-	struct tlbf_ring *rings[TLBF_VTL_COUNT];
-	for (unsigned v = 0; v < TLBF_VTL_COUNT; v++)
-		rings[v] = &t->ring[v];
-	tlbf__vp_start(&t->vp[vp], &t->local[vp].l, rings);
+	struct design_vp *v = &d->vp[vp];
+	if (tlbf_entry_init(&v->e, &t->pt, &d->be, vp, v->list, DESIGN_LIST_CAP, v->stats) !=
+	    TLBF_STATUS_OK) {
+		/* Cannot happen for a VP of the partition and the mock. */
+		d->slot[vp].st.errors++;
+	}
 }
 
+/* The split VP steps (timed one by one by the harness): the entry
+ * driver's internal steps on its own state. */
 static void tlbflush_vp_announce(struct design *d, uint32_t vp, unsigned vtl)
 {
-	struct tlbflush_design *t = tf(d);
-	tlbf__vp_announce(&t->vp[vp], &t->local[vp].l, vtl);
+	tlbf__vp_announce(&tf(d)->pt.vps[vp], &d->vp[vp].e.local, vtl);
 }
 
 static struct tlbf_poll tlbflush_vp_poll(struct design *d, uint32_t vp, unsigned vtl,
                                          uint64_t *out, uint32_t cap)
 {
-	struct tlbflush_design *t = tf(d);
-	return tlbf_ring_poll(&t->ring[vtl], &t->local[vp].l.cursor[vtl], out, cap);
+	return tlbf_ring_poll(&tf(d)->pt.rings[vtl], &d->vp[vp].e.local.cursor[vtl], out, cap);
 }
 
 static void tlbflush_vp_publish(struct design *d, uint32_t vp, unsigned vtl)
 {
-	struct tlbflush_design *t = tf(d);
-	tlbf__vp_publish(&t->vp[vp], &t->local[vp].l, vtl);
+	tlbf__vp_publish(&tf(d)->pt.vps[vp], &d->vp[vp].e.local, vtl);
 }
 
 static void tlbflush_vp_exit(struct design *d, uint32_t vp)
 {
-	struct tlbflush_design *t = tf(d);
-	tlbf__vp_exit(&t->vp[vp], &t->local[vp].l);
+	tlbf__vp_exit(&tf(d)->pt.vps[vp], &d->vp[vp].e.local);
 }
 
-/* The library's own entry path: announce and poll in one step (so the
- * LATE_ANNOUNCE break applies), apply, publish, VP-enter flags. */
-static void tlbflush_prepare_entry(struct design *d, uint32_t vp, unsigned vtl,
-                                   struct tlbf_tdx_vp *tv)
+/* The library's own entry path: the entry driver. */
+static enum tlbf_status tlbflush_prepare_entry(struct design *d, uint32_t vp, unsigned vtl)
 {
-	struct tlbflush_design *t = tf(d);
-	tlbf_tdx_prepare_entry(&d->be, tv, &t->vp[vp], &t->local[vp].l, &t->ring[vtl], vtl);
+	return tlbf_entry_prepare(&d->vp[vp].e, vtl);
+}
+
+static enum tlbf_status tlbflush_entry_done(struct design *d, uint32_t vp, bool entered)
+{
+	return tlbf_entry_done(&d->vp[vp].e, entered);
 }
 
 static void tlbflush_get_stats(const struct design *d, struct design_stats *st)
 {
-	const struct tlbflush_design *t = (const struct tlbflush_design *)d;
 	for (uint32_t i = 0; i < d->nvps; i++)
 		for (unsigned v = 0; v < TLBF_VTL_COUNT; v++)
-			st->overflows += t->local[i].l.cursor[v].overflows;
+			st->overflows += d->vp[i].e.local.cursor[v].overflows;
 }
 
 const struct design_ops design_tlbflush_ops = {
@@ -193,5 +210,8 @@ const struct design_ops design_tlbflush_ops = {
 	.vp_publish = tlbflush_vp_publish,
 	.vp_exit = tlbflush_vp_exit,
 	.prepare_entry = tlbflush_prepare_entry,
+	.entry_done = tlbflush_entry_done,
+	.flush = tlbflush_flush,
+	.partition = tlbflush_partition,
 	.get_stats = tlbflush_get_stats,
 };

@@ -6,8 +6,6 @@
 
 #include <string.h>
 
-#include "oracle.h"
-
 const char *const guest_shape_names[GUEST_SHAPE__COUNT] = {"sparse", "dense", "all-flag",
                                                            "set-all", "mask64"};
 
@@ -213,4 +211,16 @@ void guest_call_random(struct guest_call *k, uint64_t *in, uint32_t nvps, uint64
 	}
 	k->control = guest_encode(in, k->code, address_space, k->flags, &in[2], set_words, reps,
 	                          nreps);
+}
+
+void guest_truth_set(struct tlbf_vpset *s, uint64_t *words, const uint64_t *truth,
+                     uint32_t nvps)
+{
+	uint64_t valid = 0;
+	for (uint32_t b = 0; b < (nvps + 63) / 64; b++)
+		if (truth[b])
+			valid |= UINT64_C(1) << b;
+	uint32_t n = guest_set_sparse(words, valid, truth);
+	if (tlbf_vpset_parse(s, words, n, nvps) != TLBF_HV_STATUS_SUCCESS)
+		tlbf_vpset_init_all(s, nvps); /* cannot happen: a well-formed set */
 }

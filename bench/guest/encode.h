@@ -6,8 +6,8 @@
  *
  * guest_encode() lays out any flush call from its parts (processor set,
  * ranges); guest_set_sparse() writes an HV_VP_SET in sparse-4K form.
- * guest_call_random() picks a random call over the guest's region
- * (oracle.h) in every shape a VMM must handle:
+ * guest_call_random() picks a random call over the guest's region (below)
+ * in every shape a VMM must handle:
  *
  *   sparse    HvCall*Ex, sparse-4K set with a random density; empty
  *             banks left out (sometimes one kept), now and then a bank
@@ -28,6 +28,24 @@
 #include <stdint.h>
 
 #include "tlbflush/tlbflush.h"
+
+/*
+ * The guest's address space, per VTL: GUEST_NPAGES pages from
+ * GUEST_GVA_BASE_PAGE, the first GUEST_NGLOBAL of them global mappings.
+ * GUEST_NPAGES = 64 so a set of pages is one u64 and the pages fill the
+ * mock's direct-mapped TLB without aliasing. Its versions and the
+ * stale-translation oracle are the library's test kit (tlbflush/oracle.h).
+ */
+#define GUEST_NPAGES 64u
+#define GUEST_NGLOBAL 8u
+#define GUEST_GVA_BASE_PAGE UINT64_C(0x7f0000000) /* 2 MiB aligned, canonical */
+#define GUEST_VTLS TLBF_VTL_COUNT
+
+/* The GVA of page @page of the region. */
+static inline uint64_t guest_gva(unsigned page)
+{
+	return (GUEST_GVA_BASE_PAGE + page) << 12;
+}
 
 enum guest_shape {
 	GUEST_SHAPE_SPARSE,
@@ -106,5 +124,21 @@ struct guest_call {
  * @rnd: the random source
  */
 void guest_call_random(struct guest_call *k, uint64_t *in, uint32_t nvps, uint64_t (*rnd)(void));
+
+/* Words guest_truth_set() needs. */
+#define GUEST_TRUTH_WORDS (2u + TLBF_MAX_VPS / 64u)
+
+/**
+ * guest_truth_set - the VPs a call meant, as a processor set
+ * @s: the set (a view of @words: keep them while it is used)
+ * @words: GUEST_TRUTH_WORDS words
+ * @truth: bit v: VP v (struct guest_call's @truth)
+ * @nvps: VPs of the partition
+ *
+ * For tlbf_oracle_flushed(): the oracle's requirement follows what the
+ * guest meant, not what the decoder made of it.
+ */
+void guest_truth_set(struct tlbf_vpset *s, uint64_t *words, const uint64_t *truth,
+                     uint32_t nvps);
 
 #endif /* TLBF_GUEST_ENCODE_H */

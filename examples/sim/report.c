@@ -41,16 +41,24 @@ static const char *ev_name(uint32_t k)
 	return "?";
 }
 
+/* enum tlbf_scope as the events print it. */
+static const char *scope_name(unsigned scope)
+{
+	static const char *const names[TLBF_SCOPE__COUNT] = {"nothing", "non-global", "linear",
+	                                                     "linear+gpa"};
+	return scope < TLBF_SCOPE__COUNT ? names[scope] : "?";
+}
+
 static void print_event(const struct sim_event *e)
 {
 	fprintf(stderr, "    %12.3f us  %-20s", (double)e->t_ns / 1e3, ev_name(e->kind));
 	switch (e->kind) {
 	case EV_PREPARE:
-		fprintf(stderr, " vtl %" PRIu64 ":%s%s%s invd pending %" PRIu64, e->a,
+		fprintf(stderr, " vtl %" PRIu64 ":%s%s%s entry flushes %s", e->a,
 		        e->b & PREP_ENTIRE ? " flush-everything answer," : "",
-		        e->b & PREP_INVGLA ? " INVGLA of polled ranges," : "",
-		        e->b & PREP_SKIPPED ? " ranges left to the full flush," : "",
-		        e->b & PREP_INVD_MASK);
+		        e->b & PREP_LIST ? " list flush of polled ranges," : "",
+		        e->b & PREP_SKIPPED ? " ranges left to the flush at entry," : "",
+		        scope_name((unsigned)(e->b & PREP_SCOPE_MASK)));
 		break;
 	case EV_IDLE:
 		fprintf(stderr, " %" PRIu64 " us outside the guest", e->a);
@@ -75,7 +83,7 @@ static void print_event(const struct sim_event *e)
 		fprintf(stderr, " VTL1 locks VTL0 for %.3f us", (double)e->a / 1e3);
 		break;
 	case EV_UNLOCK:
-		fprintf(stderr, " %" PRIu64 " VPs to wake", e->a);
+		fprintf(stderr, " %s", tlbf_status_name((enum tlbf_status)e->a));
 		break;
 	case EV_RESUME:
 		fprintf(stderr, " after %.3f us%s", (double)e->a / 1e3,
@@ -90,16 +98,19 @@ static void print_event(const struct sim_event *e)
 static void print_events(const struct sim_vp *c);
 
 void report_stale(const struct sim_vp *c, const char *design, unsigned vtl, unsigned page,
-                  uint64_t version, uint64_t need, uint64_t now)
+                  uint64_t version, uint64_t gpa_version)
 {
 	unsigned n = atomic_fetch_add(&stale_reports, 1);
 	if (n >= MAX_REPORTS)
 		return;
 	flockfile(stderr);
+	/* The oracle (tlbflush/oracle.h) says whether a use was stale, not
+	 * which version a completed flush required. */
 	fprintf(stderr,
 	        "STALE TRANSLATION #%u [%s]: VP %u VTL %u GVA 0x%" PRIx64 " used at version %" PRIu64
-	        ", a completed flush required >= %" PRIu64 " (page table now %" PRIu64 ")\n",
-	        n + 1, design, c->id, vtl, guest_gva(page), version, need, now);
+	        " (guest-physical mapping version %" PRIu64 "), older than a completed flush"
+	        " call allowed\n",
+	        n + 1, design, c->id, vtl, guest_gva(page), version, gpa_version);
 	fprintf(stderr, "  the translation was cached at %.3f us; recent events of VP %u:\n",
 	        (double)c->fill_t[vtl][page] / 1e3, c->id);
 	print_events(c);
@@ -113,19 +124,29 @@ static void print_events(const struct sim_vp *c)
 		print_event(&c->ev[i % SIM_EVENTS]);
 }
 
-void report_early(const struct sim_vp *c, const struct sim_vp *h, const char *design,
-                  uint64_t recorded_ns, uint64_t done_ns)
+void report_early(const struct sim_vp *c, const struct tlbf_partition *pt,
+                  const struct sim_vp *vps, const char *design, uint64_t recorded_ns,
+                  uint64_t done_ns)
 {
 	unsigned n = atomic_fetch_add(&stale_reports, 1);
 	if (n >= MAX_REPORTS)
 		return;
 	flockfile(stderr);
+	/* The oracle says that a hold the call began under is still going
+	 * on, not whose: the VPs of the set holding now are the suspects. */
 	fprintf(stderr,
 	        "EARLY COMPLETION #%u [%s]: VP %u's flush call (target VTL 0), recorded at %.3f us,"
-	        " completed at %.3f us while VP %u still held VTL1's lock of VTL0's TLB, held since"
-	        " %.3f us; recent events of VP %u:\n",
-	        n + 1, design, c->id, (double)recorded_ns / 1e3, (double)done_ns / 1e3, h->id,
-	        (double)atomic_load_explicit(&h->lk_since_ns, memory_order_relaxed) / 1e3, c->id);
+	        " completed at %.3f us while a VP of its set still held VTL1's lock of VTL0's TLB"
+	        " it held when the call began; holding now:",
+	        n + 1, design, c->id, (double)recorded_ns / 1e3, (double)done_ns / 1e3);
+	for (uint32_t i = 0; i < c->lk_nset; i++) {
+		uint32_t h = c->lk_set[i];
+		if (tlbf_tlb_lock_held(pt, h, 0))
+			fprintf(stderr, " VP %u (since %.3f us)", h,
+			        (double)atomic_load_explicit(&vps[h].lk_since_ns, memory_order_relaxed) /
+			            1e3);
+	}
+	fprintf(stderr, "; recent events of VP %u:\n", c->id);
 	print_events(c);
 	funlockfile(stderr);
 }
@@ -330,28 +351,28 @@ static void print_details(const struct sim_result *res, unsigned n)
 		       c[8], c[9], c[10]);
 	}
 	printf("\n%-24s %10s %10s %9s %10s %10s\n", "design", "entries", "cancelled", "kicked",
-	       "invgla", "vp-entire");
+	       "list", "vp-entire");
 	for (unsigned i = 0; i < n; i++) {
 		const struct sim_result *r = &res[i];
 		char e[16], cn[16], k[16], inv[16], ve[16];
 		fmt_count(e, 16, (double)r->entries);
 		fmt_count(cn, 16, (double)r->cancelled);
 		fmt_count(k, 16, (double)r->kicked_runs);
-		fmt_count(inv, 16, (double)(r->invgla_single + r->invgla_list));
+		fmt_count(inv, 16, (double)(r->list_single + r->list_multi));
 		fmt_count(ve, 16, (double)r->vp_entire);
 		printf("%-24s %10s %10s %9s %10s %10s\n", label(r->name), e, cn, k, inv, ve);
 	}
 	printf("\n%-24s %8s %8s %8s %8s | %8s %8s %8s %8s | %9s\n", "per flush call", "kicks",
-	       "cancel", "INVEPT", "INVVPID", "non-glob", "p50 us", "p99 us", "p99.9 us",
+	       "cancel", "gpa", "linear", "non-glob", "p50 us", "p99 us", "p99.9 us",
 	       "uses/s");
 	for (unsigned i = 0; i < n; i++) {
 		const struct sim_result *r = &res[i];
 		char c[9][24];
 		snprintf(c[0], 24, "%.3f", per(r->ds.kicks, r->calls));
 		snprintf(c[1], 24, "%.3f", per(r->cancelled, r->calls));
-		snprintf(c[2], 24, "%.3f", per(r->invept, r->calls));
-		snprintf(c[3], 24, "%.3f", per(r->invvpid, r->calls));
-		snprintf(c[4], 24, "%.3f", per(r->invvpid_ng, r->calls));
+		snprintf(c[2], 24, "%.3f", per(r->scope_gpa, r->calls));
+		snprintf(c[3], 24, "%.3f", per(r->scope_linear, r->calls));
+		snprintf(c[4], 24, "%.3f", per(r->scope_non_global, r->calls));
 		fmt_us(c[5], 24, r->p50_ns);
 		fmt_us(c[6], 24, r->p99_ns);
 		fmt_us(c[7], 24, r->p999_ns);
@@ -389,15 +410,16 @@ static void print_legend(void)
 	    "               that found a full FIFO)\n"
 	    "  entries      guest entries; cancelled: entries a kick cancelled; kicked: guest\n"
 	    "               runs cut short by a kick\n"
-	    "  invgla       flushes the VPs carried out by INVGLA; vp-entire: by flushing\n"
-	    "               everything\n"
+	    "  list         flushes the VPs carried out as a list of ranges (INVGLA on\n"
+	    "               TDX); vp-entire: by flushing everything\n"
 	    "per flush call (the figures where the designs differ):\n"
 	    "  kicks, cancel  cancel signals sent, guest entries they cancelled\n"
-	    "  INVEPT         full flushes that also dropped guest-physical translations\n"
-	    "                 (needed only after the VMM changed guest-physical mappings:\n"
-	    "                 its own requests, 1 in 512 loops of an initiator)\n"
-	    "  INVVPID        full flushes of linear and combined translations\n"
-	    "  non-glob       INVVPID of non-global translations only\n"
+	    "  gpa            entries that flushed every linear translation and the\n"
+	    "                 guest-physical ones too (INVEPT on TDX; needed only after the\n"
+	    "                 VMM changed guest-physical mappings: its own requests, 1 in\n"
+	    "                 512 loops of an initiator)\n"
+	    "  linear         entries that flushed every linear translation (INVVPID)\n"
+	    "  non-glob       entries that flushed the non-global ones only\n"
 	    "  p50..p99.9     flush-call latency; uses/s: guest translations used per second\n",
 	    SIM_INTERVALS);
 }
@@ -576,16 +598,16 @@ void report_json(const struct sim_result *r)
 	       s->recorded[DESIGN_REC_DEGRADED]);
 	printf("\"latency_ns\":{\"p50\":%.0f,\"p99\":%.0f,\"p999\":%.0f,\"max\":%.0f},", r->p50_ns,
 	       r->p99_ns, r->p999_ns, r->max_ns);
-	printf("\"gpa_calls\":%" PRIu64 ",\"full_flushes\":{\"invept\":%" PRIu64
-	       ",\"invvpid\":%" PRIu64 ",\"invvpid_non_global\":%" PRIu64 "},",
-	       r->gpa_calls, r->invept, r->invvpid, r->invvpid_ng);
+	printf("\"gpa_calls\":%" PRIu64 ",\"entry_flushes\":{\"gpa\":%" PRIu64
+	       ",\"linear\":%" PRIu64 ",\"non_global\":%" PRIu64 "},",
+	       r->gpa_calls, r->scope_gpa, r->scope_linear, r->scope_non_global);
 	printf("\"guest_entries\":%" PRIu64 ",\"entries_cancelled\":%" PRIu64
 	       ",\"runs_kicked\":%" PRIu64 ",\"translations_used\":%" PRIu64 ",\"tlb_fills\":%" PRIu64
 	       ",",
 	       r->entries, r->cancelled, r->kicked_runs, r->uses, r->fills);
-	printf("\"vp_flushes\":{\"invgla_single\":%" PRIu64 ",\"invgla_list\":%" PRIu64
-	       ",\"invgla_skipped\":%" PRIu64 ",\"entire\":%" PRIu64 "},",
-	       r->invgla_single, r->invgla_list, r->invgla_skipped, r->vp_entire);
+	printf("\"vp_flushes\":{\"list_single\":%" PRIu64 ",\"list_multi\":%" PRIu64
+	       ",\"list_skipped\":%" PRIu64 ",\"entire\":%" PRIu64 "},",
+	       r->list_single, r->list_multi, r->list_skipped, r->vp_entire);
 	printf("\"backend\":{\"cancel_signals\":%" PRIu64 ",\"waits\":%" PRIu64 "},", r->mock_kicks,
 	       r->mock_waits);
 	if (sim_opt.count_shared)
@@ -615,10 +637,11 @@ static void stats_line(void *ctx, const char *name, uint64_t value)
 }
 
 /* --stats: the library's counters of one design (tlbflush/stats.h): the
- * VP side for every design (they all flush through the library's TDX
- * entry path), the request side for the tlbflush design. */
+ * VP side for every design (their poll answers are carried out by the
+ * entry driver's policy), the request side for the tlbflush design. */
 void report_stats(const struct sim_result *r)
 {
+	const struct tlbf_stats *src = &r->lib;
 	printf("\ncounters of %s (tlbflush/stats.h; request side: tlbflush only)\n", r->name);
-	tlbf_stats_foreach(&r->lib, stats_line, (void *)r->name);
+	tlbf_stats_export(&src, 1, stats_line, (void *)r->name);
 }

@@ -4,21 +4,24 @@
  * and one design's run.
  *
  * A VP thread runs the guest loop: prepare the entry through the design
- * (announce, poll, apply the answer with INVGLA or the VP-enter flags),
- * TDG.VP.ENTER on the mock, then guest code that uses translations of
- * the guest's pages (bench/guest/oracle.h) until it is kicked or leaves
- * by itself. The first sim_opt.ninit VPs also initiate, outside the
- * guest: change pages, then issue a random flush hypercall
- * (bench/guest/encode.h), which the VMM side decodes and hands to the
- * design under test.
+ * (announce, poll, flush a list now or fold the answer into the entry's
+ * flush scope: the entry driver, tlbflush/entry.h), enter on the mock,
+ * then guest code that uses translations of the guest's pages through the
+ * stale-translation oracle (tlbflush/oracle.h) until it is kicked or
+ * leaves by itself, then the end of the entry. The first sim_opt.ninit
+ * VPs also initiate, outside the guest: change pages, then issue a random
+ * flush hypercall (bench/guest/encode.h), which the VMM side decodes and
+ * hands to the design under test.
  *
  * With --tlb-locks (tlbflush design only) VPs also hold VTL1's lock of
  * VTL0's TLB now and then, outside guest code (tlbflush/tlb_lock.h), and
  * an initiator whose call finds a holder in its set is suspended as
  * TLBF_STATUS_SUSPEND says: tlbf_tlb_lock_must_wait() and a halt on the
  * mock until woken. Two checks: no call completes while a VP of its set
- * still holds the lock it held when the call was recorded (early), and no
- * halt outlives every holder it waits for without a wake-up (lost).
+ * still holds the lock it held when the call was recorded (early: the
+ * oracle's tlbf_oracle_call_begin()/_call_end()), and no halt outlives
+ * every holder it waits for without a wake-up (lost: the simulator's own
+ * hold counts, which oracle.h does not keep).
  */
 #define _GNU_SOURCE
 #include "sim.h"
@@ -39,15 +42,15 @@ static struct {
 	struct design *d;
 	struct tlbf_mock mock;
 	struct tlbf_mock_vp *mvps;
-	struct guest_mem mem;
+	struct tlbf_oracle oracle;
+	TLBF_ATOMIC(uint64_t) *owords; /* the oracle's storage */
 	struct sim_vp *vp;
 	atomic_bool stop;
 	atomic_uint interval; /* the part of the run the VPs count in */
 	uint64_t t0;
-	/* --tlb-locks: the partition's TLB locks (tlbflush design only) */
+	/* --tlb-locks: the tlbflush design's partition, with its TLB locks */
 	bool locks_on;
-	struct tlbf_tlb_locks locks;
-	struct tlbf_tlb_lock_vp *lkvps;
+	struct tlbf_partition *pt;
 	struct tlbf_backend be;
 } sim;
 
@@ -126,17 +129,28 @@ static double hist_quantile(const uint64_t *h, double q)
 static void guest_use(struct sim_vp *c, unsigned vtl)
 {
 	unsigned page = (unsigned)rnd_below(GUEST_NPAGES);
-	struct guest_use u = guest_mem_use(&sim.mem, &sim.mock, c->id, vtl, page);
-	if (u.filled) {
+	const uint64_t gva_page = GUEST_GVA_BASE_PAGE + page;
+	uint64_t v, gv;
+	/* A miss in either TLB reads the page tables (a fill): looked up
+	 * first, on this VP's own TLB, to count fills. */
+	bool hit = tlbf_mock_tlb_lookup(&sim.mock, c->id, vtl, gva_page, &v) &&
+	           tlbf_mock_gpa_lookup(&sim.mock, c->id, vtl, page, &gv);
+	bool stale = tlbf_oracle_access(&sim.oracle, &sim.mock, c->id, vtl, page,
+	                                page < GUEST_NGLOBAL);
+	if (!hit) {
 		c->fills++;
 		c->fill_t[vtl][page] = now_ns() - sim.t0;
 	}
 	c->uses++;
-	if (guest_use_stale(u)) {
-		event(c, EV_STALE, page, u.version);
+	if (stale) {
+		/* The versions used are the ones cached now (the access
+		 * filled what it missed). */
+		v = gv = 0;
+		(void)tlbf_mock_tlb_lookup(&sim.mock, c->id, vtl, gva_page, &v);
+		(void)tlbf_mock_gpa_lookup(&sim.mock, c->id, vtl, page, &gv);
+		event(c, EV_STALE, page, v);
 		atomic_fetch_add_explicit(&c->stale, 1, memory_order_relaxed);
-		report_stale(c, sim.ops->name, vtl, page, u.version, u.need,
-		             guest_mem_version(&sim.mem, vtl, page));
+		report_stale(c, sim.ops->name, vtl, page, v, gv);
 	}
 }
 
@@ -165,43 +179,38 @@ static struct sim_vp *lk_vp(uint32_t h)
 	for (uint32_t i_ = 0, h; i_ < (c)->lk_nset && (h = (c)->lk_set[i_], 1); i_++)
 
 /* VTL1 locks VTL0's TLB on this VP for a short random time, outside guest
- * code, then releases it and wakes the VPs its release unblocked. */
+ * code, then releases it, which wakes the VPs its release unblocked. */
 static void tlb_lock_hold(struct sim_vp *c)
 {
-	uint64_t wake[TLBF_MASK_WORDS(TLBF_MAX_VPS)];
-	const uint32_t words = TLBF_MASK_WORDS(sim_opt.nvps);
 	uint64_t hold_ns = 1 + rnd_below((uint64_t)(sim_opt.tlb_lock_us * 1e3));
-	memset(wake, 0, words * sizeof(wake[0]));
-	/* Before the lock: an initiator that finds us in its snapshot (its W1
-	 * read our H1) sees this count, so it knows which hold to wait for.
-	 * The release fence pairs with the initiator's acquire fence after
-	 * tlbf_tlb_lock_wait_begin(). */
+	/* Before the lock: an initiator that finds us holding (its W1 read
+	 * our H1) sees this count, so it knows which hold to wait for. The
+	 * release fence pairs with the initiator's acquire fence after its
+	 * call registered with the holders. */
 	atomic_fetch_add_explicit(&c->lk_taking, 1, memory_order_relaxed);
 	atomic_thread_fence(memory_order_release);
-	if (!tlbf_tlb_lock(&sim.locks, c->id, 1, 0))
+	if (tlbf_tlb_lock(sim.pt, c->id, 1, 0) != TLBF_STATUS_OK)
 		c->failures++;
+	/* The oracle's hold lies within the library's. */
+	tlbf_oracle_hold(&sim.oracle, c->id, 0, true);
 	atomic_store_explicit(&c->lk_since_ns, now_ns() - sim.t0, memory_order_relaxed);
-	/* Odd: held (the lock took effect at H2). Release: an initiator that
-	 * reads it odd sees our H1 too. */
-	atomic_fetch_add_explicit(&c->lk_seq, 1, memory_order_release);
 	event(c, EV_LOCK, hold_ns, 0);
 	spend_us((double)hold_ns / 1e3); /* VTL1 relies on VTL0's translations */
-	/* Even again before the release (H3): an initiator that completed
-	 * after our release sees it (its last acquire pairs with our H3/H6). */
-	atomic_fetch_add_explicit(&c->lk_seq, 1, memory_order_relaxed);
+	tlbf_oracle_hold(&sim.oracle, c->id, 0, false);
 	/* Either way out: clear the TlbLocked bit, or return to VTL0. */
-	int n = rnd_below(2) ? tlbf_tlb_unlock(&sim.locks, c->id, 1, 0, wake, words)
-	                     : tlbf_tlb_unlock_all(&sim.locks, c->id, 1, wake, words);
-	if (n < 0 || tlbf_tlb_lock_wake(&sim.be, wake, sim_opt.nvps) != 0)
+	enum tlbf_status st = tlbf_tlb_unlock(sim.pt, &sim.be, c->id, 1,
+	                                      rnd_below(2) ? 0u : TLBF_TLB_UNLOCK_ALL);
+	if (st != TLBF_STATUS_OK)
 		c->failures++;
-	event(c, EV_UNLOCK, n > 0 ? (uint64_t)n : 0, 0);
+	event(c, EV_UNLOCK, (uint64_t)st, 0);
 	/* Release: the wake-up (M5) before it, for a waiter checking for a
 	 * lost wake-up. */
 	atomic_fetch_add_explicit(&c->lk_done, 1, memory_order_release);
 	c->holds++;
 }
 
-/* Before the call is recorded: which VPs of the set hold the lock now. */
+/* Before the call is recorded: which VPs of the set hold the lock now
+ * (the oracle's snapshot), and the set but the caller. */
 static void tlb_lock_before(struct sim_vp *c, const struct tlbf_flush_request *req)
 {
 	struct tlbf_vpset_iter it;
@@ -211,8 +220,7 @@ static void tlb_lock_before(struct sim_vp *c, const struct tlbf_flush_request *r
 	while (tlbf_vpset_iter_next(&it, &v) && v < sim_opt.nvps)
 		if (v != c->id)
 			c->lk_set[c->lk_nset++] = v;
-	FOR_EACH_OTHER(c, h)
-		c->lk_before[h] = atomic_load_explicit(&lk_vp(h)->lk_seq, memory_order_acquire);
+	tlbf_oracle_call_begin(&sim.oracle, c->lk_before, &req->vps, req->target_vtl);
 }
 
 /* During a halt: every hold the snapshot can contain has been released,
@@ -225,33 +233,32 @@ static bool tlb_lock_holders_gone(struct sim_vp *c)
 	return true;
 }
 
-/* The handler's TLBF_STATUS_SUSPEND and the run loop's wait: snapshot the
- * holders, then while tlbf_tlb_lock_must_wait() halt until woken.
+/* The handler's TLBF_STATUS_SUSPEND and the run loop's wait: while
+ * tlbf_tlb_lock_must_wait() halt until woken.
  *
  * A lost wake-up: the halt began after must_wait said true, so the holder
  * whose release brings the count to 0 must find the VP sleeping and wake
- * it; once every hold the snapshot can contain has been released and its
- * wake-ups sent (lk_done, release, after the wake's M5; our acquire load
- * pairs with it), that wake-up is pending, so a halt that finds every
- * holder gone and no wake-up lost it (or waits on a count no release will
- * clear). It is checked at once rather than after a grace period: a
- * waiter's count left too high by a broken protocol is cleared again by
- * the same VP's next release (it finds the stale waiter bit), which a
- * grace period would let hide the loss. */
-static void tlb_lock_suspend(struct sim_vp *c, const struct tlbf_flush_request *req,
-                             uint64_t t_rec)
+ * it; once every hold the call can have registered with has been released
+ * and its wake-ups sent (lk_done, release, after the wake's M5; our
+ * acquire load pairs with it), that wake-up is pending, so a halt that
+ * finds every holder gone and no wake-up lost it (or waits on a count no
+ * release will clear). It is checked at once rather than after a grace
+ * period: a waiter's count left too high by a broken protocol is cleared
+ * again by the same VP's next release (it finds the stale waiter bit),
+ * which a grace period would let hide the loss. The halt is therefore the
+ * mock's wake flag polled (tlbf_mock_take_wake()) beside that check, not
+ * tlbf_mock_halt(), which would wait for ever. */
+static void tlb_lock_suspend(struct sim_vp *c)
 {
-	c->lock_calls++;
-	if (!tlbf_tlb_lock_wait_begin(&sim.locks, c->id, req->target_vtl, &req->vps))
-		goto done;
-	/* Pairs with the holders' release fence before their H1. */
+	/* The call registered with the holders it found (W1 read their
+	 * H1): pairs with the holders' release fence before their H1. */
 	atomic_thread_fence(memory_order_acquire);
 	FOR_EACH_OTHER(c, h)
 		c->lk_need[h] = atomic_load_explicit(&lk_vp(h)->lk_taking, memory_order_relaxed);
 	event(c, EV_SUSPEND, 0, 0);
 	uint64_t t0 = now_ns();
 	bool lost = false;
-	while (tlbf_tlb_lock_must_wait(&sim.locks, c->id)) {
+	while (tlbf_tlb_lock_must_wait(sim.pt, c->id)) {
 		/* The halt: until woken, or every holder gone. */
 		bool woken = false;
 		for (;;) {
@@ -270,7 +277,7 @@ static void tlb_lock_suspend(struct sim_vp *c, const struct tlbf_flush_request *
 		/* Every holder released and sent its wake-ups, none for us. */
 		lost = true;
 		atomic_fetch_add_explicit(&c->lost, 1, memory_order_relaxed);
-		bool stuck = tlbf_tlb_lock_must_wait(&sim.locks, c->id);
+		bool stuck = tlbf_tlb_lock_must_wait(sim.pt, c->id);
 		report_lost(c, sim.ops->name, stuck, now_ns() - sim.t0);
 		/* Resume either way: if still stuck, no release is left to
 		 * bring the count to 0. */
@@ -280,18 +287,17 @@ static void tlb_lock_suspend(struct sim_vp *c, const struct tlbf_flush_request *
 	c->suspensions++;
 	c->susp_hist[hist_index(len)]++;
 	event(c, EV_RESUME, len, lost);
-done:;
-	/* The call completes now: no VP of the set may still hold the lock
-	 * it held when the call was recorded. */
-	uint64_t done_ns = now_ns() - sim.t0;
-	if (req->target_vtl != 0)
-		return;
-	FOR_EACH_OTHER(c, h) {
-		uint64_t b = c->lk_before[h];
-		if ((b & 1) && atomic_load_explicit(&lk_vp(h)->lk_seq, memory_order_acquire) == b) {
-			atomic_fetch_add_explicit(&c->early, 1, memory_order_relaxed);
-			report_early(c, lk_vp(h), sim.ops->name, t_rec, done_ns);
-		}
+}
+
+/* The call completes now: no VP of the set may still hold the lock it
+ * held when the call was recorded (the oracle's early completion). */
+static void tlb_lock_done(struct sim_vp *c, const struct tlbf_flush_request *req,
+                          uint64_t t_rec)
+{
+	c->lock_calls++;
+	if (tlbf_oracle_call_end(&sim.oracle, c->lk_before, req->target_vtl, c->id)) {
+		atomic_fetch_add_explicit(&c->early, 1, memory_order_relaxed);
+		report_early(c, sim.pt, sim.vp, sim.ops->name, t_rec, now_ns() - sim.t0);
 	}
 }
 
@@ -305,7 +311,10 @@ static void flush_call(struct sim_vp *c)
 
 	/* The guest's page-table change, before the hypercall. */
 	uint64_t newver[GUEST_NPAGES] = {0};
-	guest_mem_change(&sim.mem, k.target_vtl, k.pages, newver);
+	for (uint64_t m = k.pages; m; m &= m - 1) {
+		unsigned p = tlbf__ctz64(m);
+		newver[p] = tlbf_oracle_change(&sim.oracle, k.target_vtl, p, false);
+	}
 	event(c, EV_CALL, k.code, k.target_vtl);
 
 	/* The VMM: decode, then the design's flush (record, fence, wake,
@@ -317,9 +326,10 @@ static void flush_call(struct sim_vp *c)
 	                                               sim_opt.nvps, k.caller_vtl, &req, &rule);
 	if (st != TLBF_HV_STATUS_SUCCESS) {
 		c->failures++;
-		fprintf(stderr, "shootdown-sim: call 0x%04x (%s set) refused: %s (%s)\n", k.code,
-		        guest_shape_names[k.shape], tlbf_hv_status_name(st),
-		        tlbf_hypercall_rule_name(rule));
+		fprintf(stderr, "shootdown-sim: call 0x%04x (%s set) refused: %s (%s), result %#llx\n",
+		        k.code, guest_shape_names[k.shape], tlbf_hv_status_name(st),
+		        tlbf_hypercall_rule_name(rule),
+		        (unsigned long long)tlbf_hypercall_result(k.control, st));
 		return;
 	}
 	if (sim.locks_on)
@@ -328,20 +338,34 @@ static void flush_call(struct sim_vp *c)
 	design_hook_preempt_arm(); /* --preempt: maybe descheduled inside */
 	uint64_t cw[2];
 	design_count_take(cw);
-	if (design_flush(sim.d, c->id, &req) != 0)
-		c->failures++;
+	enum tlbf_status fs = design_flush(sim.d, c->id, &req);
 	count_into(c->cw_call, &c->n_call);
 	design_hook_preempt_disarm();
 	uint64_t dt = now_ns() - t0;
 	unsigned iv = interval_now();
 	c->hist[iv][hist_index(dt)]++;
 	/* TLBF_STATUS_SUSPEND: the call completes once no holder remains. */
+	if (fs == TLBF_STATUS_SUSPEND)
+		tlb_lock_suspend(c);
 	if (sim.locks_on)
-		tlb_lock_suspend(c, &req, t_rec);
+		tlb_lock_done(c, &req, t_rec);
+	/* The result the guest sees: success, every rep completed. */
+	if ((fs != TLBF_STATUS_OK && fs != TLBF_STATUS_SUSPEND) ||
+	    tlbf_hypercall_result(k.control, TLBF_HV_STATUS_SUCCESS) !=
+	        (k.control & TLBF_HV_CONTROL_REP_COUNT_MASK)) {
+		c->failures++;
+		fprintf(stderr, "shootdown-sim: call 0x%04x not completed: %s\n", k.code,
+		        tlbf_status_name(fs));
+	}
 
 	/* The call returned: from now on the oracle holds for every VP the
-	 * guest named. */
-	guest_mem_require(&sim.mem, k.truth, k.target_vtl, k.pages, newver);
+	 * guest named (what it meant, not what the decoder made of it). */
+	struct tlbf_vpset meant;
+	guest_truth_set(&meant, c->truth_words, k.truth, sim_opt.nvps);
+	for (uint64_t m = k.pages; m; m &= m - 1) {
+		unsigned p = tlbf__ctz64(m);
+		tlbf_oracle_flushed(&sim.oracle, &meant, k.target_vtl, p, newver[p], false);
+	}
 	event(c, EV_CALL_DONE, k.pages, 0);
 	c->calls_by_code[(k.ex ? 2 : 0) + (k.list ? 1 : 0)]++;
 	c->shapes[k.shape]++;
@@ -360,31 +384,40 @@ static void gpa_call(struct sim_vp *c)
 	uint64_t pages = UINT64_C(1) << rnd_below(GUEST_NPAGES);
 	pages |= UINT64_C(1) << rnd_below(GUEST_NPAGES);
 	uint64_t newver[GUEST_NPAGES] = {0};
-	guest_mem_change_gpa(&sim.mem, vtl, pages, newver);
+	for (uint64_t m = pages; m; m &= m - 1) {
+		unsigned p = tlbf__ctz64(m);
+		newver[p] = tlbf_oracle_change(&sim.oracle, vtl, p, true);
+	}
 	event(c, EV_CALL, 0, vtl);
 
 	uint64_t t0 = now_ns();
 	struct tlbf_flush_request req;
-	memset(&req, 0, sizeof(req));
-	req.kind = TLBF_FLUSH_KIND_GPA;
-	req.target_vtl = (uint8_t)vtl;
-	tlbf_vpset_init_all(&req.vps, sim_opt.nvps);
-	/* Made on this VP's thread while the VP is outside the guest: the
-	 * VP itself is skipped as the initiator and polls at its next entry. */
+	if (tlbf_flush_request_vmm(&req, TLBF_FLUSH_KIND_GPA, vtl, sim_opt.nvps) != TLBF_STATUS_OK) {
+		c->failures++;
+		return;
+	}
+	/* The VMM's own request, made on this VP's thread while the VP is
+	 * outside the guest, from the VMM's slot of this thread (no VP: the
+	 * VP is skipped as outside and polls at its next entry). In a
+	 * partition with TLB locks nobody is suspended for them:
+	 * TLBF_STATUS_LOCKS_IGNORED, done. */
 	uint64_t cw[2];
 	design_count_take(cw);
-	if (design_flush(sim.d, c->id, &req) != 0)
+	enum tlbf_status fs = design_flush(sim.d, sim_opt.nvps + c->id, &req);
+	if (fs != TLBF_STATUS_OK && !(sim.locks_on && fs == TLBF_STATUS_LOCKS_IGNORED)) {
 		c->failures++;
+		fprintf(stderr, "shootdown-sim: the VMM's guest-physical flush: %s\n",
+		        tlbf_status_name(fs));
+	}
 	count_into(c->cw_call, &c->n_call);
 	uint64_t dt = now_ns() - t0;
 	unsigned iv = interval_now();
 	c->hist[iv][hist_index(dt)]++;
 
-	uint64_t all[(TLBF_MAX_VPS + 63) / 64];
-	for (uint32_t w = 0; w < (sim_opt.nvps + 63) / 64; w++)
-		all[w] = sim_opt.nvps - w * 64 >= 64 ? ~UINT64_C(0)
-		                                     : (UINT64_C(1) << (sim_opt.nvps - w * 64)) - 1;
-	guest_mem_require_gpa(&sim.mem, all, vtl, pages, newver);
+	for (uint64_t m = pages; m; m &= m - 1) {
+		unsigned p = tlbf__ctz64(m);
+		tlbf_oracle_flushed(&sim.oracle, NULL, vtl, p, newver[p], true);
+	}
 	event(c, EV_CALL_DONE, pages, 0);
 	c->gpa_calls++;
 	c->calls_in[iv]++;
@@ -439,23 +472,36 @@ static void guest_run(struct sim_vp *c, unsigned vtl)
 	event(c, EV_LEAVE, i, 0);
 }
 
+/* The VP-side counters that tell a poll answered something. */
+static uint64_t answered(const struct tlbf_stats *st, uint64_t *list, uint64_t *entire,
+                         uint64_t *skipped)
+{
+	*list = tlbf_stats_get(st, TLBF_STAT_FLUSH_LIST_SINGLE) +
+	        tlbf_stats_get(st, TLBF_STAT_FLUSH_LIST_MULTI);
+	*entire = tlbf_stats_get(st, TLBF_STAT_POLL_EVERYTHING);
+	*skipped = tlbf_stats_get(st, TLBF_STAT_FLUSH_LIST_SKIPPED);
+	return *list + *entire + *skipped;
+}
+
 static void *vp_main(void *arg)
 {
 	struct sim_vp *c = arg;
 	design_hook_seed_thread(sim_opt.seed, c->id);
-	tlbf_tdx_vp_init(&c->tv, c->id, c->list_page, 0x100000 + c->id);
 	tlbf_stats_init(&c->stats);
-	c->tv.stats = &c->stats; /* the entry path counts (every design uses it) */
-	design_vp_start(sim.d, c->id);
+	/* The entry path counts on c->stats (every design's, through the
+	 * entry driver's policy). */
+	design_vp_start(sim.d, c->id, &c->stats);
 	while (!atomic_load_explicit(&sim.stop, memory_order_relaxed)) {
 		unsigned vtl = GUEST_VTLS > 1 && rnd_below(4) == 0 ? 1 : 0;
-		uint64_t inv0 = c->tv.invgla_single + c->tv.invgla_list;
-		uint64_t ent0 = c->tv.entire, skip0 = c->tv.invgla_skipped;
+		uint64_t inv0, ent0, skip0, inv1, ent1, skip1;
+		uint64_t before = answered(&c->stats, &inv0, &ent0, &skip0);
 		uint64_t cw[2];
 		design_count_take(cw);
-		design_prepare_entry(sim.d, c->id, vtl, &c->tv);
-		if (c->tv.invgla_single + c->tv.invgla_list == inv0 && c->tv.entire == ent0 &&
-		    c->tv.invgla_skipped == skip0 && c->tv.pending[vtl] == TLBF_INVD_NONE) {
+		if (design_prepare_entry(sim.d, c->id, vtl) != TLBF_STATUS_OK)
+			c->failures++;
+		/* The scope the backend was told this entry flushes. */
+		const unsigned scope = sim.mvps[c->id].enter_scope[vtl];
+		if (answered(&c->stats, &inv1, &ent1, &skip1) == before && scope == TLBF_SCOPE_NONE) {
 			/* The poll found nothing: an idle entry. */
 			design_count_take(cw);
 			c->cw_idle[0] += cw[0];
@@ -468,21 +514,21 @@ static void *vp_main(void *arg)
 			count_into(c->cw_entry, &c->n_entry);
 		}
 		event(c, EV_PREPARE, vtl,
-		      c->tv.pending[vtl] |
-		          (c->tv.invgla_single + c->tv.invgla_list != inv0 ? PREP_INVGLA : 0u) |
-		          (c->tv.entire != ent0 ? PREP_ENTIRE : 0u) |
-		          (c->tv.invgla_skipped != skip0 ? PREP_SKIPPED : 0u));
+		      scope | (inv1 != inv0 ? PREP_LIST : 0u) | (ent1 != ent0 ? PREP_ENTIRE : 0u) |
+		          (skip1 != skip0 ? PREP_SKIPPED : 0u));
 		bool entered = tlbf_mock_enter(&sim.mock, c->id, vtl);
-		tlbf_tdx_entry_done(&c->tv, vtl, entered);
 		if (entered) {
-			guest_run(c, vtl);
+			guest_run(c, vtl); /* until the guest stops (tlbf_mock_leave()) */
 		} else {
 			event(c, EV_CANCELLED, vtl, 0);
 			c->cancelled_in[interval_now()]++;
 			spend_us(2 * sim_opt.kick_cost_us); /* the cancelled entry */
 		}
+		/* The entry is over: counted, its flush cleared if it happened,
+		 * then the VP is outside (the exit's writes). */
 		design_count_take(cw);
-		design_vp_exit(sim.d, c->id);
+		if (design_entry_done(sim.d, c->id, entered) != TLBF_STATUS_OK)
+			c->failures++;
 		count_into(c->cw_exit, &c->n_exit);
 		if (sim.locks_on && (double)(rnd() >> 11) * 0x1p-53 < sim_opt.tlb_locks)
 			tlb_lock_hold(c);
@@ -599,9 +645,9 @@ static int collect(struct sim_result *res)
 		res->kicked_runs += c->kicked;
 		/* The VP-side columns come from the library's counters. */
 		tlbf_stats_fold(&res->lib, &c->stats);
-		res->invgla_single += tlbf_stats_get(&c->stats, TLBF_STAT_FLUSH_LIST_SINGLE);
-		res->invgla_list += tlbf_stats_get(&c->stats, TLBF_STAT_FLUSH_LIST_MULTI);
-		res->invgla_skipped += tlbf_stats_get(&c->stats, TLBF_STAT_FLUSH_LIST_SKIPPED);
+		res->list_single += tlbf_stats_get(&c->stats, TLBF_STAT_FLUSH_LIST_SINGLE);
+		res->list_multi += tlbf_stats_get(&c->stats, TLBF_STAT_FLUSH_LIST_MULTI);
+		res->list_skipped += tlbf_stats_get(&c->stats, TLBF_STAT_FLUSH_LIST_SKIPPED);
 		res->vp_entire += tlbf_stats_get(&c->stats, TLBF_STAT_POLL_EVERYTHING);
 		res->vp_errors += tlbf_stats_get(&c->stats, TLBF_STAT_ERRORS);
 		res->gpa_calls += c->gpa_calls;
@@ -622,9 +668,10 @@ static int collect(struct sim_result *res)
 		n_idle += c->n_idle;
 		n_exit += c->n_exit;
 		n_call += c->n_call;
-		res->invept += sim.mvps[i].flushes_invept;
-		res->invvpid += sim.mvps[i].flushes_entire - sim.mvps[i].flushes_invept;
-		res->invvpid_ng += sim.mvps[i].flushes_non_global;
+		/* The entries' flushes by scope, as the mock carried them out. */
+		res->scope_gpa += sim.mvps[i].flushes_gpa;
+		res->scope_linear += sim.mvps[i].flushes_entire - sim.mvps[i].flushes_gpa;
+		res->scope_non_global += sim.mvps[i].flushes_non_global;
 		res->entries += sim.mvps[i].entries;
 		res->cancelled += sim.mvps[i].cancelled;
 		for (unsigned v = 0; v < SIM_INTERVALS; v++) {
@@ -683,7 +730,11 @@ int sim_run_design(const struct design_ops *ops, unsigned index, unsigned count,
 	sim.mvps = design_alloc(sizeof(*sim.mvps) * n);
 	sim.vp = design_alloc(sizeof(*sim.vp) * n);
 	pthread_t *t = calloc(n, sizeof(*t));
-	if (!sim.mvps || !sim.vp || !t || guest_mem_init(&sim.mem, n) != 0) {
+	const size_t owords = tlbf_oracle_words(n, GUEST_NPAGES);
+	sim.owords = design_alloc(sizeof(*sim.owords) * owords);
+	if (!sim.mvps || !sim.vp || !t || !sim.owords ||
+	    tlbf_oracle_init(&sim.oracle, sim.owords, owords, n, GUEST_NPAGES,
+	                     GUEST_GVA_BASE_PAGE) != TLBF_STATUS_OK) {
 		fprintf(stderr, "shootdown-sim: out of memory\n");
 		return 1;
 	}
@@ -691,21 +742,18 @@ int sim_run_design(const struct design_ops *ops, unsigned index, unsigned count,
 	sim.mock.relax = relax;
 	sim.mock.on_kick = on_kick;
 	sim.be = tlbf_mock_backend(&sim.mock);
-	struct design_config cfg = {n, n, sim.be};
+	/* Only the library implements VSM TLB locks: the baselines run
+	 * without holders. Slots: one per VP, then one per VP thread for the
+	 * VMM's own requests (no VP initiates them). */
+	sim.locks_on = sim_opt.tlb_locks > 0 && ops == &design_tlbflush_ops;
+	struct design_config cfg = {n, 2 * n, sim.be, sim.locks_on};
 	sim.d = design_create(ops, &cfg);
 	if (!sim.d) {
 		fprintf(stderr, "shootdown-sim: cannot create design %s\n", ops->name);
 		return 1;
 	}
-	/* Only the library implements VSM TLB locks: the baselines run
-	 * without holders. */
-	sim.locks_on = sim_opt.tlb_locks > 0 && ops == &design_tlbflush_ops;
+	sim.pt = design_partition(sim.d);
 	if (sim.locks_on) {
-		sim.lkvps = design_alloc(sizeof(*sim.lkvps) * n);
-		if (!sim.lkvps || !tlbf_tlb_locks_init(&sim.locks, sim.lkvps, n)) {
-			fprintf(stderr, "shootdown-sim: cannot set up the TLB locks\n");
-			return 1;
-		}
 		for (uint32_t i = 0; i < n; i++) {
 			sim.vp[i].lk_before = calloc(n, sizeof(uint64_t));
 			sim.vp[i].lk_need = calloc(n, sizeof(uint64_t));
@@ -726,7 +774,6 @@ int sim_run_design(const struct design_ops *ops, unsigned index, unsigned count,
 		atomic_init(&sim.vp[i].lost, 0);
 		atomic_init(&sim.vp[i].early, 0);
 		atomic_init(&sim.vp[i].lk_taking, 0);
-		atomic_init(&sim.vp[i].lk_seq, 0);
 		atomic_init(&sim.vp[i].lk_done, 0);
 		atomic_init(&sim.vp[i].lk_since_ns, 0);
 	}
@@ -751,14 +798,14 @@ int sim_run_design(const struct design_ops *ops, unsigned index, unsigned count,
 	int rc = collect(res);
 	design_destroy(sim.d);
 	sim.d = NULL;
-	guest_mem_fini(&sim.mem);
+	free((void *)sim.owords);
+	sim.owords = NULL;
 	for (uint32_t i = 0; i < n; i++) {
 		free(sim.vp[i].lk_before);
 		free(sim.vp[i].lk_need);
 		free(sim.vp[i].lk_set);
 	}
-	free(sim.lkvps);
-	sim.lkvps = NULL;
+	sim.pt = NULL;
 	sim.locks_on = false;
 	free(sim.mvps);
 	free(sim.vp);

@@ -8,8 +8,9 @@
  *             stale-translation reports
  *   main.c    the command line
  *
- * The guest model (page tables, oracle, hypercall input) is
- * bench/guest, shared with the benchmark harness.
+ * The guest model (its region, hypercall input) is bench/guest, shared
+ * with the benchmark harness; the stale-translation oracle is the
+ * library's test kit, tlbflush/oracle.h.
  */
 #ifndef TLBF_SIM_H
 #define TLBF_SIM_H
@@ -20,8 +21,8 @@
 #include <stdint.h>
 
 #include "encode.h"
-#include "oracle.h"
 #include "tlbflush/mock_backend.h"
+#include "tlbflush/oracle.h"
 
 #define SIM_EVENTS 32u        /* per-VP event ring */
 #define SIM_HIST_BUCKETS 496u /* latency histogram, 8 buckets per power of two */
@@ -30,7 +31,7 @@
 
 /* What a VP records in its event ring (printed with a stale report). */
 enum sim_ev_kind {
-	EV_PREPARE = 1, /* a: vtl, b: what was applied (PREP_* bits | invd pending) */
+	EV_PREPARE = 1, /* a: vtl, b: what was applied (PREP_* bits | the entry's scope) */
 	EV_ENTER,       /* a: vtl */
 	EV_CANCELLED,   /* a: vtl: the entry was cancelled by a kick */
 	EV_KICKED,      /* the guest saw a cancel signal and left */
@@ -40,16 +41,16 @@ enum sim_ev_kind {
 	EV_STALE,       /* a: page, b: version used */
 	EV_IDLE,        /* a: microseconds outside the guest (a halt) */
 	EV_LOCK,        /* --tlb-locks: VTL1 took VTL0's TLB lock; a: hold (ns) */
-	EV_UNLOCK,      /* a: VPs woken */
+	EV_UNLOCK,      /* a: enum tlbf_status of the unlock */
 	EV_SUSPEND,     /* the flush call waits for TLB-lock holders */
 	EV_RESUME,      /* a: suspension (ns); b: 1 if it ended by a lost wake-up */
 };
 
 /* EV_PREPARE details: the poll's answer as the VP applied it. */
-#define PREP_INVD_MASK 3u       /* invd_translations pending for the entry */
-#define PREP_INVGLA (1u << 8)   /* ranges invalidated with INVGLA */
+#define PREP_SCOPE_MASK 3u      /* enum tlbf_scope the entry flushes */
+#define PREP_LIST (1u << 8)     /* ranges flushed now (the backend's flush_list) */
 #define PREP_ENTIRE (1u << 9)   /* flush-everything answer */
-#define PREP_SKIPPED (1u << 10) /* ranges left to the pending full flush */
+#define PREP_SKIPPED (1u << 10) /* ranges left to the pending flush at entry */
 
 struct sim_event {
 	uint64_t t_ns;
@@ -82,10 +83,9 @@ extern struct sim_options sim_opt;
  * The per-interval arrays are indexed by the interval the run is in. */
 struct sim_vp {
 	_Alignas(64) uint32_t id;
-	struct tlbf_tdx_vp tv;
-	struct tlbf_stats stats; /* the library's VP-side counters (tv.stats) */
-	_Alignas(64) uint64_t list_page[TLBF_TDX_LIST_MAX];
+	struct tlbf_stats stats; /* the library's VP-side counters (the entry path's) */
 	_Alignas(64) uint64_t input[GUEST_INPUT_WORDS]; /* hypercall input page */
+	uint64_t truth_words[GUEST_TRUTH_WORDS];       /* the set the guest meant */
 	struct sim_event ev[SIM_EVENTS];
 	uint32_t ev_next;
 	uint64_t fill_t[GUEST_VTLS][GUEST_NPAGES]; /* when each cached translation was filled */
@@ -102,16 +102,17 @@ struct sim_vp {
 	_Atomic uint64_t calls; /* completed flush calls (progress line) */
 	_Atomic uint64_t stale;
 	/* --tlb-locks, as a holder (written by this thread, read by
-	 * initiators): lk_taking counts holds begun (before tlbf_tlb_lock()),
-	 * lk_seq is odd while the lock is held (from after tlbf_tlb_lock() to
-	 * before the unlock), lk_done counts holds whose release and wake-up
-	 * were sent; lk_since_ns: when the current hold began */
+	 * initiators; the hold itself is reported to the oracle,
+	 * tlbf_oracle_hold()): lk_taking counts holds begun (before
+	 * tlbf_tlb_lock()), lk_done counts holds whose release and wake-up
+	 * were sent (the lost wake-up check); lk_since_ns: when the current
+	 * hold began */
 	_Alignas(64) _Atomic uint64_t lk_taking;
-	_Atomic uint64_t lk_seq;
 	_Atomic uint64_t lk_done;
 	_Atomic uint64_t lk_since_ns;
-	/* as an initiator: per VP of the call's set, lk_seq before the call
-	 * was recorded and lk_taking after the snapshot (nvps entries each) */
+	/* as an initiator: the oracle's snapshot of the holds before the call
+	 * (tlbf_oracle_call_begin()), and per VP of the call's set lk_taking
+	 * after the registration (nvps entries each) */
 	_Alignas(64) uint64_t *lk_before, *lk_need;
 	uint32_t *lk_set, lk_nset; /* the call's set but this VP */
 	uint64_t holds, suspensions, lock_calls;
@@ -140,9 +141,10 @@ struct sim_result {
 	uint64_t calls, calls_by_code[4], shapes[GUEST_SHAPE__COUNT], non_global_calls, vtl1_calls;
 	struct design_stats ds;
 	uint64_t entries, cancelled, runs, kicked_runs, uses, fills;
-	uint64_t invgla_single, invgla_list, invgla_skipped, vp_entire, vp_errors;
+	uint64_t list_single, list_multi, list_skipped, vp_entire, vp_errors;
 	uint64_t mock_kicks, mock_waits;
-	uint64_t gpa_calls, invept, invvpid, invvpid_ng; /* full flushes carried out, by kind */
+	/* the VMM's own guest-physical calls; entries that flushed, by scope */
+	uint64_t gpa_calls, scope_gpa, scope_linear, scope_non_global;
 	uint64_t preemptions; /* --preempt: producers descheduled in their critical section */
 	/* --count-shared: writes per operation, [shared, own] */
 	double w_entry[2], w_idle[2], w_exit[2], w_call[2];
@@ -163,9 +165,10 @@ int sim_run_design(const struct design_ops *ops, unsigned index, unsigned count,
 
 /* report.c */
 void report_stale(const struct sim_vp *c, const char *design, unsigned vtl, unsigned page,
-                  uint64_t version, uint64_t need, uint64_t now);
-void report_early(const struct sim_vp *c, const struct sim_vp *h, const char *design,
-                  uint64_t recorded_ns, uint64_t done_ns);
+                  uint64_t version, uint64_t gpa_version);
+void report_early(const struct sim_vp *c, const struct tlbf_partition *pt,
+                  const struct sim_vp *vps, const char *design, uint64_t recorded_ns,
+                  uint64_t done_ns);
 void report_lost(const struct sim_vp *c, const char *design, bool stuck, uint64_t now_ns);
 void report_header(void);
 void report_row(const struct sim_result *r);

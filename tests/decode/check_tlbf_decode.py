@@ -41,6 +41,8 @@ def case_tlfs_listex(tool):
     j = decoded(tool, ["--call", "list-ex", "--reps", "2", "--rep-start", "1", "--vps", "4096", h])
     eq(j["status"], "HV_STATUS_SUCCESS", "status")
     eq(j["status_code"], 0, "status_code")
+    # RAX: success, both reps completed.
+    eq(j["result"], "0x0000000200000000", "result")
     eq(j["control"]["varhdr_qwords"], 2, "varhdr")
     eq(j["vp_set"]["vps"], [0, 5, 130], "vps")
     eq(j["vp_set"]["count"], 3, "count")
@@ -107,6 +109,18 @@ def case_failures(tool):
         j = decoded(tool, args, rc=2)
         eq(j["status_code"], code, f"{rule} status")
         eq(j["rule"], rule, "rule")
+    # RAX of a refused rep call: the status, and the reps completed before
+    # the rep start, never more than the rep count (a rep start of 5 of 2).
+    j = decoded(tool, ["--call", "list", "--reps", "3", "--rep-start", "1", "--vps", "8",
+                       hexwords(0, 0, 1, 0x1000)], rc=2)
+    eq(j["result"], "0x0000000100000003", "refused at rep start 1")
+    j = decoded(tool, ["--call", "list", "--reps", "2", "--rep-start", "5", "--vps", "8",
+                       hexwords(0, 0, 1, 0, 0)], rc=2)
+    eq(j["rule"], "rep_start", "rep start past the count")
+    eq(j["result"], "0x0000000200000003", "reps completed clamped to the count")
+    # A simple call has no reps: the status alone.
+    j = decoded(tool, ["--call", "space", "--vps", "8", hexwords(0, 0x20, 1)], rc=2)
+    eq(j["result"], "0x0000000000000005", "simple call refused")
 
 
 def case_stdin(tool):
