@@ -5,6 +5,8 @@
 #                simulator (mock backend); DEMO_SECONDS=S runs each design
 #                S seconds (default: the simulator's own, 8);
 #                DEMO_TLB_LOCKS=P adds VSM TLB-lock holders (--tlb-locks P)
+#   make demo-dsim  the deterministic simulator (examples/dsim): every design
+#                at 8, 64 and 256 VPs, the ratios and verdicts (SEED=S)
 #   make test-quick  the unit and compile suites of the plain build
 #   make test    every test suite in every build of the matrix
 #   make test-arm64  the unit and stress tests cross-built for arm64, run
@@ -42,7 +44,7 @@ FUZZ_OPTS := -Dbuildtype=debugoptimized -Dfuzz=enabled
 ARM64_OPTS := --cross-file cross/aarch64-linux-gnu.ini -Dbuildtype=release \
 	-Dexamples=disabled -Dmodel=disabled -Dstress_seconds=2
 
-.PHONY: all deps demo test test-arm64 test-kernel test-quick bench bench-quick clean
+.PHONY: all deps demo demo-dsim test test-arm64 test-kernel test-quick bench bench-quick clean
 
 all: test
 
@@ -84,6 +86,12 @@ demo: deps
 		$(if $(DEMO_TLB_LOCKS),--tlb-locks $(DEMO_TLB_LOCKS))
 	@echo "also built: $(B)/plain/examples/tlbf-decode (decodes one flush hypercall; --help)"
 
+demo-dsim: deps
+	@mkdir -p $(B)
+	$(call configure,$(B)/plain,$(PLAIN_OPTS))
+	@ninja -C $(B)/plain examples/dsim/dsim >/dev/null
+	@$(B)/plain/examples/dsim/dsim --matrix $(if $(SEED),--seed $(SEED))
+
 # Every build of the matrix runs its suites; a failure in one does not stop
 # the others, and the exit status is non-zero if anything failed.
 test: deps
@@ -96,7 +104,7 @@ test: deps
 	$(call configure,$(B)/fuzz,$(FUZZ_OPTS),CC=clang)
 	$(call configure,$(B)/arm64,$(ARM64_OPTS))
 	@rc=0; \
-	for run in "plain:unit stress compile model c11 clone kernel" "gcc-tsan:unit stress" "gcc-asan:unit stress" \
+	for run in "plain:unit stress compile model c11 clone kernel dsim" "gcc-tsan:unit stress" "gcc-asan:unit stress" \
 	           "clang-tsan:unit stress" "clang-asan:unit stress" "fuzz:fuzz" "arm64:unit stress"; do \
 		dir=$${run%%:*}; suites=$${run#*:}; args=""; \
 		for s in $$suites; do args="$$args --suite $$s"; done; \

@@ -107,7 +107,8 @@ static struct {
 	uint32_t sweep;
 	bool matrix;
 	uint64_t matrix_us;
-} opt = {"tlbflush", 8, 2, 400, 1, NULL, false, 32, 0, false, 0};
+	uint64_t access_ns;
+} opt = {"tlbflush", 8, 2, 400, 1, NULL, false, 32, 0, false, 0, 2000};
 static int g_argc;
 static char **g_argv;
 
@@ -155,7 +156,7 @@ static struct {
 	struct hent *heap;
 	uint32_t hn, hcap;
 	uint64_t now, end;
-	uint32_t step_permille;
+	uint32_t step_permille, preempt_permille;
 	uint64_t jitter_ns;
 	bool failed;
 	char why[256];
@@ -370,7 +371,10 @@ void dsim_step(const char *label)
 	if (!S.cur)
 		return;
 	tr(label, 0);
-	if (below(1000) < S.step_permille)
+	uint64_t r = below(1000);
+	if (r < S.preempt_permille)
+		yield_for(5000 + below(45000)); /* descheduled inside the operation */
+	else if (r < S.step_permille)
 		yield_for(1 + below(S.jitter_ns));
 }
 bool dsim_break_is(const char *name)
@@ -627,7 +631,6 @@ static void guest_access(struct co *c, unsigned vtl)
 }
 
 /* Guest code until the run ends, or a kick forces an exit. */
-#define SEGMENT_NS 4000u
 static void guest_run(struct co *c, unsigned vtl, uint64_t len)
 {
 	c->in_guest = true;
@@ -636,7 +639,8 @@ static void guest_run(struct co *c, unsigned vtl, uint64_t len)
 		guest_access(c, vtl);
 		if (S.failed)
 			break;
-		uint64_t seg = end - S.now < SEGMENT_NS ? end - S.now : SEGMENT_NS;
+		uint64_t gap = expo(opt.access_ns);
+		uint64_t seg = end - S.now < gap ? end - S.now : gap;
 		uint64_t t0 = S.now;
 		yield_for(seg);
 		c->useful_ns += S.now - t0;
@@ -888,6 +892,7 @@ static int run_one(const struct design_ops *dops, uint32_t nvps, uint32_t ninit,
 	 * step yields, and by how much */
 	S.step_permille = 20 + (uint32_t)below(480);
 	S.jitter_ns = 50 + below(2000);
+	S.preempt_permille = (uint32_t)below(8);
 	S.end = us * 1000u;
 	S.n = nvps;
 	W.ops = dops;
@@ -1139,7 +1144,7 @@ static void usage(void)
 	fprintf(stderr,
 	        "usage: dsim [--design NAME] [--vps N] [--initiators K] [--us VIRTUAL_US]\n"
 	        "            [--seed S] [--sweep N] [--break STEP] [--tlb-locks] [--trace N]\n"
-	        "            [--cost-scale X] [--matrix [--matrix-us US]] [--costs]\n");
+	        "            [--cost-scale X] [--access-ns NS] [--matrix [--matrix-us US]] [--costs]\n");
 	exit(2);
 }
 
@@ -1169,6 +1174,8 @@ int main(int argc, char **argv)
 			opt.trace = atoi(v);
 		else if (ARG("--cost-scale"))
 			cost_scale = strtod(v, NULL);
+		else if (ARG("--access-ns"))
+			opt.access_ns = strtoull(v, NULL, 0);
 		else if (ARG("--matrix-us"))
 			opt.matrix_us = strtoull(v, NULL, 0);
 		else if (!strcmp(a, "--tlb-locks"))
@@ -1182,7 +1189,7 @@ int main(int argc, char **argv)
 			usage();
 	}
 	if (opt.nvps < 1 || opt.nvps > MAX_VPS || opt.ninit < 1 || opt.ninit > opt.nvps ||
-	    opt.trace < 0 || opt.trace > (int)TRACE_CAP || !(cost_scale > 0))
+	    opt.trace < 0 || opt.trace > (int)TRACE_CAP || !(cost_scale > 0) || opt.access_ns < 1)
 		usage();
 	lines = calloc((size_t)1 << LINE_BITS, sizeof(*lines));
 	if (!lines)
