@@ -108,7 +108,8 @@ static struct {
 	bool matrix;
 	uint64_t matrix_us;
 	uint64_t access_ns;
-} opt = {"tlbflush", 8, 2, 400, 1, NULL, false, 32, 0, false, 0, 2000};
+	bool measure;
+} opt = {"tlbflush", 8, 2, 400, 1, NULL, false, 32, 0, false, 0, 2000, false};
 static int g_argc;
 static char **g_argv;
 
@@ -372,6 +373,12 @@ void dsim_step(const char *label)
 		return;
 	tr(label, 0);
 	uint64_t r = below(1000);
+	if (opt.measure) {
+		/* measuring: interleave at the seed's rate, add no time */
+		if (r < S.step_permille)
+			yield_for(0);
+		return;
+	}
 	if (r < S.preempt_permille)
 		yield_for(5000 + below(45000)); /* descheduled inside the operation */
 	else if (r < S.step_permille)
@@ -887,6 +894,8 @@ static int run_one(const struct design_ops *dops, uint32_t nvps, uint32_t ninit,
 	memset(lines, 0, sizeof(*lines) << LINE_BITS);
 	xfer_total = 0;
 	trace_n = 0;
+	opt.nvps = nvps; /* the guest model and the sockets read them */
+	opt.ninit = ninit;
 	rng_state = seed * UINT64_C(0x2545f4914f6cdd1d) + nvps * 131u + ninit;
 	/* what the seed decides about the schedule: how often a labelled
 	 * step yields, and by how much */
@@ -1082,6 +1091,10 @@ static int matrix(void)
 					uint64_t us = opt.matrix_us ? opt.matrix_us : (M_VPS[v] >= 256 ? 1500 : 3000);
 					bad |= run_one(design_list[d], M_VPS[v], M_INIT[k], us, opt.seed,
 					               &M[s][d][v][k]);
+					if (M[s][d][v][k].failed)
+						printf("dsim: replay: dsim --measure --design %s --vps %u --initiators %u "
+						       "--us %" PRIu64 " --cost-scale %.2f --seed %" PRIu64 "\n",
+						       design_list[d]->name, M_VPS[v], M_INIT[k], us, cost_scale, opt.seed);
 					print_result(&M[s][d][v][k]);
 				}
 	}
@@ -1181,7 +1194,9 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "--tlb-locks"))
 			opt.tlb_locks = true;
 		else if (!strcmp(a, "--matrix"))
-			opt.matrix = true;
+			opt.matrix = opt.measure = true;
+		else if (!strcmp(a, "--measure"))
+			opt.measure = true;
 		else if (!strcmp(a, "--costs")) {
 			print_costs();
 			return 0;
