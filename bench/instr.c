@@ -37,7 +37,7 @@
 
 #define NOINLINE __attribute__((noinline, flatten))
 
-static struct tlbf_ring ring;
+static struct tlbf_ring rings[TLBF_VTL_COUNT]; /* VTL 0's is the one used */
 static struct tlbf_cursor cursor;
 static uint64_t out[TLBF_RING_CAPACITY];
 static uint64_t range[1];
@@ -55,12 +55,12 @@ NOINLINE unsigned instr_wake_decide(void);
 
 NOINLINE uint32_t instr_poll_idle(void)
 {
-	return tlbf_ring_poll(&ring, &cursor, out, TLBF_RING_CAPACITY).flags;
+	return tlbf_ring_poll(&rings[0], &cursor, out, TLBF_RING_CAPACITY).flags;
 }
 
 NOINLINE uint32_t instr_push1(void)
 {
-	return (uint32_t)tlbf_ring_push(&ring, range, 1, false).result;
+	return (uint32_t)tlbf_ring_push(&rings[0], range, 1, false).result;
 }
 
 NOINLINE bool instr_vpset_contains(uint32_t v)
@@ -68,9 +68,11 @@ NOINLINE bool instr_vpset_contains(uint32_t v)
 	return tlbf_vpset_contains(&set, v);
 }
 
+/* The decision itself (wake.h's internal step, after I1), without the
+ * plan's bookkeeping of tlbf_wake_decide(). */
 NOINLINE unsigned instr_wake_decide(void)
 {
-	return (unsigned)tlbf_wake_decide(&vp, 1, 99, 0, mark);
+	return (unsigned)tlbf__wake_decide(&vp, 1, 99, 0, mark);
 }
 
 int main(int argc, char **argv)
@@ -82,12 +84,13 @@ int main(int argc, char **argv)
 	const char *op = argv[1];
 	unsigned long n = strtoul(argv[2], NULL, 10);
 
-	tlbf_ring_init(&ring);
+	for (unsigned v = 0; v < TLBF_VTL_COUNT; v++)
+		tlbf_ring_init(&rings[v]);
 	range[0] = tlbf_hv_gva_make(0x12345, 0);
 	/* A ring that has seen requests, and a reader that has seen them. */
 	for (unsigned i = 0; i < 100; i++)
-		tlbf_ring_push(&ring, range, 1, false);
-	tlbf_ring_cursor_init(&ring, &cursor);
+		tlbf_ring_push(&rings[0], range, 1, false);
+	tlbf_ring_cursor_init(&rings[0], &cursor);
 
 	set_words[0] = TLBF_HV_GENERIC_SET_SPARSE_4K;
 	set_words[1] = UINT64_MAX;
@@ -97,17 +100,14 @@ int main(int argc, char **argv)
 		return 1;
 
 	/* VP 1 in the guest of VTL 0, polled past the request's mark. */
-	struct tlbf_ring *rings[TLBF_VTL_COUNT];
-	for (unsigned v = 0; v < TLBF_VTL_COUNT; v++)
-		rings[v] = &ring;
 	tlbf__vp_init(&vp);
-	struct tlbf_push p = tlbf_ring_push(&ring, range, 1, false);
+	struct tlbf_push p = tlbf_ring_push(&rings[0], range, 1, false);
 	mark = p.mark;
 	tlbf__vp_start(&vp, &vp_local, rings);
 	tlbf__vp_announce(&vp, &vp_local, 0);
-	tlbf_ring_poll(&ring, &vp_local.cursor[0], out, TLBF_RING_CAPACITY);
+	tlbf_ring_poll(&rings[0], &vp_local.cursor[0], out, TLBF_RING_CAPACITY);
 	tlbf__vp_publish(&vp, &vp_local, 0);
-	tlbf_ring_cursor_init(&ring, &cursor);
+	tlbf_ring_cursor_init(&rings[0], &cursor);
 
 	/* The paths are the ones described above (a constant extra call per
 	 * run, cancelled by the K / 2K difference). */
@@ -116,7 +116,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "instr: setup does not give the intended paths\n");
 		return 1;
 	}
-	tlbf_ring_cursor_init(&ring, &cursor);
+	tlbf_ring_cursor_init(&rings[0], &cursor);
 
 	uint64_t acc = 0;
 	if (strcmp(op, "poll_idle") == 0) {

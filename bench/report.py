@@ -130,9 +130,10 @@ COMPARES = {
                                        "mutex-seqlock over tlbflush",
     "kicks_per_call_vs_kvm_fifo": "shootdown-sim cancel signals (IPIs) per flush call: "
                                   "kvm-fifo over tlbflush",
-    "invept_per_call_vs_mutex_seqlock": "shootdown-sim INVEPTs per flush call: mutex-seqlock "
-                                        "(INVEPT for every full flush) over tlbflush (INVEPT only "
-                                        "for the VMM's guest-physical requests; inf if none)",
+    "invept_per_call_vs_mutex_seqlock": "shootdown-sim entries flushing guest-physical "
+                                        "translations (INVEPT) per flush call: mutex-seqlock "
+                                        "(for every full flush) over tlbflush (only for the "
+                                        "VMM's guest-physical requests; inf if none)",
     "fetch_add_floor_vs_push1_2t": "a bare fetch_add on one shared line over a push of 1 range "
                                    "(library inlined), 2 threads",
     "load_floor_vs_poll_idle": "a bare acquire load over an idle poll (library inlined), "
@@ -225,10 +226,12 @@ def load_sim(path):
 def per_call(s):
     """The simulator's per-flush-call figures of one design's JSON object."""
     calls = s.get("flush_calls") or 0
-    ff = s.get("full_flushes", {})
+    # The entries' flushes by scope (enum tlbf_scope): gpa (INVEPT on TDX),
+    # linear (INVVPID), non_global.
+    ef = s.get("entry_flushes", {})
     raw = {"kicks": s.get("kicks", 0), "cancelled": s.get("entries_cancelled", 0),
-           "invept": ff.get("invept", 0), "invvpid": ff.get("invvpid", 0),
-           "invvpid_non_global": ff.get("invvpid_non_global", 0)}
+           "gpa": ef.get("gpa", 0), "linear": ef.get("linear", 0),
+           "non_global": ef.get("non_global", 0)}
     return {k: (v / calls if calls else 0.0) for k, v in raw.items()}
 
 
@@ -388,10 +391,10 @@ def main():
                     lines.append(f"  {d:<16} {s['flush_calls_per_s']:>14.0f} {s['kicks']:>9}"
                                  f" {s['stale']:>6}")
             lines.append("  per flush call: kicks (cancel signals), cancel (guest entries they"
-                         " cancelled), full flushes by kind;")
+                         " cancelled), flushes at entry by scope;")
             lines.append("  flush-call latency in us; guest translations used per second")
-            lines.append(f"  {'design':<16} {'kicks':>7} {'cancel':>7} {'INVEPT':>7}"
-                         f" {'INVVPID':>7} {'non-glob':>8} {'p50':>7} {'p99':>7} {'p99.9':>7}"
+            lines.append(f"  {'design':<16} {'kicks':>7} {'cancel':>7} {'gpa':>7}"
+                         f" {'linear':>7} {'non-glob':>8} {'p50':>7} {'p99':>7} {'p99.9':>7}"
                          f" {'max':>8} {'uses/s':>9}")
             for d in DESIGNS:
                 if d not in sim:
@@ -401,8 +404,8 @@ def main():
                 lat = s.get("latency_ns", {})
                 ups = s["translations_used"] / s["seconds"] if s.get("seconds") else 0
                 lines.append(f"  {d:<16} {pc['kicks']:>7.3f} {pc['cancelled']:>7.3f}"
-                             f" {pc['invept']:>7.3f} {pc['invvpid']:>7.3f}"
-                             f" {pc['invvpid_non_global']:>8.3f}"
+                             f" {pc['gpa']:>7.3f} {pc['linear']:>7.3f}"
+                             f" {pc['non_global']:>8.3f}"
                              f" {lat.get('p50', 0) / 1e3:>7.1f} {lat.get('p99', 0) / 1e3:>7.1f}"
                              f" {lat.get('p999', 0) / 1e3:>7.1f} {lat.get('max', 0) / 1e3:>8.1f}"
                              f" {ups / 1e6:>8.2f}M")
@@ -507,7 +510,7 @@ def main():
         "sim_throughput_vs_rwlock": sim_ratio(),
         "kicks_per_call_vs_mutex_seqlock": sim_over("mutex-seqlock", "kicks"),
         "kicks_per_call_vs_kvm_fifo": sim_over("kvm-fifo", "kicks"),
-        "invept_per_call_vs_mutex_seqlock": sim_over("mutex-seqlock", "invept"),
+        "invept_per_call_vs_mutex_seqlock": sim_over("mutex-seqlock", "gpa"),
         "fetch_add_floor_vs_push1_2t": div(ns("floor_fetch_add", "floor", 2),
                                            ns("push1", "tlbflush-inline", 2)),
         "load_floor_vs_poll_idle": div(ns("floor_load", "floor", 2),

@@ -93,7 +93,7 @@ struct shim {
 	uint64_t input[2][GUEST_INPUT_WORDS]; /* the requests' hypercall input pages */
 	uint64_t set_words[2 + 64];           /* the VP-set scenarios' set */
 	/* the library, used directly (tlbflush-inline, materialize) */
-	struct tlbf_ring *rings;
+	struct tlbf_ring *rings; /* pt.rings */
 	struct tlbf_vp *vps;
 	struct padded_local *loc;
 	struct tlbf_partition pt;
@@ -132,22 +132,22 @@ static bool is_design(const struct shim *s)
 
 /* ---- a backend whose kick only walks the mask ------------------------ */
 
-static int null_invgla_single(void *ctx, uint32_t vp, uint64_t rcx, uint64_t gla)
+static int null_flush_list(void *ctx, uint32_t vp, unsigned vtl, const uint64_t *ranges,
+                           uint32_t count)
 {
-	(void)ctx, (void)vp, (void)rcx, (void)gla;
+	(void)ctx, (void)vp, (void)vtl, (void)ranges, (void)count;
 	return 0;
 }
 
-static int null_invgla_list(void *ctx, uint32_t vp, uint64_t rcx, uint64_t info,
-                            const uint64_t *page)
+static void null_flush_at_entry(void *ctx, uint32_t vp, unsigned vtl, enum tlbf_scope scope)
 {
-	(void)ctx, (void)vp, (void)rcx, (void)info, (void)page;
-	return 0;
+	(void)ctx, (void)vp, (void)vtl, (void)scope;
 }
 
-static void null_set_enter_flags(void *ctx, uint32_t vp, uint64_t flags)
+static int null_wake(void *ctx, const uint64_t *mask, uint32_t nbits)
 {
-	(void)ctx, (void)vp, (void)flags;
+	(void)ctx, (void)mask, (void)nbits;
+	return 0;
 }
 
 /* What any kick does before its first IPI: walk the mask, CPU by CPU. */
@@ -169,7 +169,7 @@ static void null_relax(void *ctx)
 }
 
 static const struct tlbf_backend_ops null_ops = {
-	null_invgla_single, null_invgla_list, null_set_enter_flags, null_kick, null_relax,
+	null_flush_list, null_flush_at_entry, null_kick, null_wake, null_relax,
 };
 
 /* ---- time ------------------------------------------------------------ */
@@ -456,8 +456,12 @@ static bool setup_wake64(struct shim *s)
 		s->mark = tlbf_ring_push(&s->rings[0], s->ranges, 1, false).mark;
 		wake64_states(s);
 		struct tlbf_wake_plan pl;
-		tlbf_kick_plan_init(&pl, s->thr[0].kick, s->thr[0].wait, 1);
-		tlbf_flush_plan(&s->pt, &s->req[0].vps, s->nvps, 0, s->mark, &pl);
+		if (tlbf_wake_plan_begin(&pl, &s->pt, s->thr[0].kick, s->thr[0].wait, 1, 0, s->mark) !=
+		        TLBF_STATUS_OK ||
+		    tlbf_flush_plan(&pl, &s->req[0].vps, TLBF_NO_VP) != TLBF_STATUS_OK) {
+			s->error = "wake64: the plan was refused";
+			return true;
+		}
 		if (pl.nkick || pl.nwait || pl.reasons[TLBF_WAKE_SKIP_OUTSIDE] != 16 ||
 		    pl.reasons[TLBF_WAKE_SKIP_OTHER_VTL] != 16 || pl.reasons[TLBF_WAKE_SKIP_POLLED] != 32)
 			s->error = "wake64: the VP states are not the intended ones";
@@ -516,16 +520,20 @@ static void loop_materialize(struct shim *s, struct shim_thread *th, uint32_t n)
 		}
 		tlbf_vpset_write_mask(&s->req[0].vps, NULL, NULL, set, words, NULL);
 		struct tlbf_wake_plan pl;
-		tlbf_kick_plan_init(&pl, kick, wait, (uint32_t)words);
-		tlbf__wake_fence();
-		for (size_t w = 0; w < words; w++) {
-			for (uint64_t bits = set[w]; bits; bits &= bits - 1) {
+		/* The plan's begin takes the fence I1. */
+		enum tlbf_status st =
+		    tlbf_wake_plan_begin(&pl, &s->pt, kick, wait, (uint32_t)words, 0, s->mark);
+		for (size_t w = 0; w < words && st == TLBF_STATUS_OK; w++) {
+			for (uint64_t bits = set[w]; bits && st == TLBF_STATUS_OK; bits &= bits - 1) {
 				uint32_t vp = (uint32_t)(w * 64 + tlbf__ctz64(bits));
-				tlbf_kick_plan_add(&pl, vp,
-				                   tlbf_wake_decide(&s->vps[vp], vp, s->nvps, 0, s->mark));
+				st = tlbf_wake_decide(&pl, vp, TLBF_NO_VP, NULL);
 			}
 		}
-		acc += (uint64_t)tlbf_wake_send(&s->be, &pl, s->vps, s->nvps) + pl.nkick;
+		if (st == TLBF_STATUS_OK)
+			st = tlbf_wake_send(&pl, &s->be, NULL);
+		if (st != TLBF_STATUS_OK)
+			th->error = "materialize: the plan was refused";
+		acc += st == TLBF_STATUS_OK ? pl.nkick : (uint64_t)st;
 		free(set);
 		free(kick);
 		free(wait);
@@ -544,9 +552,15 @@ static void run_wake64(struct shim *s, struct shim_thread *th, uint32_t t, uint3
 	} else {
 		for (uint32_t i = 0; i < n; i++) {
 			struct tlbf_wake_plan pl;
-			tlbf_kick_plan_init(&pl, th->kick, th->wait, 1);
-			tlbf_flush_plan(&s->pt, &s->req[0].vps, s->nvps, 0, s->mark, &pl);
-			acc += (uint64_t)tlbf_wake_send(&s->be, &pl, s->vps, s->nvps) + pl.nkick;
+			enum tlbf_status st =
+			    tlbf_wake_plan_begin(&pl, &s->pt, th->kick, th->wait, 1, 0, s->mark);
+			if (st == TLBF_STATUS_OK)
+				st = tlbf_flush_plan(&pl, &s->req[0].vps, TLBF_NO_VP);
+			if (st == TLBF_STATUS_OK)
+				st = tlbf_wake_send(&pl, &s->be, NULL);
+			if (st != TLBF_STATUS_OK)
+				th->error = "wake64: the plan was refused";
+			acc += st == TLBF_STATUS_OK ? pl.nkick : (uint64_t)st;
 		}
 	}
 	th->acc += acc;
@@ -725,27 +739,21 @@ static bool setup_kind(struct shim *s)
 		if (!s->d)
 			return false;
 		for (uint32_t v = 0; v < s->nvps; v++)
-			design_vp_start(s->d, v);
+			design_vp_start(s->d, v, NULL);
 		return true;
 	}
 	if (s->kind == K_FLOOR)
 		return true;
-	s->rings = aligned_alloc(64, sizeof(*s->rings) * TLBF_VTL_COUNT);
 	s->vps = aligned_alloc(64, sizeof(*s->vps) * s->nvps);
 	s->loc = aligned_alloc(64, sizeof(*s->loc) * s->nvps);
-	if (!s->rings || !s->vps || !s->loc)
+	if (!s->vps || !s->loc)
 		return false;
-	struct tlbf_ring *rings[TLBF_VTL_COUNT];
-	for (unsigned v = 0; v < TLBF_VTL_COUNT; v++) {
-		tlbf_ring_init(&s->rings[v]);
-		rings[v] = &s->rings[v];
-	}
-	if (tlbf_partition_init(&s->pt, rings, s->vps, s->nvps) != TLBF_STATUS_OK)
+	/* The partition owns its rings (no TLB locks here). */
+	if (tlbf_partition_init(&s->pt, s->vps, NULL, s->nvps) != TLBF_STATUS_OK)
 		return false;
-	for (uint32_t v = 0; v < s->nvps; v++) {
-		tlbf__vp_init(&s->vps[v]);
+	s->rings = s->pt.rings;
+	for (uint32_t v = 0; v < s->nvps; v++)
 		tlbf__vp_start(&s->vps[v], &s->loc[v].l, s->pt.rings);
-	}
 	for (int t = 0; t < s->threads; t++)
 		tlbf_ring_cursor_init(&s->rings[0], &s->thr[t].cursor);
 	return true;
@@ -782,7 +790,6 @@ void shim_destroy(struct shim *s)
 	if (!s)
 		return;
 	design_destroy(s->d);
-	free(s->rings);
 	free(s->vps);
 	free(s->loc);
 	for (int t = 0; t < MAX_THREADS; t++)

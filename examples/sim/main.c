@@ -3,24 +3,28 @@
  * shootdown-sim - TLB shootdowns on the mock backend, with a
  * stale-translation oracle, for every design of bench/designs.
  *
- * N VP threads run a guest loop through the mock TDX backend: prepare the
- * entry (announce, poll, apply the answer with INVGLA or the VP-enter
- * flags), TDG.VP.ENTER on the mock, then guest code that translates pages
- * through the VP's software TLB, filling it from a shared, versioned page
- * table, until it is kicked or leaves by itself. The first M VPs also
+ * N VP threads run a guest loop through the mock backend: prepare the
+ * entry (announce, poll, flush a list now or fold the answer into the
+ * scope the entry flushes: the entry driver, tlbflush/entry.h), the entry
+ * on the mock, then guest code that translates pages through the VP's
+ * software TLB, filling it from a shared, versioned page table, until it
+ * is kicked or leaves by itself. The first M VPs also
  * initiate: outside the guest they change page-table entries (bump
  * versions) and issue a flush hypercall, built as real input bytes and a
  * control value (List or Space, Ex or not; sparse banks, dense banks, the
  * all-processors flag, the HV_GENERIC_SET_ALL format, the legacy 64-bit
  * mask; sometimes non-global, sometimes another target VTL), decoded with
  * tlbf_hypercall_decode() as a VMM would, then recorded, woken and kicked
- * through the design under test.
+ * through the design under test (the tlbflush design: tlbf_flush_handle()).
+ * Now and then the VMM flushes guest-physical translations of every VP
+ * itself (tlbf_flush_request_vmm()).
  *
- * The oracle: once an initiator's flush call has returned, a VP of the
- * request's set must never again use a translation of a covered page of
- * the target VTL at a version older than the one the initiator wrote.
- * Every use is checked; a violation is a stale translation, reported with
- * the VP's recent events.
+ * The oracle (the library's test kit, tlbflush/oracle.h): once an
+ * initiator's flush call has returned, a VP of the request's set must
+ * never again use a translation of a covered page of the target VTL at a
+ * version older than the one the initiator wrote (of the page-table entry,
+ * or of the VMM's guest-physical mapping). Every use is checked; a
+ * violation is a stale translation, reported with the VP's recent events.
  *
  * With --tlb-locks, VPs of the tlbflush design also hold VTL1's lock of
  * VTL0's TLB (tlbflush/tlb_lock.h) now and then, and a flush call that
@@ -31,9 +35,9 @@
  * waits for without being woken (a lost wake-up).
  *
  * The parts: main.c the command line, sim.c the VP threads and the flush
- * call, report.c the output (sim.h); the guest model (page tables and
- * oracle, hypercall input pages) is bench/guest, shared with the
- * benchmark harness.
+ * call, report.c the output (sim.h); the guest model (its region,
+ * hypercall input pages) is bench/guest, shared with the benchmark
+ * harness.
  *
  * Exit status: 0 no stale translation, 3 stale translations (or, with
  * --tlb-locks, early completions or lost wake-ups) observed,
@@ -61,7 +65,7 @@ static void usage(FILE *f, const char *argv0)
 	        "       %*s [--preempt P] [--preempt-us U] [--count-shared]\n"
 	        "       %*s [--tlb-locks P] [--tlb-lock-us U]\n"
 	        "\n"
-	        "Simulate TLB shootdowns on the mock TDX backend: N VP threads run guest code\n"
+	        "Simulate TLB shootdowns on the mock backend: N VP threads run guest code\n"
 	        "through per-VP software TLBs over a versioned page table; M of them also issue\n"
 	        "Hyper-V flush hypercalls (real input bytes, decoded by tlbf_hypercall_decode)\n"
 	        "through the design under test. An oracle checks every translation used after\n"
@@ -82,13 +86,13 @@ static void usage(FILE *f, const char *argv0)
 	        "                    (tlbflush/stats.h, as a VMM would export them)\n"
 	        "  --break STEP      disable one protocol step of the tlbflush design, to show\n"
 	        "                    that the oracle catches it: pending-skip (a poll drops the\n"
-	        "                    ranges behind a pending slot), early-clear (VP-enter flush\n"
-	        "                    flag cleared before the entry happened), late-announce (poll\n"
+	        "                    ranges behind a pending slot), early-clear (the entry's\n"
+	        "                    flush cleared before the entry happened), late-announce (poll\n"
 	        "                    before announcing), no-wait (kick without waiting), no-kick\n"
 	        "                    (skip VPs that need a kick), skip-exiting (do not wait for\n"
 	        "                    VPs another initiator is kicking), gpa-as-invvpid (a\n"
-	        "                    guest-physical request carried out as INVVPID, which\n"
-	        "                    leaves guest-physical translations); with --tlb-locks:\n"
+	        "                    guest-physical request carried out as a linear flush,\n"
+	        "                    which leaves guest-physical translations); with --tlb-locks:\n"
 	        "                    tlb-wait-no-recheck (a waiter that registers with a holder\n"
 	        "                    does not look again whether it released meanwhile), or\n"
 	        "                    one of the TLB-lock fences: tlb-lock-no-fence,\n"
