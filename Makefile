@@ -8,6 +8,8 @@
 #   make demo-kvm  the library's design and a reader-writer-lock baseline on
 #                real vCPUs (/dev/kvm, root or the kvm group), with a stale-
 #                translation check in the MMU (docs/KVM.md); DEMO_SECONDS=S
+#   make demo-dsim  the deterministic simulator (examples/dsim): every design
+#                at 8, 64 and 256 VPs, the ratios and verdicts (SEED=S)
 #   make test-quick  the unit and compile suites of the plain build
 #   make test    every test suite in every build of the matrix
 #   make test-arm64  the unit and stress tests cross-built for arm64, run
@@ -45,7 +47,7 @@ FUZZ_OPTS := -Dbuildtype=debugoptimized -Dfuzz=enabled
 ARM64_OPTS := --cross-file cross/aarch64-linux-gnu.ini -Dbuildtype=release \
 	-Dexamples=disabled -Dmodel=disabled -Dstress_seconds=2
 
-.PHONY: all deps demo demo-kvm test test-arm64 test-kernel test-quick bench bench-quick clean
+.PHONY: all deps demo demo-kvm demo-dsim test test-arm64 test-kernel test-quick bench bench-quick clean
 
 all: test
 
@@ -94,6 +96,12 @@ demo-kvm: deps
 	@ninja -C $(B)/plain examples/kvm/demo_kvm >/dev/null
 	@$(B)/plain/examples/kvm/demo_kvm $(if $(DEMO_SECONDS),--seconds $(DEMO_SECONDS))
 
+demo-dsim: deps
+	@mkdir -p $(B)
+	$(call configure,$(B)/plain,$(PLAIN_OPTS))
+	@ninja -C $(B)/plain examples/dsim/dsim >/dev/null
+	@$(B)/plain/examples/dsim/dsim --matrix $(if $(SEED),--seed $(SEED))
+
 # Every build of the matrix runs its suites; a failure in one does not stop
 # the others, and the exit status is non-zero if anything failed.
 test: deps
@@ -106,7 +114,7 @@ test: deps
 	$(call configure,$(B)/fuzz,$(FUZZ_OPTS),CC=clang)
 	$(call configure,$(B)/arm64,$(ARM64_OPTS))
 	@rc=0; \
-	for run in "plain:unit stress compile model c11 clone kernel kvm" "gcc-tsan:unit stress" "gcc-asan:unit stress" \
+	for run in "plain:unit stress compile model c11 clone kernel kvm dsim" "gcc-tsan:unit stress" "gcc-asan:unit stress" \
 	           "clang-tsan:unit stress" "clang-asan:unit stress" "fuzz:fuzz" "arm64:unit stress"; do \
 		dir=$${run%%:*}; suites=$${run#*:}; args=""; \
 		for s in $$suites; do args="$$args --suite $$s"; done; \

@@ -38,6 +38,22 @@
 #endif
 #endif
 
+/*
+ * TLBF_ATOMIC_HOOK(ptr, kind) (config.h): called before every atomic
+ * operation of the C11 and __atomic implementations, with the word's
+ * address (a null pointer for a fence) and one of the kinds below. Not in
+ * kernel mode. The default is ((void)0): its arguments are not evaluated
+ * and the operations compile exactly as without it.
+ */
+#define TLBF_ATOMIC_HOOK_LOAD 0
+#define TLBF_ATOMIC_HOOK_STORE 1
+#define TLBF_ATOMIC_HOOK_RMW 2
+#define TLBF_ATOMIC_HOOK_FENCE 3
+#ifndef TLBF_ATOMIC_HOOK
+#define TLBF_ATOMIC_HOOK(ptr, kind) ((void)0)
+#endif
+#define TLBF__HOOK(ptr, kind) TLBF_ATOMIC_HOOK(ptr, TLBF_ATOMIC_HOOK_##kind)
+
 #if TLBF_KERNEL && !TLBF_ATOMIC_GNU
 #include <linux/atomic.h>
 #include <asm/barrier.h>
@@ -204,15 +220,16 @@ static inline void tlbf__k_fence_TLBF_SEQ_CST(void)
 #define TLBF_RELEASE __ATOMIC_RELEASE
 #define TLBF_ACQ_REL __ATOMIC_ACQ_REL
 #define TLBF_SEQ_CST __ATOMIC_SEQ_CST
-#define tlbf__load(p, mo) __atomic_load_n((p), mo)
-#define tlbf__store(p, v, mo) __atomic_store_n((p), (v), mo)
-#define tlbf__fetch_add(p, v, mo) __atomic_fetch_add((p), (v), mo)
-#define tlbf__fetch_or(p, v, mo) __atomic_fetch_or((p), (v), mo)
-#define tlbf__fetch_and(p, v, mo) __atomic_fetch_and((p), (v), mo)
-#define tlbf__xchg(p, v, mo) __atomic_exchange_n((p), (v), mo)
+#define tlbf__load(p, mo) (TLBF__HOOK((p), LOAD), __atomic_load_n((p), mo))
+#define tlbf__store(p, v, mo) (TLBF__HOOK((p), STORE), __atomic_store_n((p), (v), mo))
+#define tlbf__fetch_add(p, v, mo) (TLBF__HOOK((p), RMW), __atomic_fetch_add((p), (v), mo))
+#define tlbf__fetch_or(p, v, mo) (TLBF__HOOK((p), RMW), __atomic_fetch_or((p), (v), mo))
+#define tlbf__fetch_and(p, v, mo) (TLBF__HOOK((p), RMW), __atomic_fetch_and((p), (v), mo))
+#define tlbf__xchg(p, v, mo) (TLBF__HOOK((p), RMW), __atomic_exchange_n((p), (v), mo))
 #define tlbf__cas(p, expp, des, mo_ok, mo_fail) \
-	__atomic_compare_exchange_n((p), (expp), (des), 0, mo_ok, mo_fail)
-#define tlbf__fence(mo) __atomic_thread_fence(mo)
+	(TLBF__HOOK((p), RMW),                  \
+	 __atomic_compare_exchange_n((p), (expp), (des), 0, mo_ok, mo_fail))
+#define tlbf__fence(mo) (TLBF__HOOK((const void *)0, FENCE), __atomic_thread_fence(mo))
 #else
 #include <stdatomic.h>
 #define TLBF_ATOMIC(T) _Atomic(T)
@@ -221,15 +238,16 @@ static inline void tlbf__k_fence_TLBF_SEQ_CST(void)
 #define TLBF_RELEASE memory_order_release
 #define TLBF_ACQ_REL memory_order_acq_rel
 #define TLBF_SEQ_CST memory_order_seq_cst
-#define tlbf__load(p, mo) atomic_load_explicit((p), mo)
-#define tlbf__store(p, v, mo) atomic_store_explicit((p), (v), mo)
-#define tlbf__fetch_add(p, v, mo) atomic_fetch_add_explicit((p), (v), mo)
-#define tlbf__fetch_or(p, v, mo) atomic_fetch_or_explicit((p), (v), mo)
-#define tlbf__fetch_and(p, v, mo) atomic_fetch_and_explicit((p), (v), mo)
-#define tlbf__xchg(p, v, mo) atomic_exchange_explicit((p), (v), mo)
+#define tlbf__load(p, mo) (TLBF__HOOK((p), LOAD), atomic_load_explicit((p), mo))
+#define tlbf__store(p, v, mo) (TLBF__HOOK((p), STORE), atomic_store_explicit((p), (v), mo))
+#define tlbf__fetch_add(p, v, mo) (TLBF__HOOK((p), RMW), atomic_fetch_add_explicit((p), (v), mo))
+#define tlbf__fetch_or(p, v, mo) (TLBF__HOOK((p), RMW), atomic_fetch_or_explicit((p), (v), mo))
+#define tlbf__fetch_and(p, v, mo) (TLBF__HOOK((p), RMW), atomic_fetch_and_explicit((p), (v), mo))
+#define tlbf__xchg(p, v, mo) (TLBF__HOOK((p), RMW), atomic_exchange_explicit((p), (v), mo))
 #define tlbf__cas(p, expp, des, mo_ok, mo_fail) \
-	atomic_compare_exchange_strong_explicit((p), (expp), (des), mo_ok, mo_fail)
-#define tlbf__fence(mo) atomic_thread_fence(mo)
+	(TLBF__HOOK((p), RMW),                  \
+	 atomic_compare_exchange_strong_explicit((p), (expp), (des), mo_ok, mo_fail))
+#define tlbf__fence(mo) (TLBF__HOOK((const void *)0, FENCE), atomic_thread_fence(mo))
 #endif
 
 /*

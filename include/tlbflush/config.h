@@ -81,6 +81,16 @@
  *   Default: nothing. The stress tests and the simulator's chaos mode
  *   define it to yield or sleep, to widen races.
  *
+ * TLBF_ATOMIC_HOOK(ptr, kind)
+ *   Called before every atomic operation on a shared word of the library
+ *   (and of the mock backend and the oracle), with the word's address and
+ *   TLBF_ATOMIC_HOOK_LOAD, _STORE, _RMW (every read-modify-write and
+ *   compare-and-swap, failed or not) or _FENCE (the address is then a null
+ *   pointer). Default: ((void)0), which evaluates nothing and leaves the
+ *   code unchanged. For tools that trace the accesses (the deterministic
+ *   simulator counts cache-line transfers with it). Not called in kernel
+ *   mode.
+ *
  * TLBF_BREAK(name)
  *   Fault injection for the oracles: an expression that, when true,
  *   disables the named protocol step (e.g. TLBF_BREAK(PENDING_SKIP)).
