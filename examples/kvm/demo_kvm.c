@@ -417,6 +417,7 @@ struct run {
 	atomic_uint_fast64_t stale;    /* stale reads seen */
 	atomic_uint_fast64_t calls;    /* flush calls completed */
 	atomic_uint_fast64_t suspensions, holds, lost, early;
+	atomic_uint_fast64_t fast, fast_sparse_ex; /* fast calls; of them Ex with a sparse set */
 	uint64_t t0, span;             /* the run's start and planned length, ns */
 	pthread_t threads[MAX_VCPUS];
 };
@@ -484,6 +485,29 @@ static void handle_hypercall(struct run *r, uint32_t vp)
 	enum tlbf_hv_status st = tlbf_hypercall_decode(control, in, len, r->vm.nv, 0, &req, NULL);
 	enum tlbf_status fs = TLBF_STATUS_OK;
 	uint64_t t1 = 0;
+	if (st == TLBF_HV_STATUS_SUCCESS) {
+		/* The decoded set is the slot's (memory or registers alike). */
+		const uint64_t g = rd64(&r->vm, GUEST_WGEN + (uint64_t)vp * 64);
+		const uint64_t want = rd64(&r->vm, GUEST_CALLS + (g & (GUEST_MAX_SLOTS - 1)) * 32 +
+		                                       GUEST_CALL_SET);
+		uint64_t got = 0;
+		struct tlbf_vpset_iter it;
+		uint32_t v;
+		tlbf_vpset_iter_init(&it, &req.vps);
+		while (tlbf_vpset_iter_next(&it, &v))
+			got |= v < 64 ? UINT64_C(1) << v : 0;
+		if (got != want) {
+			fprintf(stderr, "demo_kvm: call %#llx decoded the set %#llx, not %#llx\n",
+			        (unsigned long long)control, (unsigned long long)got,
+			        (unsigned long long)want);
+			atomic_store(&r->failed, true);
+		}
+	}
+	if (st == TLBF_HV_STATUS_SUCCESS && (control & TLBF_HV_CONTROL_FAST)) {
+		atomic_fetch_add(&r->fast, 1);
+		if (control & TLBF_HV_CONTROL_VARHDR_MASK) /* the Ex calls' bank words */
+			atomic_fetch_add(&r->fast_sparse_ex, 1);
+	}
 	if (st == TLBF_HV_STATUS_SUCCESS) {
 		if (r->pt)
 			tlbf_oracle_call_begin(&r->oracle, w->seq, &req.vps, req.target_vtl);
@@ -647,7 +671,7 @@ struct result {
 	const char *name;
 	struct figs f[NIV + 1];
 	uint64_t calls, kicks, waits, cancelled, resets, stale, reads;
-	uint64_t suspensions, holds, lost, early, susp_max_ns;
+	uint64_t suspensions, holds, lost, early, susp_max_ns, fast, fast_sparse_ex;
 	bool failed;
 };
 
@@ -826,6 +850,8 @@ static void run_design(const struct opts *o, const struct design_ops *ops, struc
 	res->stale = atomic_load(&r->stale);
 	res->suspensions = atomic_load(&r->suspensions);
 	res->holds = atomic_load(&r->holds);
+	res->fast = atomic_load(&r->fast);
+	res->fast_sparse_ex = atomic_load(&r->fast_sparse_ex);
 	res->lost = atomic_load(&r->lost);
 	res->early = atomic_load(&r->early);
 	res->failed = atomic_load(&r->failed);
@@ -1199,6 +1225,7 @@ int main(int argc, char **argv)
 	struct result res[8];
 	unsigned n = 0;
 	uint64_t stale = 0, susp = 0, holds = 0, lost = 0, early = 0, susp_max = 0;
+	uint64_t calls = 0, fast = 0, fast_ex = 0;
 	bool failed = false;
 	for (unsigned d = 0; design_list[d] && n < 8; d++) {
 		if (o.only && design_list[d] != o.only)
@@ -1213,7 +1240,19 @@ int main(int argc, char **argv)
 		if (res[n].susp_max_ns > susp_max)
 			susp_max = res[n].susp_max_ns;
 		failed |= res[n].failed || (res[n].calls == 0 && !res[n].lost);
+		fast += res[n].fast;
+		fast_ex += res[n].fast_sparse_ex;
+		calls += res[n].calls;
 		n++;
+	}
+	printf("\nflush calls: %llu, fast (input in RDX, R8, XMM0-XMM5) %llu, of them Ex with a "
+	       "sparse set %llu\n", (unsigned long long)calls, (unsigned long long)fast,
+	       (unsigned long long)fast_ex);
+	/* Every 64 calls of a writer include two fast Ex calls with a sparse
+	 * set: none in that many means the fast path was not exercised. */
+	if (calls >= 4 * GUEST_MAX_SLOTS * o.writers && fast_ex == 0 && !lost) {
+		printf("no fast Ex call with a sparse set completed\n");
+		failed = true;
 	}
 	print_legend(exit_us, kick_us);
 	print_verdict(res, n);
