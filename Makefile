@@ -5,9 +5,10 @@
 #                simulator (mock backend); DEMO_SECONDS=S runs each design
 #                S seconds (default: the simulator's own, 8);
 #                DEMO_TLB_LOCKS=P adds VSM TLB-lock holders (--tlb-locks P)
-#   make demo-kvm  the library's design and a reader-writer-lock baseline on
+#   make demo-kvm  the four designs (tlbflush and the three baselines) on
 #                real vCPUs (/dev/kvm, root or the kvm group), with a stale-
-#                translation check in the MMU (docs/KVM.md); DEMO_SECONDS=S
+#                translation check in the MMU and the host's kick and exit
+#                costs (docs/KVM.md); DEMO_SECONDS=S
 #   make demo-dsim  the deterministic simulator (examples/dsim): every design
 #                at 8, 64 and 256 VPs, the ratios and verdicts (SEED=S)
 #   make test-quick  the unit and compile suites of the plain build

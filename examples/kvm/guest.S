@@ -10,12 +10,16 @@
  *           mapping: the page holds the call number that mapped it. A
  *           value below done is a stale translation: reported at once
  *           (out PORT_STALE), so the read and its report are one step.
- *   writer  (ring 0) per call g: writes g into a fresh pool page of each
- *           test page, points the PTE of every vCPU's copy of the page
- *           table at it, issues the flush hypercall of slot g % slots
- *           (out PORT_HYPERCALL; RCX control, RDX input, R8 output; RAX
- *           result) and, when it returned, writes g into done[k][vp] for
- *           every VP of the call's set.
+ *   writer  (ring 3; RDI = its index w, RSI = writers W) per call g of
+ *           its own (counter at GUEST_WGEN + w * 64): writes g into a
+ *           fresh pool page of each test page it owns (k = w, w + W, ...),
+ *           points the PTE of every vCPU's copy of the page table at it,
+ *           issues the flush hypercall of slot g % slots (out
+ *           PORT_HYPERCALL; RCX control, RDX input GPA or first input
+ *           word, R8 output GPA or second input word, XMM0-XMM5 the rest
+ *           of a fast call's input; RAX result) and, when it returned,
+ *           writes g into done[k][vp] for its pages and every VP of the
+ *           call's set.
  *   ticker  (ring 3) exits in a loop (out PORT_TICK): the cost of an exit.
  */
 #include "layout.h"
@@ -54,14 +58,19 @@ reader:
 	jmp 3b
 
 writer:
+	mov %rdi, %r12			/* w: this writer's index (its VP) */
+	mov %rdi, %r13
+	shl $6, %r13
+	add $GUEST_WGEN, %r13		/* its call counter */
+	mov %rsi, %r11			/* writers: w owns pages w, w + W, ... */
 1:	cmpq $0, GUEST_P_STOP
 	jne 9f
-	mov GUEST_P_GEN, %r14
+	mov (%r13), %r14
 	inc %r14
-	mov %r14, GUEST_P_GEN		/* g */
+	mov %r14, (%r13)		/* g */
 	mov %r14, %r9
 	and GUEST_P_POOLMASK, %r9	/* pool page j = g % pool */
-	xor %ecx, %ecx			/* k */
+	mov %r12, %rcx			/* k */
 2:	mov %rcx, %rax
 	shl $GUEST_POOL_SHIFT, %rax
 	add %r9, %rax
@@ -77,7 +86,7 @@ writer:
 	inc %rdx
 	cmp GUEST_P_NVCPUS, %rdx
 	jb 3b
-	inc %rcx
+	add %r11, %rcx
 	cmp GUEST_P_NPAGES, %rcx
 	jb 2b
 	mov %r14, %rbx
@@ -86,6 +95,14 @@ writer:
 	mov GUEST_CALLS+GUEST_CALL_RCX(%rbx), %rcx
 	mov GUEST_CALLS+GUEST_CALL_RDX(%rbx), %rdx
 	mov GUEST_CALLS+GUEST_CALL_R8(%rbx), %r8
+	mov %rbx, %rax
+	shl $2, %rax			/* slot * 128: its fast XMM input */
+	movdqu GUEST_XMM+0(%rax), %xmm0
+	movdqu GUEST_XMM+16(%rax), %xmm1
+	movdqu GUEST_XMM+32(%rax), %xmm2
+	movdqu GUEST_XMM+48(%rax), %xmm3
+	movdqu GUEST_XMM+64(%rax), %xmm4
+	movdqu GUEST_XMM+80(%rax), %xmm5
 	out %al, $PORT_HYPERCALL
 	test $0xffff, %eax
 	jz 4f
@@ -94,11 +111,11 @@ writer:
 	xor %edx, %edx			/* v */
 5:	bt %rdx, %r10
 	jnc 7f
-	xor %ecx, %ecx			/* k */
+	mov %r12, %rcx			/* k: this writer's pages */
 6:	mov %rcx, %rax
 	shl $7, %rax
 	mov %r14, GUEST_DONE(%rax,%rdx,8)	/* done[k][v] = g */
-	inc %rcx
+	add %r11, %rcx
 	cmp GUEST_P_NPAGES, %rcx
 	jb 6b
 7:	inc %rdx

@@ -21,9 +21,9 @@
 #define GUEST_P_NVCPUS (GUEST_PARAMS + 8)    /* vCPUs (page-table copies) */
 #define GUEST_P_SLOTMASK (GUEST_PARAMS + 16) /* call slots - 1 */
 #define GUEST_P_STOP (GUEST_PARAMS + 24)     /* non-zero: the writer stops */
-#define GUEST_P_GEN (GUEST_PARAMS + 32)      /* calls begun (the writer's) */
 #define GUEST_P_POOLMASK (GUEST_PARAMS + 40) /* pool pages per test page - 1 */
 #define GUEST_P_TICKMASK (GUEST_PARAMS + 48) /* a reader exits (PORT_TICK) every mask + 1 loops */
+#define GUEST_WGEN (GUEST_PARAMS + 0x100) /* writer w's calls begun at + w * 64 */
 #define GUEST_DONE 0x11000    /* done[k][vp]: GUEST_DONE + k * 128 + vp * 8 */
 #define GUEST_COUNTERS 0x12000 /* reader vp's loop count at + vp * 64 */
 #define GUEST_CALLS 0x13000   /* call slots: 32 bytes each, below */
@@ -31,6 +31,7 @@
 #define GUEST_CALL_RDX 8      /* input GPA, or the first input word (fast) */
 #define GUEST_CALL_R8 16      /* output GPA, or the second input word (fast) */
 #define GUEST_CALL_SET 24     /* the VPs the call flushes (bit per VP) */
+#define GUEST_XMM 0x14000    /* slot s's fast input in XMM0-XMM5: 96 of 128 bytes at + s * 128 */
 #define GUEST_INPUT 0x20000   /* input page of slot s at + s * 0x1000 */
 #define GUEST_OUTPUT 0x60000
 #define GUEST_PT_BASE 0x80000 /* vCPU v: PML4, PDPT, PD, PT at + v * 0x4000 */
@@ -40,6 +41,7 @@
 
 #define GUEST_MAX_VCPUS 16
 #define GUEST_MAX_PAGES 8
+#define GUEST_MAX_WRITERS 4
 #define GUEST_MAX_SLOTS 64
 
 /* I/O ports of the guest's exits. */

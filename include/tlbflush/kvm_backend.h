@@ -376,6 +376,8 @@ static inline int tlbf__kvm_wake(void *ctx, const uint64_t *mask, uint32_t nbits
 	for (uint32_t w = 0; w < (nbits + 63) / 64; w++) {
 		for (uint64_t bits = mask[w]; bits; bits &= bits - 1) {
 			const uint32_t vp = w * 64 + tlbf__ctz64(bits);
+			if (TLBF_BREAK(KVM_NO_WAKE)) /* tests: the wake-up lost */
+				continue;
 			TLBF_STEP("R5");
 			/* R5: release, pairs with R6 in tlbf_kvm_take_wake(): what
 			 * the waker did before (H6) happens before the woken VP
