@@ -25,13 +25,8 @@
 #include "tlbflush/mock_backend.h"
 
 #define NVP 4
+#include "fixture.h"
 #define LIST_CAP 512
-static struct tlbf_vp vps[NVP];
-static struct tlbf_partition pt;
-static struct tlbf_mock_vp mvps[NVP];
-static struct tlbf_mock mock;
-static struct tlbf_mock_log_entry logbuf[256];
-static struct tlbf_backend be;
 static uint64_t list_page[NVP][LIST_CAP];
 static struct tlbf_entry e[NVP];
 static struct tlbf_stats vs[NVP];
@@ -40,9 +35,8 @@ static bool entered[NVP];
 static int setup(void **state)
 {
 	(void)state;
-	assert_int_equal(tlbf_partition_init(&pt, vps, NULL, NVP), TLBF_STATUS_OK);
-	tlbf_mock_init(&mock, mvps, NVP, logbuf, 256);
-	be = tlbf_mock_backend(&mock);
+	if (fixture_setup(false, true) != 0)
+		return -1;
 	memset(e, 0, sizeof(e));
 	for (unsigned i = 0; i < NVP; i++) {
 		tlbf_stats_init(&vs[i]);
@@ -65,7 +59,7 @@ static uint64_t log_len(void)
 
 static uint64_t log_field(uint64_t i, int f)
 {
-	struct tlbf_mock_log_entry *l = &logbuf[i];
+	struct tlbf_mock_log_entry *l = &mlog[i];
 	assert_true(i < 256);
 	switch (f) {
 	case 0: return tlbf__load(&l->op, TLBF_RELAXED);

@@ -13,21 +13,14 @@
 #include "tlbflush/mock_backend.h"
 
 #define NVP 200
-static struct tlbf_vp vps[NVP];
+#include "fixture.h"
 static struct tlbf_vp_local loc[NVP];
-static struct tlbf_mock_vp mvps[NVP];
-static struct tlbf_mock mock;
-static struct tlbf_backend be;
-static struct tlbf_partition pt;
 static uint64_t out[TLBF_RING_CAPACITY];
 
 static int setup(void **state)
 {
 	(void)state;
-	assert_int_equal(tlbf_partition_init(&pt, vps, NULL, NVP), TLBF_STATUS_OK);
-	tlbf_mock_init(&mock, mvps, NVP, NULL, 0);
-	be = tlbf_mock_backend(&mock);
-	return 0;
+	return fixture_setup(false, false);
 }
 
 static void start_and_announce(unsigned vp, unsigned vtl)

@@ -84,14 +84,8 @@ static unsigned long calls(void)
 }
 
 #define NVP 200
+#include "fixture.h"
 #define LIST_CAP 512
-static struct tlbf_vp vps[NVP];
-static struct tlbf_tlb_lock_vp lvps[NVP];
-static struct tlbf_mock_vp mvps[NVP];
-static struct tlbf_mock_log_entry mlog[256];
-static struct tlbf_mock mock;
-static struct tlbf_backend be;
-static struct tlbf_partition pt;
 static struct tlbf_entry e[8];
 static uint64_t list_page[8][LIST_CAP];
 static uint64_t kick[TLBF_MASK_WORDS(NVP)], wait_[TLBF_MASK_WORDS(NVP)];
@@ -103,9 +97,7 @@ static int setup(void **state)
 	(void)state;
 	for (unsigned v = 0; v < TLBF_VTL_COUNT; v++)
 		tlbf_ring_init(&rings[v]);
-	assert_int_equal(tlbf_partition_init(&pt, vps, lvps, NVP), TLBF_STATUS_OK);
-	tlbf_mock_init(&mock, mvps, NVP, mlog, 256);
-	be = tlbf_mock_backend(&mock);
+	assert_int_equal(fixture_setup(true, true), 0);
 	return 0;
 }
 

@@ -14,12 +14,8 @@
 #include "tlbflush/mock_backend.h"
 
 #define NVP 4
+#include "fixture.h"
 #define LIST_CAP 512 /* a TDX list page */
-static struct tlbf_vp vps[NVP];
-static struct tlbf_mock_vp mvps[NVP];
-static struct tlbf_mock mock;
-static struct tlbf_backend be;
-static struct tlbf_partition pt;
 static struct tlbf_entry e[NVP];
 static uint64_t list_page[NVP][LIST_CAP];
 static struct tlbf_stats init_stats, vp_stats, before;
@@ -44,9 +40,8 @@ static const struct tlbf_backend_ops failing_ops = {
 static int setup(void **state)
 {
 	(void)state;
-	assert_int_equal(tlbf_partition_init(&pt, vps, NULL, NVP), TLBF_STATUS_OK);
-	tlbf_mock_init(&mock, mvps, NVP, NULL, 0);
-	be = tlbf_mock_backend(&mock);
+	if (fixture_setup(false, false) != 0)
+		return -1;
 	tlbf_stats_init(&init_stats);
 	tlbf_stats_init(&vp_stats);
 	for (unsigned i = 0; i < NVP; i++)

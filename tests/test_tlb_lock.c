@@ -22,26 +22,21 @@
 
 #define NVP 8
 #define WORDS TLBF_MASK_WORDS(NVP)
+#include "fixture.h" /* pt (with TLB locks: lvps), mock, be */
 
-static struct tlbf_tlb_lock_vp lvps[NVP];
 /* A copy of the whole lock state, to check that a call changed nothing. */
 static struct tlbf_tlb_lock_vp saved[NVP];
 
-static struct tlbf_vp vps[NVP], vps_nolock[NVP];
-static struct tlbf_mock_vp mvps[NVP];
-static struct tlbf_mock mock;
-static struct tlbf_backend be;
 /* pt has TLB locks; pt_nolock (its own VPs) has none. */
-static struct tlbf_partition pt, pt_nolock;
+static struct tlbf_vp vps_nolock[NVP];
+static struct tlbf_partition pt_nolock;
 
 static int setup(void **state)
 {
 	(void)state;
 	memset(lvps, 0xa5, sizeof(lvps)); /* init must not rely on zeroed storage */
-	assert_int_equal(tlbf_partition_init(&pt, vps, lvps, NVP), TLBF_STATUS_OK);
+	assert_int_equal(fixture_setup(true, false), 0);
 	assert_int_equal(tlbf_partition_init(&pt_nolock, vps_nolock, NULL, NVP), TLBF_STATUS_OK);
-	tlbf_mock_init(&mock, mvps, NVP, NULL, 0);
-	be = tlbf_mock_backend(&mock);
 	return 0;
 }
 
