@@ -109,7 +109,8 @@ static struct {
 	uint64_t matrix_us;
 	uint64_t access_ns;
 	bool measure;
-} opt = {"tlbflush", 8, 2, 400, 1, NULL, false, 32, 0, false, 0, 2000, false};
+	uint64_t max_call_ns;
+} opt = {"tlbflush", 8, 2, 400, 1, NULL, false, 32, 0, false, 0, 2000, false, 0};
 static int g_argc;
 static char **g_argv;
 
@@ -128,6 +129,7 @@ struct co {
 	uint32_t gen; /* a heap entry of an older generation is stale */
 	bool done, in_guest, parked;
 	uint64_t wake_t;
+	uint64_t kick_due; /* in guest code: when a kick's IPI forces the exit (0: none) */
 	uint64_t debt; /* cost incurred since the last yield */
 	enum op op;
 	uint64_t op_xfers;
@@ -140,6 +142,7 @@ struct co {
 	uint64_t lost_ns;
 	uint64_t halt_since;
 	uint64_t lk_before[TLBF_MAX_VPS / 64 + 2];
+	uint64_t kick_run[MAX_VPS]; /* as a kicker: each kicked VP's run word at its kick */
 	uint64_t input[GUEST_INPUT_WORDS];
 	uint64_t truth_words[GUEST_TRUTH_WORDS];
 };
@@ -213,7 +216,7 @@ static struct hent heap_pop(void)
 
 /* ---- trace ---- */
 
-#define TRACE_CAP 256u
+#define TRACE_CAP 65536u
 struct tev {
 	uint64_t t;
 	uint32_t vp;
@@ -560,11 +563,30 @@ static void be_flush_at_entry(void *ctx, uint32_t vp, unsigned vtl, enum tlbf_sc
 	W.mock_be.ops->flush_at_entry(W.mock_be.ctx, vp, vtl, scope);
 	S.cur->op = o;
 }
+/* The machine's kick with wait: the mock sends the cancel signals (M1)
+ * and on_kick() notes each VP's run word right after its signal; the wait
+ * is then for that run to end (the forced exit), as an IPI's
+ * acknowledgement is. The mock's own wait (M2) reads the run word when it
+ * reaches the VP, after the whole mask was kicked: a VP that left at once
+ * and entered again is then waited for until its next natural exit. */
 static int be_kick(void *ctx, const uint64_t *mask, uint32_t nbits, unsigned flags)
 {
 	(void)ctx;
 	enum op o = hw_enter();
-	int rc = W.mock_be.ops->kick(W.mock_be.ctx, mask, nbits, flags);
+	struct co *k = S.cur;
+	int rc = W.mock_be.ops->kick(W.mock_be.ctx, mask, nbits, flags & ~(unsigned)TLBF_KICK_WAIT);
+	if (rc == 0 && (flags & TLBF_KICK_WAIT) && (flags & TLBF_KICK_CANCEL)) {
+		for (uint32_t w = 0; w < (nbits + 63) / 64; w++)
+			for (uint64_t bits = mask[w]; bits; bits &= bits - 1) {
+				uint32_t vp = w * 64 + tlbf__ctz64(bits);
+				uint64_t r0 = k->kick_run[vp];
+				tr("kick-wait", vp);
+				if (!(r0 & 1))
+					continue;
+				while (tlbf__load(&W.mvps[vp].run, TLBF_ACQUIRE) == r0)
+					dsim_relax();
+			}
+	}
 	S.cur->op = o;
 	return rc;
 }
@@ -593,15 +615,28 @@ static void on_kick(void *arg, uint32_t vp)
 	S.cur->debt += C(C_IPI_SEND);
 	struct co *v = &S.co[vp];
 	tr("kick", vp);
-	if (v->in_guest && !v->parked) {
+	/* M2's load, at the kick: right after M1's seq_cst store (the same
+	 * store-buffering pair as the mock's) */
+	S.cur->kick_run[vp] = tlbf__load(&W.mvps[vp].run, TLBF_SEQ_CST);
+	/* A VP in guest code takes the IPI after the delivery time, wherever
+	 * it is: its current guest segment ends then (guest_run()). Outside
+	 * guest code the cancel signal cancels its next entry (the mock's M3). */
+	if (v->in_guest) {
 		uint64_t t = S.now + S.cur->debt + C(C_IPI_DELIVER);
-		if (t < v->wake_t)
+		if (!v->kick_due || t < v->kick_due)
+			v->kick_due = t;
+		if (!v->parked && t < v->wake_t)
 			sched_at(v, t);
 	}
 }
 
 static void lat_add(uint64_t ns)
 {
+	if (opt.max_call_ns && ns > opt.max_call_ns) {
+		tr("SLOW", ns);
+		fail("slow flush call: %s%" PRIu64 " ns (--max-call-us: %" PRIu64 " ns)", "", ns,
+		     opt.max_call_ns);
+	}
 	if (W.nlat == W.caplat) {
 		W.caplat = W.caplat ? 2 * W.caplat : 4096;
 		W.lat = realloc(W.lat, sizeof(*W.lat) * W.caplat);
@@ -637,10 +672,11 @@ static void guest_access(struct co *c, unsigned vtl)
 	}
 }
 
-/* Guest code until the run ends, or a kick forces an exit. */
+/* Guest code until the run ends, or a kick forces an exit: from the
+ * entry (tlbf_mock_enter() returned true) to the VM exit. A kick's IPI
+ * ends the segment it arrives in at its delivery time (on_kick()). */
 static void guest_run(struct co *c, unsigned vtl, uint64_t len)
 {
-	c->in_guest = true;
 	uint64_t end = S.now + len;
 	for (;;) {
 		guest_access(c, vtl);
@@ -648,6 +684,8 @@ static void guest_run(struct co *c, unsigned vtl, uint64_t len)
 			break;
 		uint64_t gap = expo(opt.access_ns);
 		uint64_t seg = end - S.now < gap ? end - S.now : gap;
+		if (c->kick_due && c->kick_due - S.now < seg)
+			seg = c->kick_due > S.now ? c->kick_due - S.now : 0;
 		uint64_t t0 = S.now;
 		yield_for(seg);
 		c->useful_ns += S.now - t0;
@@ -655,10 +693,17 @@ static void guest_run(struct co *c, unsigned vtl, uint64_t len)
 			tr("forced-exit", 0);
 			break;
 		}
+		if (c->kick_due && S.now >= c->kick_due) {
+			/* the model's own invariant: a delivered IPI is taken */
+			fail("kicked VP %s%" PRIu64 " still in guest code %" PRIu64
+			     " ns after the IPI's delivery",
+			     "", c->id, S.now - c->kick_due);
+			break;
+		}
 		if (S.now >= end || S.now >= S.end)
 			break;
 	}
-	c->in_guest = false;
+	c->kick_due = 0;
 }
 
 /* VSM TLB locks (--tlb-locks, tlbflush only): VTL1 locks VTL0's TLB
@@ -811,7 +856,9 @@ static void vp_main(struct co *c)
 				c->debt += C(C_FLUSH_FULL);
 				c->lost_ns += C(C_REFILL_FULL);
 			}
+			c->in_guest = true; /* no yield since the entry happened */
 			guest_run(c, vtl, expo(c->initiator ? THINK_MEAN_NS : RUN_MEAN_NS));
+			c->in_guest = false;
 			spend(C(C_VM_EXIT));
 			tlbf_mock_leave(&W.mock, c->id);
 		} else {
@@ -1157,7 +1204,8 @@ static void usage(void)
 	fprintf(stderr,
 	        "usage: dsim [--design NAME] [--vps N] [--initiators K] [--us VIRTUAL_US]\n"
 	        "            [--seed S] [--sweep N] [--break STEP] [--tlb-locks] [--trace N]\n"
-	        "            [--cost-scale X] [--access-ns NS] [--matrix [--matrix-us US]] [--costs]\n");
+	        "            [--cost-scale X] [--access-ns NS] [--measure] [--max-call-us US]\n"
+	        "            [--matrix [--matrix-us US]] [--costs]\n");
 	exit(2);
 }
 
@@ -1189,6 +1237,8 @@ int main(int argc, char **argv)
 			cost_scale = strtod(v, NULL);
 		else if (ARG("--access-ns"))
 			opt.access_ns = strtoull(v, NULL, 0);
+		else if (ARG("--max-call-us"))
+			opt.max_call_ns = strtoull(v, NULL, 0) * 1000u;
 		else if (ARG("--matrix-us"))
 			opt.matrix_us = strtoull(v, NULL, 0);
 		else if (!strcmp(a, "--tlb-locks"))
