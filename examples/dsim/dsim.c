@@ -110,7 +110,8 @@ static struct {
 	uint64_t access_ns;
 	bool measure;
 	uint64_t max_call_ns;
-} opt = {"tlbflush", 8, 2, 400, 1, NULL, false, 32, 0, false, 0, 2000, false, 0};
+	bool prefer_writers;
+} opt = {"tlbflush", 8, 2, 400, 1, NULL, false, 32, 0, false, 0, 2000, false, 0, false};
 static int g_argc;
 static char **g_argv;
 
@@ -360,6 +361,13 @@ void dsim_access(const volatile void *p, int kind)
 
 /* ---- hooks ---- */
 
+void dsim_plain(const volatile void *p, unsigned long bytes, int kind)
+{
+	uintptr_t a = (uintptr_t)p, end = a + (bytes ? bytes : 1);
+	for (uintptr_t l = a & ~(uintptr_t)63; l < end; l += 64)
+		dsim_access((const volatile void *)(l > a ? l : a), kind);
+}
+
 void dsim_relax(void)
 {
 	if (S.cur)
@@ -404,6 +412,7 @@ struct dlock {
 	int32_t writer; /* VP + 1, 0: none */
 	int32_t readers;
 	int32_t head, tail;
+	int32_t writers_waiting;
 };
 _Static_assert(sizeof(struct dlock) <= sizeof(pthread_mutex_t), "fits");
 static struct dlock *dl(const void *p)
@@ -415,6 +424,7 @@ static void dl_init(struct dlock *l)
 	l->writer = 0;
 	l->readers = 0;
 	l->head = l->tail = -1;
+	l->writers_waiting = 0;
 }
 static void dl_enqueue(struct dlock *l, struct co *c)
 {
@@ -425,17 +435,27 @@ static void dl_enqueue(struct dlock *l, struct co *c)
 		S.co[l->tail].next_waiter = (int32_t)c->id;
 	l->tail = (int32_t)c->id;
 }
-static void dl_wake(struct co *w)
+static void dl_wake(struct co *w, bool first)
 {
-	/* the unlocker pays the syscall; the waiter runs after its wake-up */
-	S.cur->debt += C(C_FUTEX_WAKE);
+	/* the unlocker pays one futex wake per release (glibc wakes every
+	 * waiter it can grant with one FUTEX_WAKE); each waiter runs after
+	 * its own wake-up */
+	if (first)
+		S.cur->debt += C(C_FUTEX_WAKE);
 	sched_at(w, S.now + S.cur->debt + C(C_FUTEX_WAKEUP));
 }
+void dsim_release(void);
 static void dl_lock(struct dlock *l, bool write)
 {
 	struct co *c = S.cur;
+	dsim_release(); /* what came before is not part of the hold */
 	dsim_access(l, TLBF_ATOMIC_HOOK_RMW);
-	if (write ? (l->writer == 0 && l->readers == 0) : l->writer == 0) {
+	/* readers preferred (glibc's default): a reader takes the lock
+	 * whenever no writer holds it; writers preferred
+	 * (--rwlock-prefer-writers, glibc's PREFER_WRITER_NONRECURSIVE_NP): a
+	 * reader also waits while a writer waits */
+	bool free_for_reader = l->writer == 0 && !(opt.prefer_writers && l->writers_waiting);
+	if (write ? (l->writer == 0 && l->readers == 0) : free_for_reader) {
 		if (write)
 			l->writer = (int32_t)c->id + 1;
 		else
@@ -443,6 +463,7 @@ static void dl_lock(struct dlock *l, bool write)
 		return;
 	}
 	c->want_write = write;
+	l->writers_waiting += write;
 	dl_enqueue(l, c);
 	tr(write ? "lock:wait-w" : "lock:wait-r", 0);
 	park(); /* the unlocker handed the lock over */
@@ -450,6 +471,7 @@ static void dl_lock(struct dlock *l, bool write)
 /* Hand the lock to the waiters it can now take. */
 static void dl_grant(struct dlock *l)
 {
+	bool first = true;
 	while (l->head >= 0) {
 		struct co *w = &S.co[l->head];
 		if (w->want_write ? (l->writer != 0 || l->readers != 0) : l->writer != 0)
@@ -457,15 +479,27 @@ static void dl_grant(struct dlock *l)
 		l->head = w->next_waiter;
 		if (l->head < 0)
 			l->tail = -1;
+		l->writers_waiting -= w->want_write;
 		if (w->want_write)
 			l->writer = (int32_t)w->id + 1;
 		else
 			l->readers++;
-		dl_wake(w);
+		dl_wake(w, first);
+		first = false;
 	}
+}
+/* A lock is held for what its critical section cost: the holder pays its
+ * debt (line transfers, accesses) before it takes the lock and again
+ * before it releases it (the sleeping locks here; the FIFO spinlock's
+ * atomic_flag_clear in dsim_hooks.h). */
+void dsim_release(void)
+{
+	if (S.cur && S.cur->debt)
+		yield_for(0);
 }
 static void dl_unlock(struct dlock *l)
 {
+	dsim_release();
 	dsim_access(l, TLBF_ATOMIC_HOOK_RMW);
 	if (l->writer)
 		l->writer = 0;
@@ -499,7 +533,7 @@ int dsim_rwlock_init(pthread_rwlock_t *l)
 	return 0;
 }
 /* glibc's default rwlock prefers readers: a reader takes it whenever no
- * writer holds it, waiting writers or not. */
+ * writer holds it, waiting writers or not (dl_lock()). */
 int dsim_rwlock_rdlock(pthread_rwlock_t *l)
 {
 	dl_lock(dl(l), false);
@@ -1205,7 +1239,7 @@ static void usage(void)
 	        "usage: dsim [--design NAME] [--vps N] [--initiators K] [--us VIRTUAL_US]\n"
 	        "            [--seed S] [--sweep N] [--break STEP] [--tlb-locks] [--trace N]\n"
 	        "            [--cost-scale X] [--access-ns NS] [--measure] [--max-call-us US]\n"
-	        "            [--matrix [--matrix-us US]] [--costs]\n");
+	        "            [--rwlock-prefer-writers] [--matrix [--matrix-us US]] [--costs]\n");
 	exit(2);
 }
 
@@ -1241,6 +1275,8 @@ int main(int argc, char **argv)
 			opt.max_call_ns = strtoull(v, NULL, 0) * 1000u;
 		else if (ARG("--matrix-us"))
 			opt.matrix_us = strtoull(v, NULL, 0);
+		else if (!strcmp(a, "--rwlock-prefer-writers"))
+			opt.prefer_writers = true;
 		else if (!strcmp(a, "--tlb-locks"))
 			opt.tlb_locks = true;
 		else if (!strcmp(a, "--matrix"))
