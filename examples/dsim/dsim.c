@@ -567,7 +567,20 @@ static struct {
 	uint64_t *lat;
 	uint64_t nlat, caplat;
 	uint64_t holds;
+	/* the wake scan: VPs a call's set names (but the initiator), and
+	 * those of them in guest code when the call begins */
+	uint64_t scan_vps, scan_in_guest;
 } W;
+
+static void count_scan(const struct tlbf_vpset *set, uint32_t self)
+{
+	for (uint32_t i = 0; i < opt.nvps; i++) {
+		if (i == self || (set && !tlbf_vpset_contains(set, i)))
+			continue;
+		W.scan_vps++;
+		W.scan_in_guest += tlbf__load(&W.mvps[i].run, TLBF_RELAXED) & 1;
+	}
+}
 
 /* The backend seen by the designs: the mock, with the hardware's costs,
  * and outside the ledger (a kick's IPI is not a cache line). */
@@ -801,6 +814,7 @@ static void flush_call(struct co *c)
 	}
 	if (W.locks)
 		tlbf_oracle_call_begin(&W.oracle, c->lk_before, &req.vps, req.target_vtl);
+	count_scan(&req.vps, c->id);
 	op_begin(c, OP_CALL);
 	enum tlbf_status fs = design_flush(W.d, c->id, &req);
 	op_end(c, OP_CALL);
@@ -846,6 +860,7 @@ static void gpa_call(struct co *c)
 		return;
 	}
 	uint64_t t0 = S.now;
+	count_scan(NULL, c->id);
 	op_begin(c, OP_CALL);
 	enum tlbf_status fs = design_flush(W.d, opt.nvps + c->id, &req);
 	op_end(c, OP_CALL);
@@ -938,6 +953,7 @@ struct result {
 	uint64_t p50, p99, max;
 	uint64_t led[OP__COUNT], nops[OP__COUNT];
 	double useful; /* fraction of VP time spent on useful guest work */
+	uint64_t scan_vps, scan_in_guest;
 	bool failed;
 };
 
@@ -1067,6 +1083,8 @@ static int run_one(const struct design_ops *dops, uint32_t nvps, uint32_t ninit,
 	}
 	res->useful /= (double)nvps * (double)S.end;
 	res->entries = W.entries;
+	res->scan_vps = W.scan_vps;
+	res->scan_in_guest = W.scan_in_guest;
 	res->exits = W.exits;
 	if (W.nlat) {
 		qsort(W.lat, W.nlat, sizeof(*W.lat), cmp_u64);
@@ -1183,16 +1201,45 @@ static int matrix(void)
 	/* the ledger per operation, costs x1, 16 initiators */
 	printf("\n== coherence ledger: line transfers per operation (16 initiators; exact for "
 	       "the seed, independent of the cost table at a given schedule) ==\n");
-	printf("%-14s %4s %10s %10s %10s %10s %10s\n", "design", "vps", "entry-idle", "entry-new",
-	       "exit", "call", "entries");
+	printf("%-14s %4s %10s %10s %10s %10s %10s %10s %10s\n", "design", "vps", "entry-idle",
+	       "entry-new", "exit", "call", "entries", "scanned/c", "in-guest/c");
 	for (int v = 0; v < 3; v++)
 		for (int d = 0; d < NDESIGNS; d++) {
 			const struct result *r = &M[0][d][v][2];
-			printf("%-14s %4u %10.2f %10.2f %10.2f %10.2f %10" PRIu64 "\n", r->design, r->nvps,
-			       per(r->led[OP_ENTRY_IDLE], r->nops[OP_ENTRY_IDLE]),
+			printf("%-14s %4u %10.2f %10.2f %10.2f %10.2f %10" PRIu64 " %10.2f %10.2f\n",
+			       r->design, r->nvps, per(r->led[OP_ENTRY_IDLE], r->nops[OP_ENTRY_IDLE]),
 			       per(r->led[OP_ENTRY_NEW], r->nops[OP_ENTRY_NEW]),
-			       per(r->led[OP_EXIT], r->nops[OP_EXIT]), x_call(r), entries_of(r));
+			       per(r->led[OP_EXIT], r->nops[OP_EXIT]), x_call(r), entries_of(r),
+			       per(r->scan_vps, r->calls), per(r->scan_in_guest, r->calls));
 		}
+	/* A summary word per 64 VPs of which are in guest code, set at entry
+	 * and cleared at exit, read by the wake scan first: a model from the
+	 * ledger (tlbflush, 16 initiators, costs x1). The scan then reads
+	 * one summary line per 64 VPs and only the state lines of the VPs in
+	 * guest code (each read of a state line costs what it costs today on
+	 * average); every entry and every exit writes its group's summary
+	 * line, which initiators read and 63 other VPs write: one transfer
+	 * each. Totals are per flush call, entries and exits included. */
+	printf("\n== would a summary of in-guest VPs pay? (tlbflush, 16 initiators, a model from "
+	       "the ledger: transfers per call, entries and exits included) ==\n");
+	printf("%4s %10s %10s %10s %10s %10s %10s %10s\n", "vps", "x/call", "per-read", "saved/c",
+	       "summary/c", "entry+exit", "total now", "total sum");
+	for (int v = 1; v < 3; v++) {
+		const struct result *r = &M[0][0][v][2];
+		double calls = (double)r->nops[OP_CALL];
+		double scanned = per(r->scan_vps, r->calls), in_guest = per(r->scan_in_guest, r->calls);
+		double xc = x_call(r), per_read = scanned > 0 ? xc / scanned : 0;
+		if (per_read > 1)
+			per_read = 1;
+		double saved = (scanned - in_guest) * per_read;
+		double sum_lines = (double)((M_VPS[v] + 63) / 64);
+		double ee = calls > 0 ? (double)(entries_of(r) + r->nops[OP_EXIT]) / calls : 0;
+		double now = calls > 0 ? (double)(r->led[OP_CALL] + r->led[OP_ENTRY_IDLE] +
+		                                  r->led[OP_ENTRY_NEW] + r->led[OP_EXIT]) / calls
+		                       : 0;
+		printf("%4u %10.2f %10.2f %10.2f %10.2f %10.2f %10.2f %10.2f\n", M_VPS[v], xc, per_read,
+		       saved, sum_lines, ee, now, now - saved + sum_lines + ee);
+	}
 	/* ratios and verdicts at 64 and 256 VPs */
 	printf("\n== tlbflush against each baseline (ratios tlbflush/baseline; calls/s: higher is "
 	       "better, transfers: lower is better) ==\n");
@@ -1229,6 +1276,28 @@ static int matrix(void)
 			       h[0] == 3 ? "holds" : (h[0] ? "depends on costs" : "no"),
 			       h[1] == 3 ? "holds" : (h[1] ? "depends on costs" : "no"),
 			       h[2] == 3 ? "holds" : (h[2] ? "depends on costs" : "no"));
+		}
+	/* for bench/report.py: `ratio NAME VALUE`, bigger is better */
+	printf("\n== ratio lines (costs x1, 16 initiators; tlbflush over the baseline for calls/s, "
+	       "the baseline over tlbflush for transfers and kicks: bigger is better) ==\n");
+	for (int v = 1; v < 3; v++)
+		for (int d = 1; d < NDESIGNS; d++) {
+			const struct result *t = &M[0][0][v][2], *b = &M[0][d][v][2];
+			char name[32];
+			snprintf(name, sizeof(name), "%s", b->design);
+			for (char *q = name; *q; q++)
+				if (*q == '-')
+					*q = '_';
+			printf("ratio dsim_calls_%uvp_vs_%s %.2f\n", M_VPS[v], name,
+			       per(t->calls, b->calls));
+			printf("ratio dsim_xfer_entry_%uvp_vs_%s %.2f\n", M_VPS[v], name,
+			       x_entry(t) > 0 ? x_entry(b) / x_entry(t) : 0);
+			printf("ratio dsim_xfer_call_%uvp_vs_%s %.2f\n", M_VPS[v], name,
+			       x_call(t) > 0 ? x_call(b) / x_call(t) : 0);
+			if (v == 1 && d != 1) {
+				double kt = per(t->kicks, t->calls), kb = per(b->kicks, b->calls);
+				printf("ratio dsim_kicks_per_call_vs_%s %.2f\n", name, kt > 0 ? kb / kt : 0);
+			}
 		}
 	return bad;
 }
