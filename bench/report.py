@@ -64,8 +64,8 @@ TARGETS = [
     ("ratio", "wake64_mixed_vs_mutex_seqlock", 1.5),
     ("ratio", "entry_exit_vs_packed", 2),
     ("ratio", "sim_throughput_vs_rwlock", 2),
-    ("ratio", "kicks_per_call_vs_mutex_seqlock", 1.2),
-    ("ratio", "kicks_per_call_vs_kvm_fifo", 1.2),
+    ("ratio", "dsim_kicks_per_call_vs_mutex_seqlock", 1.2),
+    ("ratio", "dsim_kicks_per_call_vs_kvm_fifo", 1.2),
     ("ratio", "invept_per_call_vs_mutex_seqlock", 10),
     ("ratio", "preempted_p999_vs_mutex_seqlock", 2),
     ("ratio", "preempted_p999_vs_rwlock", 2),
@@ -75,6 +75,14 @@ TARGETS = [
     ("ratio", "push1_stats_off_vs_on", 0.75),
     ("ratio", "fetch_add_floor_vs_push1_2t", 0.1),
     ("ratio", "load_floor_vs_poll_idle", 0.5),
+] + [
+    # dsim --matrix (deterministic), 16 initiators, costs x1: ahead in flush
+    # calls per second and in line transfers per VP entry, no worse than
+    # 1.5x in line transfers per flush call
+    ("ratio", f"dsim_{m}_{v}vp_vs_{b}", t)
+    for v in (64, 256) for b in ("rwlock", "mutex_seqlock", "kvm_fifo")
+    for m, t in (("calls", 1), ("xfer_entry", 1), ("xfer_call", 0.67))
+] + [
     ("instr", "poll_idle", 20),
     ("instr", "push1", 60),
     ("instr", "vpset_contains", 15),
@@ -126,10 +134,10 @@ COMPARES = {
     "entry_exit_vs_packed": "VP entry + exit, 2 threads: the packed state word "
                             "(mutex-seqlock design) over tlbflush",
     "sim_throughput_vs_rwlock": "shootdown-sim flush calls per second: tlbflush over rwlock",
-    "kicks_per_call_vs_mutex_seqlock": "shootdown-sim cancel signals (IPIs) per flush call: "
-                                       "mutex-seqlock over tlbflush",
-    "kicks_per_call_vs_kvm_fifo": "shootdown-sim cancel signals (IPIs) per flush call: "
-                                  "kvm-fifo over tlbflush",
+    "dsim_kicks_per_call_vs_mutex_seqlock": "dsim (deterministic), 64 VPs, 16 initiators: "
+                                            "cancel signals (IPIs) per flush call, "
+                                            "mutex-seqlock over tlbflush",
+    "dsim_kicks_per_call_vs_kvm_fifo": "the same: kvm-fifo over tlbflush",
     "invept_per_call_vs_mutex_seqlock": "shootdown-sim entries flushing guest-physical "
                                         "translations (INVEPT) per flush call: mutex-seqlock "
                                         "(for every full flush) over tlbflush (only for the "
@@ -155,6 +163,17 @@ COLOURS = {
     "iter_sparse4096": "#117733", "iter_dense4096": "#999933",
     "write_mask_sparse4096": "#882255", "write_mask_dense4096": "#aa4499",
 }
+for _v in (64, 256):
+    for _b in ("rwlock", "mutex_seqlock", "kvm_fifo"):
+        _n = _b.replace("_", "-")
+        COMPARES[f"dsim_calls_{_v}vp_vs_{_b}"] = (
+            f"dsim (deterministic), {_v} VPs, 16 initiators: virtual flush calls per second, "
+            f"tlbflush over {_n}")
+        COMPARES[f"dsim_xfer_entry_{_v}vp_vs_{_b}"] = (
+            f"the same: coherence-ledger line transfers per VP entry, {_n} over tlbflush")
+        COMPARES[f"dsim_xfer_call_{_v}vp_vs_{_b}"] = (
+            f"the same: line transfers per flush call, {_n} over tlbflush")
+
 SPARE_COLOURS = ["#999999", "#8c564b", "#7f7f7f", "#bcbd22", "#17becf"]
 
 
@@ -333,6 +352,7 @@ def main():
     ap.add_argument("--sim")
     ap.add_argument("--sim-preempt")
     ap.add_argument("--sim-count")
+    ap.add_argument("--dsim", help="dsim --matrix output (its `ratio dsim_...` lines)")
     ap.add_argument("--outdir", required=True)
     a = ap.parse_args()
     if a.plots_from_summary:
@@ -346,6 +366,15 @@ def main():
     simp = load_sim(a.sim_preempt) if a.sim_preempt else {}
     simc = load_sim(a.sim_count) if a.sim_count else {}
     instr = load_instr(a.instr)
+    dsim = {}
+    dsim_text = ""
+    if a.dsim:
+        with open(a.dsim) as f:
+            dsim_text = f.read()
+        for line in dsim_text.splitlines():
+            w = line.split()
+            if len(w) == 3 and w[0] == "ratio" and w[1].startswith("dsim_"):
+                dsim[w[1]] = float(w[2])
 
     def ns(op, design, threads):
         e = res.get((op, design, threads))
@@ -508,14 +537,28 @@ def main():
         "push1_stats_off_vs_on": div(ns("push1_obs", "stats-off", 1),
                                      ns("push1_obs", "stats-on", 1)),
         "sim_throughput_vs_rwlock": sim_ratio(),
-        "kicks_per_call_vs_mutex_seqlock": sim_over("mutex-seqlock", "kicks"),
-        "kicks_per_call_vs_kvm_fifo": sim_over("kvm-fifo", "kicks"),
         "invept_per_call_vs_mutex_seqlock": sim_over("mutex-seqlock", "gpa"),
         "fetch_add_floor_vs_push1_2t": div(ns("floor_fetch_add", "floor", 2),
                                            ns("push1", "tlbflush-inline", 2)),
         "load_floor_vs_poll_idle": div(ns("floor_load", "floor", 2),
                                        ns("poll_idle", "tlbflush-inline", 2)),
     }
+    for kind, name, _ in TARGETS:
+        if name.startswith("dsim_"):
+            ratios[name] = dsim.get(name)
+    if a.mode == "full" and dsim_text:
+        # the deterministic table: costs x1, every design and scale, then
+        # the ledger per operation and the verdicts under halved and
+        # doubled costs
+        lines.append("== dsim (deterministic simulation, virtual time; dsim --matrix)")
+        keep = False
+        for line in dsim_text.splitlines():
+            if line.startswith("== "):
+                keep = line.startswith(("== costs x1.00", "== coherence ledger", "== verdicts"))
+            if not keep or line.startswith(("cost table", "  ")):
+                continue
+            lines.append("  " + line if line else "")
+        lines.append("")
     values = {}
     quick_met = 0
     for want in ("ratio", "instr"):

@@ -4,7 +4,8 @@
 # bench/run.sh BUILD_DIR full|quick
 #
 # Runs the Google Benchmark harness, the instruction-count driver under
-# callgrind and the shootdown simulator, then bench/report.py prints the
+# callgrind, the shootdown simulator and the deterministic simulator
+# (dsim --matrix), then bench/report.py prints the
 # tables, the ratio and instr lines and the verdicts, and gnuplot draws
 # the plots.
 #
@@ -42,7 +43,7 @@ esac
 export TLBF_BENCH_P999_SECONDS
 mkdir -p "$out"
 step() {
-	echo "bench $mode: [$1/4] $2" >&2
+	echo "bench $mode: [$1/5] $2" >&2
 }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -98,14 +99,23 @@ if [ -x "$sim" ]; then
 		>"$out/sim_count.json" 2>"$tmp/sim.log" || { cat "$tmp/sim.log" >&2; exit 1; }
 fi
 
-# 4. Tables, ratio and instr lines, verdicts, plot data.
-step 4 "report and plots"
+# 4. The deterministic simulation: every design at 8, 64 and 256 VPs,
+# costs x1, x0.5 and x2 (virtual time: the same bytes on any machine).
+dsim=$build/examples/dsim/dsim
+step 4 "dsim --matrix, the deterministic comparison (about 30 seconds)"
+: >"$out/dsim.txt"
+if [ -x "$dsim" ]; then
+	"$dsim" --matrix >"$out/dsim.txt" 2>"$tmp/dsim.log" || { cat "$tmp/dsim.log" >&2; exit 1; }
+fi
+
+# 5. Tables, ratio and instr lines, verdicts, plot data.
+step 5 "report and plots"
 python3 "$here/report.py" --mode "$mode" --bench "$out/latest.json" --instr "$out/instr.txt" \
 	--sim "$out/sim.json" --sim-preempt "$out/sim_preempt.json" \
-	--sim-count "$out/sim_count.json" --outdir "$out" >"$tmp/report.txt"
+	--sim-count "$out/sim_count.json" --dsim "$out/dsim.txt" --outdir "$out" >"$tmp/report.txt"
 cat "$tmp/report.txt"
 
-# 5. Plots: ns/op against threads, one line per design.
+# 6. Plots: ns/op against threads, one line per design.
 if command -v gnuplot >/dev/null 2>&1; then
 	(cd "$out" && gnuplot plots.gp) || echo "gnuplot failed; no plots" >&2
 fi
@@ -122,7 +132,7 @@ case $out in
 "$PWD"/*) shown=${out#"$PWD"/} ;;
 *) shown=$out ;;
 esac
-files="latest.json instr.txt sim.json sim_preempt.json sim_count.json"
+files="latest.json instr.txt sim.json sim_preempt.json sim_count.json dsim.txt"
 [ "$mode" = full ] && files="$files summary.txt"
 [ -f "$out/scaling.svg" ] && files="$files scaling.svg ops.svg"
 echo "results written to $shown/: $files"

@@ -111,6 +111,18 @@ DESIGN_NORETURN void design_hook_assert_failed(const char *file, int line, const
 #define DESIGN_COUNT(cls, n) ((void)0)
 #endif
 
+/* A design's plain shared memory, read or written under its lock (the
+ * rwlock baseline's deque and counters): each access names the bytes it
+ * touches. Nothing here; dsim's coherence ledger defines them (in
+ * dsim_hooks.h, included first) so that these accesses count like atomic
+ * ones. */
+#ifndef DESIGN_PLAIN_READ
+#define DESIGN_PLAIN_READ(p, bytes) ((void)0)
+#endif
+#ifndef DESIGN_PLAIN_WRITE
+#define DESIGN_PLAIN_WRITE(p, bytes) ((void)0)
+#endif
+
 #ifdef __cplusplus
 }
 #endif

@@ -95,15 +95,27 @@ static struct design *rw_create(const struct design_config *cfg)
 	return &r->base;
 }
 
+/* The shared fields are plain memory under the lock; RW_READ and
+ * RW_WRITE name each access for dsim's coherence ledger (nothing
+ * elsewhere, see DESIGN_PLAIN_READ in hooks.h). */
+#define RW_READ(x) DESIGN_PLAIN_READ(&(x), sizeof(x))
+#define RW_WRITE(x) DESIGN_PLAIN_WRITE(&(x), sizeof(x))
+
 /* Under the write lock: append one range, dropping the oldest if full. */
 static void rw_push_locked(struct rw_state *s, uint64_t gla)
 {
+	RW_READ(s->len);
+	RW_READ(s->head);
 	if (s->len == RW_DEQUE) {
+		RW_WRITE(s->head);
 		s->head = (s->head + 1) & (RW_DEQUE - 1);
 		s->len--;
 	}
+	RW_WRITE(s->deque[(s->head + s->len) & (RW_DEQUE - 1)]);
 	s->deque[(s->head + s->len) & (RW_DEQUE - 1)] = gla;
+	RW_WRITE(s->len);
 	s->len++;
+	RW_WRITE(s->total);
 	s->total++;
 }
 
@@ -126,10 +138,19 @@ static struct design_token rw_record(struct design *d, uint32_t self,
 		for (uint32_t i = 0; i < n; i++)
 			rw_push_locked(s, ranges[i]);
 		break;
-	case DESIGN_REC_NON_GLOBAL: s->non_global++; break;
+	case DESIGN_REC_NON_GLOBAL:
+		RW_WRITE(s->non_global);
+		s->non_global++;
+		break;
 	case DESIGN_REC_EMPTY: break;
-	case DESIGN_REC_GPA: s->gpa++; break;
-	default: s->entire++; break;
+	case DESIGN_REC_GPA:
+		RW_WRITE(s->gpa);
+		s->gpa++;
+		break;
+	default:
+		RW_WRITE(s->entire);
+		s->entire++;
+		break;
 	}
 	DESIGN_STEP("rw:unlock");
 	pthread_rwlock_unlock(&s->lock);
@@ -168,6 +189,10 @@ static void rw_vp_start(struct design *d, uint32_t vp)
 	for (unsigned v = 0; v < TLBF_VTL_COUNT; v++) {
 		struct rw_state *s = &r->st[v];
 		pthread_rwlock_rdlock(&s->lock);
+		RW_READ(s->total);
+		RW_READ(s->entire);
+		RW_READ(s->non_global);
+		RW_READ(s->gpa);
 		l->total[v] = s->total;
 		l->entire[v] = s->entire;
 		l->non_global[v] = s->non_global;
@@ -196,6 +221,10 @@ static struct tlbf_poll rw_vp_poll(struct design *d, uint32_t vp, unsigned vtl, 
 	DESIGN_STEP("rw:rdlock");
 	pthread_rwlock_rdlock(&s->lock);
 	DESIGN_COUNT(DESIGN_COUNT_SHARED, 2); /* the reader count, in and out */
+	RW_READ(s->gpa);
+	RW_READ(s->entire);
+	RW_READ(s->non_global);
+	RW_READ(s->total);
 	if (s->gpa != l->gpa[vtl]) {
 		p.flags = TLBF_POLL_ENTIRE | TLBF_POLL_GPA;
 	} else if (s->entire != l->entire[vtl]) {
@@ -204,6 +233,8 @@ static struct tlbf_poll rw_vp_poll(struct design *d, uint32_t vp, unsigned vtl, 
 		if (s->non_global != l->non_global[vtl])
 			p.flags |= TLBF_POLL_NON_GLOBAL;
 		n = s->total - l->total[vtl];
+		if (n)
+			RW_READ(s->len);
 		if (n > s->len) {
 			/* Entries dropped from the deque before we saw them. */
 			l->overflows++;
@@ -215,8 +246,11 @@ static struct tlbf_poll rw_vp_poll(struct design *d, uint32_t vp, unsigned vtl, 
 				p.flags = TLBF_POLL_ENTIRE;
 			} else {
 				uint32_t first = s->len - (uint32_t)n;
-				for (uint32_t i = 0; i < n; i++)
+				RW_READ(s->head);
+				for (uint32_t i = 0; i < n; i++) {
+					RW_READ(s->deque[(s->head + first + i) & (RW_DEQUE - 1)]);
 					vec[i] = s->deque[(s->head + first + i) & (RW_DEQUE - 1)];
+				}
 			}
 		}
 	}

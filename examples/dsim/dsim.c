@@ -109,7 +109,9 @@ static struct {
 	uint64_t matrix_us;
 	uint64_t access_ns;
 	bool measure;
-} opt = {"tlbflush", 8, 2, 400, 1, NULL, false, 32, 0, false, 0, 2000, false};
+	uint64_t max_call_ns;
+	bool prefer_writers;
+} opt = {"tlbflush", 8, 2, 400, 1, NULL, false, 32, 0, false, 0, 2000, false, 0, false};
 static int g_argc;
 static char **g_argv;
 
@@ -128,6 +130,7 @@ struct co {
 	uint32_t gen; /* a heap entry of an older generation is stale */
 	bool done, in_guest, parked;
 	uint64_t wake_t;
+	uint64_t kick_due; /* in guest code: when a kick's IPI forces the exit (0: none) */
 	uint64_t debt; /* cost incurred since the last yield */
 	enum op op;
 	uint64_t op_xfers;
@@ -140,6 +143,7 @@ struct co {
 	uint64_t lost_ns;
 	uint64_t halt_since;
 	uint64_t lk_before[TLBF_MAX_VPS / 64 + 2];
+	uint64_t kick_run[MAX_VPS]; /* as a kicker: each kicked VP's run word at its kick */
 	uint64_t input[GUEST_INPUT_WORDS];
 	uint64_t truth_words[GUEST_TRUTH_WORDS];
 };
@@ -213,7 +217,7 @@ static struct hent heap_pop(void)
 
 /* ---- trace ---- */
 
-#define TRACE_CAP 256u
+#define TRACE_CAP 65536u
 struct tev {
 	uint64_t t;
 	uint32_t vp;
@@ -357,6 +361,13 @@ void dsim_access(const volatile void *p, int kind)
 
 /* ---- hooks ---- */
 
+void dsim_plain(const volatile void *p, unsigned long bytes, int kind)
+{
+	uintptr_t a = (uintptr_t)p, end = a + (bytes ? bytes : 1);
+	for (uintptr_t l = a & ~(uintptr_t)63; l < end; l += 64)
+		dsim_access((const volatile void *)(l > a ? l : a), kind);
+}
+
 void dsim_relax(void)
 {
 	if (S.cur)
@@ -401,6 +412,7 @@ struct dlock {
 	int32_t writer; /* VP + 1, 0: none */
 	int32_t readers;
 	int32_t head, tail;
+	int32_t writers_waiting;
 };
 _Static_assert(sizeof(struct dlock) <= sizeof(pthread_mutex_t), "fits");
 static struct dlock *dl(const void *p)
@@ -412,6 +424,7 @@ static void dl_init(struct dlock *l)
 	l->writer = 0;
 	l->readers = 0;
 	l->head = l->tail = -1;
+	l->writers_waiting = 0;
 }
 static void dl_enqueue(struct dlock *l, struct co *c)
 {
@@ -422,17 +435,27 @@ static void dl_enqueue(struct dlock *l, struct co *c)
 		S.co[l->tail].next_waiter = (int32_t)c->id;
 	l->tail = (int32_t)c->id;
 }
-static void dl_wake(struct co *w)
+static void dl_wake(struct co *w, bool first)
 {
-	/* the unlocker pays the syscall; the waiter runs after its wake-up */
-	S.cur->debt += C(C_FUTEX_WAKE);
+	/* the unlocker pays one futex wake per release (glibc wakes every
+	 * waiter it can grant with one FUTEX_WAKE); each waiter runs after
+	 * its own wake-up */
+	if (first)
+		S.cur->debt += C(C_FUTEX_WAKE);
 	sched_at(w, S.now + S.cur->debt + C(C_FUTEX_WAKEUP));
 }
+void dsim_release(void);
 static void dl_lock(struct dlock *l, bool write)
 {
 	struct co *c = S.cur;
+	dsim_release(); /* what came before is not part of the hold */
 	dsim_access(l, TLBF_ATOMIC_HOOK_RMW);
-	if (write ? (l->writer == 0 && l->readers == 0) : l->writer == 0) {
+	/* readers preferred (glibc's default): a reader takes the lock
+	 * whenever no writer holds it; writers preferred
+	 * (--rwlock-prefer-writers, glibc's PREFER_WRITER_NONRECURSIVE_NP): a
+	 * reader also waits while a writer waits */
+	bool free_for_reader = l->writer == 0 && !(opt.prefer_writers && l->writers_waiting);
+	if (write ? (l->writer == 0 && l->readers == 0) : free_for_reader) {
 		if (write)
 			l->writer = (int32_t)c->id + 1;
 		else
@@ -440,6 +463,7 @@ static void dl_lock(struct dlock *l, bool write)
 		return;
 	}
 	c->want_write = write;
+	l->writers_waiting += write;
 	dl_enqueue(l, c);
 	tr(write ? "lock:wait-w" : "lock:wait-r", 0);
 	park(); /* the unlocker handed the lock over */
@@ -447,6 +471,7 @@ static void dl_lock(struct dlock *l, bool write)
 /* Hand the lock to the waiters it can now take. */
 static void dl_grant(struct dlock *l)
 {
+	bool first = true;
 	while (l->head >= 0) {
 		struct co *w = &S.co[l->head];
 		if (w->want_write ? (l->writer != 0 || l->readers != 0) : l->writer != 0)
@@ -454,15 +479,27 @@ static void dl_grant(struct dlock *l)
 		l->head = w->next_waiter;
 		if (l->head < 0)
 			l->tail = -1;
+		l->writers_waiting -= w->want_write;
 		if (w->want_write)
 			l->writer = (int32_t)w->id + 1;
 		else
 			l->readers++;
-		dl_wake(w);
+		dl_wake(w, first);
+		first = false;
 	}
+}
+/* A lock is held for what its critical section cost: the holder pays its
+ * debt (line transfers, accesses) before it takes the lock and again
+ * before it releases it (the sleeping locks here; the FIFO spinlock's
+ * atomic_flag_clear in dsim_hooks.h). */
+void dsim_release(void)
+{
+	if (S.cur && S.cur->debt)
+		yield_for(0);
 }
 static void dl_unlock(struct dlock *l)
 {
+	dsim_release();
 	dsim_access(l, TLBF_ATOMIC_HOOK_RMW);
 	if (l->writer)
 		l->writer = 0;
@@ -496,7 +533,7 @@ int dsim_rwlock_init(pthread_rwlock_t *l)
 	return 0;
 }
 /* glibc's default rwlock prefers readers: a reader takes it whenever no
- * writer holds it, waiting writers or not. */
+ * writer holds it, waiting writers or not (dl_lock()). */
 int dsim_rwlock_rdlock(pthread_rwlock_t *l)
 {
 	dl_lock(dl(l), false);
@@ -530,7 +567,20 @@ static struct {
 	uint64_t *lat;
 	uint64_t nlat, caplat;
 	uint64_t holds;
+	/* the wake scan: VPs a call's set names (but the initiator), and
+	 * those of them in guest code when the call begins */
+	uint64_t scan_vps, scan_in_guest;
 } W;
+
+static void count_scan(const struct tlbf_vpset *set, uint32_t self)
+{
+	for (uint32_t i = 0; i < opt.nvps; i++) {
+		if (i == self || (set && !tlbf_vpset_contains(set, i)))
+			continue;
+		W.scan_vps++;
+		W.scan_in_guest += tlbf__load(&W.mvps[i].run, TLBF_RELAXED) & 1;
+	}
+}
 
 /* The backend seen by the designs: the mock, with the hardware's costs,
  * and outside the ledger (a kick's IPI is not a cache line). */
@@ -560,11 +610,30 @@ static void be_flush_at_entry(void *ctx, uint32_t vp, unsigned vtl, enum tlbf_sc
 	W.mock_be.ops->flush_at_entry(W.mock_be.ctx, vp, vtl, scope);
 	S.cur->op = o;
 }
+/* The machine's kick with wait: the mock sends the cancel signals (M1)
+ * and on_kick() notes each VP's run word right after its signal; the wait
+ * is then for that run to end (the forced exit), as an IPI's
+ * acknowledgement is. The mock's own wait (M2) reads the run word when it
+ * reaches the VP, after the whole mask was kicked: a VP that left at once
+ * and entered again is then waited for until its next natural exit. */
 static int be_kick(void *ctx, const uint64_t *mask, uint32_t nbits, unsigned flags)
 {
 	(void)ctx;
 	enum op o = hw_enter();
-	int rc = W.mock_be.ops->kick(W.mock_be.ctx, mask, nbits, flags);
+	struct co *k = S.cur;
+	int rc = W.mock_be.ops->kick(W.mock_be.ctx, mask, nbits, flags & ~(unsigned)TLBF_KICK_WAIT);
+	if (rc == 0 && (flags & TLBF_KICK_WAIT) && (flags & TLBF_KICK_CANCEL)) {
+		for (uint32_t w = 0; w < (nbits + 63) / 64; w++)
+			for (uint64_t bits = mask[w]; bits; bits &= bits - 1) {
+				uint32_t vp = w * 64 + tlbf__ctz64(bits);
+				uint64_t r0 = k->kick_run[vp];
+				tr("kick-wait", vp);
+				if (!(r0 & 1))
+					continue;
+				while (tlbf__load(&W.mvps[vp].run, TLBF_ACQUIRE) == r0)
+					dsim_relax();
+			}
+	}
 	S.cur->op = o;
 	return rc;
 }
@@ -593,15 +662,28 @@ static void on_kick(void *arg, uint32_t vp)
 	S.cur->debt += C(C_IPI_SEND);
 	struct co *v = &S.co[vp];
 	tr("kick", vp);
-	if (v->in_guest && !v->parked) {
+	/* M2's load, at the kick: right after M1's seq_cst store (the same
+	 * store-buffering pair as the mock's) */
+	S.cur->kick_run[vp] = tlbf__load(&W.mvps[vp].run, TLBF_SEQ_CST);
+	/* A VP in guest code takes the IPI after the delivery time, wherever
+	 * it is: its current guest segment ends then (guest_run()). Outside
+	 * guest code the cancel signal cancels its next entry (the mock's M3). */
+	if (v->in_guest) {
 		uint64_t t = S.now + S.cur->debt + C(C_IPI_DELIVER);
-		if (t < v->wake_t)
+		if (!v->kick_due || t < v->kick_due)
+			v->kick_due = t;
+		if (!v->parked && t < v->wake_t)
 			sched_at(v, t);
 	}
 }
 
 static void lat_add(uint64_t ns)
 {
+	if (opt.max_call_ns && ns > opt.max_call_ns) {
+		tr("SLOW", ns);
+		fail("slow flush call: %s%" PRIu64 " ns (--max-call-us: %" PRIu64 " ns)", "", ns,
+		     opt.max_call_ns);
+	}
 	if (W.nlat == W.caplat) {
 		W.caplat = W.caplat ? 2 * W.caplat : 4096;
 		W.lat = realloc(W.lat, sizeof(*W.lat) * W.caplat);
@@ -637,10 +719,11 @@ static void guest_access(struct co *c, unsigned vtl)
 	}
 }
 
-/* Guest code until the run ends, or a kick forces an exit. */
+/* Guest code until the run ends, or a kick forces an exit: from the
+ * entry (tlbf_mock_enter() returned true) to the VM exit. A kick's IPI
+ * ends the segment it arrives in at its delivery time (on_kick()). */
 static void guest_run(struct co *c, unsigned vtl, uint64_t len)
 {
-	c->in_guest = true;
 	uint64_t end = S.now + len;
 	for (;;) {
 		guest_access(c, vtl);
@@ -648,6 +731,8 @@ static void guest_run(struct co *c, unsigned vtl, uint64_t len)
 			break;
 		uint64_t gap = expo(opt.access_ns);
 		uint64_t seg = end - S.now < gap ? end - S.now : gap;
+		if (c->kick_due && c->kick_due - S.now < seg)
+			seg = c->kick_due > S.now ? c->kick_due - S.now : 0;
 		uint64_t t0 = S.now;
 		yield_for(seg);
 		c->useful_ns += S.now - t0;
@@ -655,10 +740,17 @@ static void guest_run(struct co *c, unsigned vtl, uint64_t len)
 			tr("forced-exit", 0);
 			break;
 		}
+		if (c->kick_due && S.now >= c->kick_due) {
+			/* the model's own invariant: a delivered IPI is taken */
+			fail("kicked VP %s%" PRIu64 " still in guest code %" PRIu64
+			     " ns after the IPI's delivery",
+			     "", c->id, S.now - c->kick_due);
+			break;
+		}
 		if (S.now >= end || S.now >= S.end)
 			break;
 	}
-	c->in_guest = false;
+	c->kick_due = 0;
 }
 
 /* VSM TLB locks (--tlb-locks, tlbflush only): VTL1 locks VTL0's TLB
@@ -722,6 +814,7 @@ static void flush_call(struct co *c)
 	}
 	if (W.locks)
 		tlbf_oracle_call_begin(&W.oracle, c->lk_before, &req.vps, req.target_vtl);
+	count_scan(&req.vps, c->id);
 	op_begin(c, OP_CALL);
 	enum tlbf_status fs = design_flush(W.d, c->id, &req);
 	op_end(c, OP_CALL);
@@ -767,6 +860,7 @@ static void gpa_call(struct co *c)
 		return;
 	}
 	uint64_t t0 = S.now;
+	count_scan(NULL, c->id);
 	op_begin(c, OP_CALL);
 	enum tlbf_status fs = design_flush(W.d, opt.nvps + c->id, &req);
 	op_end(c, OP_CALL);
@@ -811,7 +905,9 @@ static void vp_main(struct co *c)
 				c->debt += C(C_FLUSH_FULL);
 				c->lost_ns += C(C_REFILL_FULL);
 			}
+			c->in_guest = true; /* no yield since the entry happened */
 			guest_run(c, vtl, expo(c->initiator ? THINK_MEAN_NS : RUN_MEAN_NS));
+			c->in_guest = false;
 			spend(C(C_VM_EXIT));
 			tlbf_mock_leave(&W.mock, c->id);
 		} else {
@@ -857,6 +953,7 @@ struct result {
 	uint64_t p50, p99, max;
 	uint64_t led[OP__COUNT], nops[OP__COUNT];
 	double useful; /* fraction of VP time spent on useful guest work */
+	uint64_t scan_vps, scan_in_guest;
 	bool failed;
 };
 
@@ -986,6 +1083,8 @@ static int run_one(const struct design_ops *dops, uint32_t nvps, uint32_t ninit,
 	}
 	res->useful /= (double)nvps * (double)S.end;
 	res->entries = W.entries;
+	res->scan_vps = W.scan_vps;
+	res->scan_in_guest = W.scan_in_guest;
 	res->exits = W.exits;
 	if (W.nlat) {
 		qsort(W.lat, W.nlat, sizeof(*W.lat), cmp_u64);
@@ -1102,16 +1201,45 @@ static int matrix(void)
 	/* the ledger per operation, costs x1, 16 initiators */
 	printf("\n== coherence ledger: line transfers per operation (16 initiators; exact for "
 	       "the seed, independent of the cost table at a given schedule) ==\n");
-	printf("%-14s %4s %10s %10s %10s %10s %10s\n", "design", "vps", "entry-idle", "entry-new",
-	       "exit", "call", "entries");
+	printf("%-14s %4s %10s %10s %10s %10s %10s %10s %10s\n", "design", "vps", "entry-idle",
+	       "entry-new", "exit", "call", "entries", "scanned/c", "in-guest/c");
 	for (int v = 0; v < 3; v++)
 		for (int d = 0; d < NDESIGNS; d++) {
 			const struct result *r = &M[0][d][v][2];
-			printf("%-14s %4u %10.2f %10.2f %10.2f %10.2f %10" PRIu64 "\n", r->design, r->nvps,
-			       per(r->led[OP_ENTRY_IDLE], r->nops[OP_ENTRY_IDLE]),
+			printf("%-14s %4u %10.2f %10.2f %10.2f %10.2f %10" PRIu64 " %10.2f %10.2f\n",
+			       r->design, r->nvps, per(r->led[OP_ENTRY_IDLE], r->nops[OP_ENTRY_IDLE]),
 			       per(r->led[OP_ENTRY_NEW], r->nops[OP_ENTRY_NEW]),
-			       per(r->led[OP_EXIT], r->nops[OP_EXIT]), x_call(r), entries_of(r));
+			       per(r->led[OP_EXIT], r->nops[OP_EXIT]), x_call(r), entries_of(r),
+			       per(r->scan_vps, r->calls), per(r->scan_in_guest, r->calls));
 		}
+	/* A summary word per 64 VPs of which are in guest code, set at entry
+	 * and cleared at exit, read by the wake scan first: a model from the
+	 * ledger (tlbflush, 16 initiators, costs x1). The scan then reads
+	 * one summary line per 64 VPs and only the state lines of the VPs in
+	 * guest code (each read of a state line costs what it costs today on
+	 * average); every entry and every exit writes its group's summary
+	 * line, which initiators read and 63 other VPs write: one transfer
+	 * each. Totals are per flush call, entries and exits included. */
+	printf("\n== would a summary of in-guest VPs pay? (tlbflush, 16 initiators, a model from "
+	       "the ledger: transfers per call, entries and exits included) ==\n");
+	printf("%4s %10s %10s %10s %10s %10s %10s %10s\n", "vps", "x/call", "per-read", "saved/c",
+	       "summary/c", "entry+exit", "total now", "total sum");
+	for (int v = 1; v < 3; v++) {
+		const struct result *r = &M[0][0][v][2];
+		double calls = (double)r->nops[OP_CALL];
+		double scanned = per(r->scan_vps, r->calls), in_guest = per(r->scan_in_guest, r->calls);
+		double xc = x_call(r), per_read = scanned > 0 ? xc / scanned : 0;
+		if (per_read > 1)
+			per_read = 1;
+		double saved = (scanned - in_guest) * per_read;
+		double sum_lines = (double)((M_VPS[v] + 63) / 64);
+		double ee = calls > 0 ? (double)(entries_of(r) + r->nops[OP_EXIT]) / calls : 0;
+		double now = calls > 0 ? (double)(r->led[OP_CALL] + r->led[OP_ENTRY_IDLE] +
+		                                  r->led[OP_ENTRY_NEW] + r->led[OP_EXIT]) / calls
+		                       : 0;
+		printf("%4u %10.2f %10.2f %10.2f %10.2f %10.2f %10.2f %10.2f\n", M_VPS[v], xc, per_read,
+		       saved, sum_lines, ee, now, now - saved + sum_lines + ee);
+	}
 	/* ratios and verdicts at 64 and 256 VPs */
 	printf("\n== tlbflush against each baseline (ratios tlbflush/baseline; calls/s: higher is "
 	       "better, transfers: lower is better) ==\n");
@@ -1149,6 +1277,28 @@ static int matrix(void)
 			       h[1] == 3 ? "holds" : (h[1] ? "depends on costs" : "no"),
 			       h[2] == 3 ? "holds" : (h[2] ? "depends on costs" : "no"));
 		}
+	/* for bench/report.py: `ratio NAME VALUE`, bigger is better */
+	printf("\n== ratio lines (costs x1, 16 initiators; tlbflush over the baseline for calls/s, "
+	       "the baseline over tlbflush for transfers and kicks: bigger is better) ==\n");
+	for (int v = 1; v < 3; v++)
+		for (int d = 1; d < NDESIGNS; d++) {
+			const struct result *t = &M[0][0][v][2], *b = &M[0][d][v][2];
+			char name[32];
+			snprintf(name, sizeof(name), "%s", b->design);
+			for (char *q = name; *q; q++)
+				if (*q == '-')
+					*q = '_';
+			printf("ratio dsim_calls_%uvp_vs_%s %.2f\n", M_VPS[v], name,
+			       per(t->calls, b->calls));
+			printf("ratio dsim_xfer_entry_%uvp_vs_%s %.2f\n", M_VPS[v], name,
+			       x_entry(t) > 0 ? x_entry(b) / x_entry(t) : 0);
+			printf("ratio dsim_xfer_call_%uvp_vs_%s %.2f\n", M_VPS[v], name,
+			       x_call(t) > 0 ? x_call(b) / x_call(t) : 0);
+			if (v == 1 && d != 1) {
+				double kt = per(t->kicks, t->calls), kb = per(b->kicks, b->calls);
+				printf("ratio dsim_kicks_per_call_vs_%s %.2f\n", name, kt > 0 ? kb / kt : 0);
+			}
+		}
 	return bad;
 }
 
@@ -1157,7 +1307,8 @@ static void usage(void)
 	fprintf(stderr,
 	        "usage: dsim [--design NAME] [--vps N] [--initiators K] [--us VIRTUAL_US]\n"
 	        "            [--seed S] [--sweep N] [--break STEP] [--tlb-locks] [--trace N]\n"
-	        "            [--cost-scale X] [--access-ns NS] [--matrix [--matrix-us US]] [--costs]\n");
+	        "            [--cost-scale X] [--access-ns NS] [--measure] [--max-call-us US]\n"
+	        "            [--rwlock-prefer-writers] [--matrix [--matrix-us US]] [--costs]\n");
 	exit(2);
 }
 
@@ -1189,8 +1340,12 @@ int main(int argc, char **argv)
 			cost_scale = strtod(v, NULL);
 		else if (ARG("--access-ns"))
 			opt.access_ns = strtoull(v, NULL, 0);
+		else if (ARG("--max-call-us"))
+			opt.max_call_ns = strtoull(v, NULL, 0) * 1000u;
 		else if (ARG("--matrix-us"))
 			opt.matrix_us = strtoull(v, NULL, 0);
+		else if (!strcmp(a, "--rwlock-prefer-writers"))
+			opt.prefer_writers = true;
 		else if (!strcmp(a, "--tlb-locks"))
 			opt.tlb_locks = true;
 		else if (!strcmp(a, "--matrix"))

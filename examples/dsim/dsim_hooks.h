@@ -16,7 +16,12 @@
  *   the C11 atomic operations they use go through the same access hook;
  *   pthread mutexes and rwlocks are coroutine-aware sleeping locks (a
  *   waiter is parked, the unlocker hands over and pays the wake-up);
- *   sched_yield() is a yield (the FIFO spinlock's back-off).
+ *   a lock's release (those locks, and the FIFO spinlock's
+ *   atomic_flag_clear) first pays the holder's debt, so that a lock is
+ *   held for the time its critical section costs;
+ *   sched_yield() is a yield (the FIFO spinlock's back-off);
+ *   DESIGN_PLAIN_READ/WRITE (bench/designs/hooks.h), a design's plain
+ *   memory under its lock, go through the same access hook, line by line.
  * The library uses the __atomic implementation (TLBF_ATOMIC_GNU), so that
  * its accesses are seen once, by TLBF_ATOMIC_HOOK, and the baselines' by
  * the redefinitions below.
@@ -39,6 +44,8 @@
 /* Access kinds, as TLBF_ATOMIC_HOOK_* (atomic_pvt.h). */
 void dsim_access(const volatile void *p, int kind);
 void dsim_relax(void);
+/* Before a lock's release: the holder pays the time its section cost. */
+void dsim_release(void);
 void dsim_step(const char *label);
 bool dsim_break_is(const char *name);
 void dsim_assert_failed(const char *file, int line, const char *expr);
@@ -71,7 +78,7 @@ void dsim_assert_failed(const char *file, int line, const char *expr);
 #define atomic_flag_test_and_set_explicit(p, mo) \
 	(dsim_access((p), 2), __c11_atomic_exchange(&(p)->_Value, 1, (mo)))
 #define atomic_flag_clear_explicit(p, mo) \
-	(dsim_access((p), 1), __c11_atomic_store(&(p)->_Value, 0, (mo)))
+	(dsim_release(), dsim_access((p), 1), __c11_atomic_store(&(p)->_Value, 0, (mo)))
 #else
 #define atomic_load_explicit(p, mo) (dsim_access((p), 0), __atomic_load_n((p), (mo)))
 #define atomic_store_explicit(p, v, mo) (dsim_access((p), 1), __atomic_store_n((p), (v), (mo)))
@@ -83,9 +90,16 @@ void dsim_assert_failed(const char *file, int line, const char *expr);
 	(dsim_access((p), 2), __atomic_compare_exchange_n((p), (e), (v), 0, (mo1), (mo2)))
 #define atomic_flag_test_and_set_explicit(p, mo) \
 	(dsim_access((p), 2), __atomic_test_and_set((p), (mo)))
-#define atomic_flag_clear_explicit(p, mo) (dsim_access((p), 1), __atomic_clear((p), (mo)))
+#define atomic_flag_clear_explicit(p, mo) \
+	(dsim_release(), dsim_access((p), 1), __atomic_clear((p), (mo)))
 #endif
 #define atomic_thread_fence(mo) (dsim_access((const void *)0, 3), __atomic_thread_fence(mo))
+
+/* A design's plain shared memory under its lock (bench/designs/hooks.h):
+ * every line of [p, p + bytes) read or written, for the ledger. */
+void dsim_plain(const volatile void *p, unsigned long bytes, int kind);
+#define DESIGN_PLAIN_READ(p, bytes) dsim_plain((p), (bytes), 0)
+#define DESIGN_PLAIN_WRITE(p, bytes) dsim_plain((p), (bytes), 1)
 
 /* Coroutine-aware locks over the pthread objects' storage. */
 int dsim_mutex_init(pthread_mutex_t *m);
