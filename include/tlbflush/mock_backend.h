@@ -107,6 +107,8 @@ struct tlbf_mock_tlb_entry {
  * @run: entry count << 1 | running (shared: watched by kickers)
  * @wake: pending wake-up (shared: set by the wake operation, consumed by
  *	tlbf_mock_halt() and tlbf_mock_take_wake() on the VP's thread)
+ * @kicked_run: the latest run word a kick with wait found the VP in
+ *	(shared: kickers only), the run the wait waits out
  * @enter_scope: per VTL, the scope of the next entry (VP thread only)
  * @tlb: the software TLB per VTL (VP thread only)
  * @gpa_tlb: the guest-physical translations per VTL (VP thread only; an
@@ -120,6 +122,7 @@ struct tlbf_mock_vp {
 	TLBF_ALIGNAS(TLBF_CACHE_LINE) TLBF_ATOMIC(uint64_t) cancel;
 	TLBF_ATOMIC(uint64_t) run;
 	TLBF_ATOMIC(uint64_t) wake;
+	TLBF_ATOMIC(uint64_t) kicked_run;
 	uint8_t enter_scope[TLBF_VTL_COUNT];
 	uint64_t entries;
 	uint64_t cancelled;
@@ -363,6 +366,23 @@ static inline int tlbf__mock_kick(void *ctx, const uint64_t *mask, uint32_t nbit
 				if (m->on_kick)
 					m->on_kick(m->on_kick_arg, vp);
 			}
+			if (!(flags & TLBF_KICK_WAIT))
+				continue;
+			TLBF_STEP("M2");
+			/* M2: seq_cst load (pairs with M3: a VP whose entry missed
+			 * our cancel is seen running), right after the cancel:
+			 * the run it reads is the run the kick interrupts, which
+			 * the wait below waits out (a later run of the VP, one
+			 * that began after the kick, has seen the cancel). */
+			uint64_t r0 = tlbf__load(&mv->run, TLBF_SEQ_CST);
+			if (!(r0 & 1))
+				continue;
+			/* Relaxed, the guess and the CAS: the interrupted run,
+			 * kept for the wait as the largest any kicker saw; it is
+			 * a run word compared, never a publication. */
+			uint64_t k = tlbf__load(&mv->kicked_run, TLBF_RELAXED);
+			while (k < r0 && !tlbf__cas(&mv->kicked_run, &k, r0, TLBF_RELAXED, TLBF_RELAXED))
+				;
 		}
 	}
 	if (!(flags & TLBF_KICK_WAIT))
@@ -374,14 +394,15 @@ static inline int tlbf__mock_kick(void *ctx, const uint64_t *mask, uint32_t nbit
 			tlbf__mock_log(m, TLBF_MOCK_OP_WAIT, vp, flags, 0);
 			/* Relaxed: a statistic. */
 			tlbf__fetch_add(&m->waits, 1, TLBF_RELAXED);
-			TLBF_STEP("M2");
-			/* M2: seq_cst load (pairs with M3: a VP whose entry missed
-			 * our cancel is seen running), then acquire loads (pair
-			 * with M4: what the VP did in the guest happens before our
-			 * return). Wait while it is in the same run. */
-			uint64_t r0 = tlbf__load(&mv->run, TLBF_SEQ_CST);
+			/* Relaxed: a run word to compare with. It is at least the
+			 * one this kick saw (runs only grow): if larger, the run we
+			 * interrupted is over and this waits for a later kicked
+			 * run at most, which is safe. */
+			const uint64_t r0 = tlbf__load(&mv->kicked_run, TLBF_RELAXED);
 			if (!(r0 & 1))
 				continue;
+			/* M2 (its acquire loads): pair with M4: what the VP did
+			 * in the guest happens before our return. */
 			while (tlbf__load(&mv->run, TLBF_ACQUIRE) == r0)
 				tlbf__mock_relax(m);
 		}
@@ -447,6 +468,7 @@ static inline void tlbf_mock_init(struct tlbf_mock *m, struct tlbf_mock_vp *mvps
 		tlbf__init(&mv->cancel, 0);
 		tlbf__init(&mv->run, 0);
 		tlbf__init(&mv->wake, 0);
+		tlbf__init(&mv->kicked_run, 0);
 		for (unsigned v = 0; v < TLBF_VTL_COUNT; v++)
 			mv->enter_scope[v] = TLBF_SCOPE_NONE;
 		mv->entries = mv->cancelled = mv->flushes_entire = 0;
