@@ -138,7 +138,8 @@ TLBF_MUST_CHECK static inline enum tlbf_status tlbf_flush_plan(struct tlbf_wake_
 	while (tlbf_vpset_iter_next(&it, &vp)) {
 		if (vp >= pt->vp_count)
 			break; /* members are ascending: none below the count is left */
-		(void)tlbf_wake_decide(pl, vp, initiator, NULL); /* checked above: OK */
+		/* Checked above (begun, not sent; vp below the count): OK. */
+		tlbf__status_checked(tlbf_wake_decide(pl, vp, initiator, NULL));
 		if (locks && vp != initiator)
 			(void)tlbf__tlb_wait_on(pt, initiator, vp, pl->vtl);
 	}
@@ -304,9 +305,10 @@ tlbf_flush_handle(struct tlbf_partition *pt, const struct tlbf_backend *be,
 		return TLBF_STATUS_OK;
 	}
 	/* Checked above, so none of these refuses. */
-	(void)tlbf_flush_record(pt, req, &out->push);
-	(void)tlbf_wake_plan_begin(&out->plan, pt, out->kick, out->wait,
-	                           TLBF_MASK_WORDS(TLBF_MAX_VPS), req->target_vtl, out->push.mark);
+	tlbf__status_checked(tlbf_flush_record(pt, req, &out->push));
+	tlbf__status_checked(tlbf_wake_plan_begin(&out->plan, pt, out->kick, out->wait,
+	                                          TLBF_MASK_WORDS(TLBF_MAX_VPS), req->target_vtl,
+	                                          out->push.mark));
 	enum tlbf_status planned = tlbf_flush_plan(&out->plan, &req->vps, initiator);
 	out->suspend = planned == TLBF_STATUS_SUSPEND;
 	st = tlbf_wake_send(&out->plan, be, &out->kick_rc);
