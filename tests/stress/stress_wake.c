@@ -9,7 +9,7 @@
  * pages of the guest through the VP's software TLB and leave when kicked
  * or when they decide to, then end the entry. Some VP threads are also
  * initiators: outside the guest they change page-table entries (or the
- * VMM's guest-physical mapping of a frame) and issue a flush (list,
+ * VMM's guest-physical mapping of a frame) and request a flush (list,
  * entire, non-global, guest-physical) to a random set of VPs with
  * tlbf_flush_handle(): record, I1, wake decisions, kick with wait.
  *
