@@ -435,7 +435,10 @@ static inline uint64_t tlbf_hypercall_result(uint64_t control, enum tlbf_hv_stat
 	const uint64_t start = (control & TLBF_HV_CONTROL_REP_START_MASK) >>
 	                       TLBF_HV_CONTROL_REP_START_SHIFT;
 	const uint64_t done = status == TLBF_HV_STATUS_SUCCESS ? count : (start < count ? start : count);
-	return ((uint64_t)status & 0xffffu) | (done << 32);
+	/* Widened first, then masked: g++ narrows a mask of the converted
+	 * enum back to the enum's type and warns (-Wconversion). */
+	const uint64_t code = (uint64_t)status;
+	return (code & 0xffffu) | (done << 32);
 }
 
 TLBF_EXTERN_C_END

@@ -107,14 +107,6 @@ static inline bool tlbf__status_done(enum tlbf_status st)
 	return st == TLBF_STATUS_OK || st == TLBF_STATUS_SUSPEND || st == TLBF_STATUS_LOCKS_IGNORED;
 }
 
-/* Discard a status the caller knows cannot be a refusal (it checked what
- * the callee checks). A (void) cast does not silence GCC's
- * warn_unused_result (TLBF_MUST_CHECK); passing the value on does. */
-static inline void tlbf__status_ignore(enum tlbf_status st)
-{
-	(void)st;
-}
-
 TLBF_EXTERN_C_END
 
 #endif /* TLBFLUSH_STATUS_H */

@@ -4,8 +4,8 @@
  * entry: the mock's own store-buffering pair (M1-M4).
  *
  *   VP 0                                kicker
- *   tlbf_mock_enter   M3 run := running, kick plan with VP 0 (kick), sent
- *                        read cancel         through the mock backend:
+ *   tlbf_mock_enter   M3 run := running, the backend's kick of VP 0 with
+ *                        read cancel         cancel and wait (K1):
  *   if it entered: guest reads page       M1 cancel := 1
  *   tlbf_mock_leave   M4 run := stopped   M2 read run; wait while running
  *                                        page := 1 (non-atomic: reused)
@@ -21,7 +21,6 @@
 
 static struct tlbf_mock mock;
 static struct tlbf_mock_vp mvps[1];
-static struct tlbf_vp vps[1];
 static volatile uint64_t page; /* plain (volatile: not hoisted): reused by the kicker */
 static result_t guest_saw;
 
@@ -39,11 +38,9 @@ static void *kicker(void *arg)
 {
 	(void)arg;
 	struct tlbf_backend be = tlbf_mock_backend(&mock);
-	struct tlbf_wake_plan pl;
-	uint64_t kick[1], wait[1];
-	tlbf_kick_plan_init(&pl, kick, wait, 1);
-	tlbf_kick_plan_add(&pl, 0, TLBF_WAKE_KICK);
-	tlbf_wake_send(&be, &pl, vps, 1);
+	const uint64_t mask[1] = {1};
+	int rc = be.ops->kick(be.ctx, mask, 1, TLBF_KICK_CANCEL | TLBF_KICK_WAIT);
+	assert(rc == 0);
 	page = 1;
 	return NULL;
 }
@@ -51,7 +48,6 @@ static void *kicker(void *arg)
 int main(void)
 {
 	tlbf_mock_init(&mock, mvps, 1, NULL, 0);
-	tlbf__vp_init(&vps[0]);
 	pthread_t a = c11_spawn(vp_thread, 0);
 	pthread_t b = c11_spawn(kicker, 0);
 	pthread_join(a, NULL);

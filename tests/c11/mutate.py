@@ -3,8 +3,9 @@
 """The ordering-mutation table: every memory order of the library is needed.
 
 For every labelled atomic access and fence of the library (the labels of
-docs/DESIGN.md: P1-P6, G1, C1-C8, V1-V4, I1-I4, K2, M1-M4; and of
-tlb_lock.h's top comment: H1-H8, W0-W5, S1-S3), found by its
+docs/DESIGN.md: P1-P6, G1, C1-C8, V1-V4, I1-I4, K2, M1-M4; the mock's
+wake, M5-M6; and of tlb_lock.h's top comment: H1-H8, W0-W5, S1-S3; I1 is
+the fence tlbf_wake_plan_begin() takes, in tlbf__wake_fence()), found by its
 label in include/tlbflush/*.h, make a copy of the include tree with that
 one order weakened one step, and run the GenMC clients (run_c11.py) on it
 until one of them reports a violation. One row per mutant: label, access,
@@ -59,7 +60,7 @@ import run_c11  # noqa: E402
 
 LABELS = (["P%d" % i for i in range(1, 7)] + ["G1"] + ["C%d" % i for i in range(1, 9)] +
           ["V%d" % i for i in range(1, 5)] + ["I%d" % i for i in range(1, 5)] + ["K2"] +
-          ["M%d" % i for i in range(1, 5)] +
+          ["M%d" % i for i in range(1, 7)] +
           # tlb_lock.h: the holder, the waiter, the sleep check.
           ["H%d" % i for i in range(1, 9)] + ["W%d" % i for i in range(0, 6)] +
           ["S%d" % i for i in range(1, 4)])
@@ -297,14 +298,20 @@ def make_tree(include_dir, top, mutant):
 
 # Headers whose atomics only some clients execute: a mutant of such a
 # header is tried on those clients only, and those clients only on its
-# mutants (the tlb-* clients call nothing but tlb_lock.h, and no other
-# client calls it), so that an uncaught mutant does not run every client.
+# mutants (the tlb-* clients call nothing but tlb_lock.h and the mock's
+# wake, and no other client calls either), so that an uncaught mutant does
+# not run every client.
 OWN_CLIENTS = {"tlb_lock.h": "tlb-"}
+# Labels of other headers that only those clients execute: the mock's wake
+# (M5) and the halt's check of it (M6).
+OWN_LABELS = {"M5": "tlb-", "M6": "tlb-"}
 
 
-def preferred(acc, clients):
+def preferred(acc, clients, label=None):
     """Clients to try for an access of this header, the likeliest first."""
     base = os.path.basename(acc.path)
+    if label in OWN_LABELS:
+        return [c for c in clients if c.startswith(OWN_LABELS[label])]
     if base in OWN_CLIENTS:
         return [c for c in clients if c.startswith(OWN_CLIENTS[base])]
     clients = [c for c in clients if not c.startswith(tuple(OWN_CLIENTS.values()))]
@@ -320,7 +327,7 @@ def check_mutant(genmc, include_dir, top, mutant, clients, timeout):
     tree = make_tree(include_dir, top, mutant)
     notes = []
     try:
-        for name in preferred(mutant.acc, clients):
+        for name in preferred(mutant.acc, clients, mutant.label):
             res = run_c11.run_client(genmc, name, tree, timeout)
             if res.status == "violation":
                 return name, res, time.monotonic() - t0, notes

@@ -8,8 +8,13 @@
  *   V1 V2  tlbf__vp_announce              pt := 1 (its page-table change)
  *   C1..C8 tlbf_ring_poll                record: push / flush-entire /
  *   V3     tlbf__vp_publish                       flush-non-global / flush-gpa
- *                                        I1     tlbf__wake_fence
+ *                                        I1     tlbf_wake_plan_begin
  *                                        I2-I4  tlbf_wake_decide
+ *
+ * The initiator runs the public plan (its masks are the thread's own
+ * memory: no shared access beyond I1-I4). The VP drives the private steps
+ * (tlbf__vp_announce, the poll, tlbf__vp_publish) rather than the entry
+ * driver, because the assertion is about what the poll itself returned.
  *
  * Asserted: the VP's poll returned the request (its range, or a
  * flush-everything answer, or for a non-global request the non-global
@@ -32,8 +37,8 @@
 #error "define KIND_LIST, KIND_ENTIRE, KIND_NON_GLOBAL or KIND_GPA"
 #endif
 
-static struct tlbf_ring ring;
-static struct tlbf_vp vp;
+static struct tlbf_partition part;
+static struct tlbf_vp vps[1];
 static struct tlbf_vp_local local;
 static _Atomic uint64_t pt;
 static result_t covered, decision;
@@ -42,44 +47,48 @@ static void *vp_thread(void *arg)
 {
 	(void)arg;
 	uint64_t out[TLBF_RING_CAPACITY] = {0};
-	tlbf__vp_announce(&vp, &local, 0);
-	struct tlbf_poll a = tlbf_ring_poll(&ring, &local.cursor[0], out, TLBF_RING_CAPACITY);
+	tlbf__vp_announce(&vps[0], &local, 0);
+	struct tlbf_poll a = tlbf_ring_poll(&part.rings[0], &local.cursor[0], out, TLBF_RING_CAPACITY);
 	bool c = COVERS(a, out);
 	if (c)
 		assert(atomic_load_explicit(&pt, memory_order_relaxed) == 1);
 	ST(covered, c);
-	tlbf__vp_publish(&vp, &local, 0);
+	tlbf__vp_publish(&vps[0], &local, 0);
 	return NULL;
 }
 
 static void *initiator(void *arg)
 {
 	(void)arg;
+	struct tlbf_ring *ring = &part.rings[0];
 	struct tlbf_mark m;
 	atomic_store_explicit(&pt, 1, memory_order_relaxed);
 #if defined(KIND_LIST)
 	uint64_t r = c11_range(7);
-	m = tlbf_ring_push(&ring, &r, 1, false).mark;
+	m = tlbf_ring_push(ring, &r, 1, false).mark;
 #elif defined(KIND_ENTIRE)
-	m = tlbf_ring_flush_entire(&ring);
+	m = tlbf_ring_flush_entire(ring);
 #elif defined(KIND_GPA)
-	m = tlbf_ring_flush_gpa(&ring);
+	m = tlbf_ring_flush_gpa(ring);
 #else
-	m = tlbf_ring_flush_non_global(&ring);
+	m = tlbf_ring_flush_non_global(ring);
 #endif
-	tlbf__wake_fence();
-	ST(decision, tlbf_wake_decide(&vp, 0, 1, 0, m));
+	struct tlbf_wake_plan pl;
+	uint64_t kick[1], wait[1];
+	enum tlbf_wake w = TLBF_WAKE__COUNT;
+	enum tlbf_status st = tlbf_wake_plan_begin(&pl, &part, kick, wait, 1, 0, m); /* I1 */
+	assert(st == TLBF_STATUS_OK);
+	st = tlbf_wake_decide(&pl, 0, TLBF_NO_VP, &w);
+	assert(st == TLBF_STATUS_OK);
+	ST(decision, w);
 	return NULL;
 }
 
 int main(void)
 {
-	struct tlbf_ring *rings[TLBF_VTL_COUNT];
-	for (unsigned v = 0; v < TLBF_VTL_COUNT; v++)
-		rings[v] = &ring;
-	tlbf_ring_init(&ring);
-	tlbf__vp_init(&vp);
-	tlbf__vp_start(&vp, &local, rings);
+	enum tlbf_status st = tlbf_partition_init(&part, vps, NULL, 1);
+	assert(st == TLBF_STATUS_OK);
+	tlbf__vp_start(&vps[0], &local, part.rings);
 	pthread_t a = c11_spawn(vp_thread, 0);
 	pthread_t b = c11_spawn(initiator, 0);
 	pthread_join(a, NULL);

@@ -7,13 +7,14 @@
  *
  * The waiter's suspension is modelled without blocking: after a
  * tlbf_tlb_lock_must_wait() that says "stay suspended" the VP halts; a
- * halt ends only on a wake the holder sent (the `kicks` counter, bumped
- * with release when an unlock put VP 1 in its wake mask, as a VMM's
- * event or futex word would be). The waiter looks at the counter once:
- * a wake it has not consumed yet ends the halt (it runs must_wait again),
- * none means it stays halted, and its thread ends there with `halted`
- * set. Asserted after the join: a halted waiter was woken later (no lost
- * wake-up). When the waiter resumes (its flush completes), it reads
+ * halt ends only on a wake the holder sent: tlbf_tlb_unlock() wakes the
+ * VPs it releases through the backend, here the mock's wake (M5, a sticky
+ * flag per VP, as a VMM's event or futex word would be). The waiter looks
+ * at its flag once per halt (tlbf_mock_take_wake(), M6): a pending wake
+ * ends the halt (it is consumed and the VP runs must_wait again), none
+ * means it stays halted, and its thread ends there with `halted` set.
+ * Asserted after the join: a halted waiter's flag was set later (no lost
+ * wake-up: the halt would end). When the waiter resumes (its flush completes), it reads
  * plain variables the holder wrote under the lock: a resume that is not
  * ordered after the release is a data race (no early wake).
  *
@@ -60,6 +61,8 @@
 
 #include <genmc.h>
 
+#include "tlbflush/mock_backend.h"
+
 /* -DREACH=n fails the run where REACHED(n) is: shows that GenMC explores
  * that path (docs/C11.md lists the paths of each client). */
 #ifdef REACH
@@ -68,13 +71,13 @@
 #define REACHED(n) ((void)0)
 #endif
 
-static result_t halted, halted_at;
-static _Atomic uint64_t kicks;
+static result_t halted;
 
 #ifdef OPENVMM_SLEEP
 
-/* count: holders the waiter waits for; sleeping: the waiter halts. */
-static _Atomic uint64_t count = 1, sleeping;
+/* count: holders the waiter waits for; sleeping: the waiter halts;
+ * woken: the holder's wake. */
+static _Atomic uint64_t count = 1, sleeping, woken;
 
 static void *waiter(void *arg)
 {
@@ -90,7 +93,7 @@ static void *holder(void *arg)
 	(void)arg;
 	if (atomic_fetch_sub_explicit(&count, 1, memory_order_relaxed) == 1 &&
 	    atomic_load_explicit(&sleeping, memory_order_seq_cst) != 0)
-		atomic_store_explicit(&kicks, 1, memory_order_relaxed); /* wake it */
+		atomic_store_explicit(&woken, 1, memory_order_relaxed); /* wake it */
 	return NULL;
 }
 
@@ -99,7 +102,7 @@ int main(void)
 	pthread_t a = c11_spawn(waiter, 0), b = c11_spawn(holder, 0);
 	pthread_join(a, NULL);
 	pthread_join(b, NULL);
-	assert(!LD(halted) || LD(kicks)); /* no lost wake-up */
+	assert(!LD(halted) || LD(woken)); /* no lost wake-up */
 	return 0;
 }
 
@@ -108,19 +111,19 @@ int main(void)
 #define H 0u /* the holder VP */
 #define W 1u /* the waiter VP */
 
-static struct tlbf_tlb_locks lk;
+static struct tlbf_partition lk;
+static struct tlbf_vp pvps[3];
 static struct tlbf_tlb_lock_vp vps[3];
-/* Waiter-local: the wakes it has consumed. */
-static uint64_t consumed;
+static struct tlbf_mock mock;
+static struct tlbf_mock_vp mvps[3];
+static struct tlbf_backend be;
 
-/* Unlock (VTL @vtl on VP @h) and send the wake the mask asks for. */
+/* Unlock (VTL @vtl on VP @h): the library wakes the VPs it releases
+ * through the mock's wake (M5). */
 static void holder_unlock_vp(uint32_t h, unsigned vtl)
 {
-	uint64_t wake[1] = {0};
-	int n = tlbf_tlb_unlock(&lk, h, vtl, 0, wake, 1);
-	assert(n >= 0);
-	if (wake[0] & (UINT64_C(1) << W))
-		atomic_fetch_add_explicit(&kicks, 1, memory_order_release);
+	enum tlbf_status st = tlbf_tlb_unlock(&lk, &be, h, vtl, 0);
+	assert(st == TLBF_STATUS_OK);
 }
 
 static void holder_unlock(unsigned vtl)
@@ -128,12 +131,19 @@ static void holder_unlock(unsigned vtl)
 	holder_unlock_vp(H, vtl);
 }
 
+/* VTL @vtl locks VTL 0 on VP @h. */
+static void lock(uint32_t h, unsigned vtl)
+{
+	enum tlbf_status st = tlbf_tlb_lock(&lk, h, vtl, 0);
+	assert(st == TLBF_STATUS_OK);
+}
+
 /* Sleep checks of one suspension: each halt but the last ends on a wake
  * not seen before, and no client unlocks more than twice. */
 #define ROUNDS 3u
 
 /* The run loop of a suspended VP 1: true once its flush completes, false
- * if it halted for good (halted; halted_at: the wakes it had seen). */
+ * if it halted for good (halted). */
 static bool waiter_suspend(void)
 {
 	for (unsigned round = 0; round < ROUNDS; round++) {
@@ -145,15 +155,12 @@ static bool waiter_suspend(void)
 			                            memory_order_relaxed) == 0);
 			return true;
 		}
-		/* The halt: ends on a wake not consumed yet. */
-		uint64_t k = atomic_load_explicit(&kicks, memory_order_acquire);
-		if (k == consumed) {
+		/* The halt: ends on a wake not consumed yet (M6). */
+		if (!tlbf_mock_take_wake(&mock, W)) {
 			REACHED(5); /* halted for good (the wake comes later) */
 			ST(halted, 1);
-			ST(halted_at, k);
 			return false;
 		}
-		consumed = k;
 	}
 	assert(0); /* more wakes than unlocks */
 	return false;
@@ -163,7 +170,9 @@ static bool waiter_suspend(void)
  * completes. */
 static bool waiter_flush(void)
 {
-	if (!tlbf_tlb_lock_wait_begin(&lk, W, 0, NULL)) {
+	enum tlbf_status st = tlbf_tlb_lock_wait_begin(&lk, W, 0, NULL);
+	assert(st == TLBF_STATUS_OK || st == TLBF_STATUS_SUSPEND);
+	if (st == TLBF_STATUS_OK) {
 		REACHED(1); /* no suspension: W1 or W4 saw the release */
 		return true;
 	}
@@ -172,19 +181,23 @@ static bool waiter_flush(void)
 
 static void check_no_lost_wake(void)
 {
-	/* A halted waiter was woken after it last looked. */
+	/* A halted waiter was woken after it last looked: its wake flag is
+	 * set, so its halt ends. */
 	if (LD(halted))
-		assert(LD(kicks) > LD(halted_at));
+		assert(atomic_load_explicit(&mvps[W].wake, memory_order_relaxed) != 0);
 }
 
 static void setup(void)
 {
 #ifdef TLB_TWO_HOLDERS
-	bool ok = tlbf_tlb_locks_init(&lk, vps, 3);
+	const uint32_t n = 3;
 #else
-	bool ok = tlbf_tlb_locks_init(&lk, vps, 2);
+	const uint32_t n = 2;
 #endif
-	assert(ok);
+	enum tlbf_status st = tlbf_partition_init(&lk, pvps, vps, n);
+	assert(st == TLBF_STATUS_OK);
+	tlbf_mock_init(&mock, mvps, n, NULL, 0);
+	be = tlbf_mock_backend(&mock);
 }
 
 #if defined(TLB_SB)
@@ -195,7 +208,8 @@ static result_t holder_saw, suspend;
 static void *holder(void *arg)
 {
 	(void)arg;
-	tlbf_tlb_lock(&lk, H, 1, 0);
+	enum tlbf_status st = tlbf_tlb_lock(&lk, H, 1, 0);
+	assert(st == TLBF_STATUS_OK);
 	ST(holder_saw, atomic_load_explicit(&pte, memory_order_relaxed));
 	return NULL;
 }
@@ -204,7 +218,7 @@ static void *waiter(void *arg)
 {
 	(void)arg;
 	atomic_store_explicit(&pte, 1, memory_order_relaxed);
-	ST(suspend, tlbf_tlb_lock_wait_begin(&lk, W, 0, NULL));
+	ST(suspend, tlbf_tlb_lock_wait_begin(&lk, W, 0, NULL) == TLBF_STATUS_SUSPEND);
 	return NULL;
 }
 
@@ -247,10 +261,8 @@ static void *waiter(void *arg)
 	(void)arg;
 #ifdef TLB_SLEEP
 	bool done = !tlbf_tlb_lock_must_wait(&lk, W);
-	if (!done) {
+	if (!done)
 		ST(halted, 1);
-		ST(halted_at, 0);
-	}
 #else
 	bool done = waiter_flush();
 #endif
@@ -266,14 +278,14 @@ static void *waiter(void *arg)
 int main(void)
 {
 	setup();
-	tlbf_tlb_lock(&lk, H, 1, 0);
+	lock(H, 1);
 #ifdef TLB_NESTED
-	tlbf_tlb_lock(&lk, H, 2, 0);
+	lock(H, 2);
 #endif
 #ifdef TLB_SLEEP
 	/* Registered before the threads start: it waits for VP 0. */
-	bool must = tlbf_tlb_lock_wait_begin(&lk, W, 0, NULL);
-	assert(must);
+	enum tlbf_status must = tlbf_tlb_lock_wait_begin(&lk, W, 0, NULL);
+	assert(must == TLBF_STATUS_SUSPEND);
 #endif
 	pthread_t a = c11_spawn(holder, 0), b = c11_spawn(waiter, 0);
 	pthread_join(a, NULL);
@@ -302,7 +314,7 @@ static void *holder(void *arg)
 	(void)arg;
 	use(0); /* locked in main(), with the page table at 0 */
 	holder_unlock(1);
-	tlbf_tlb_lock(&lk, H, 1, 0);
+	lock(H, 1);
 	use(atomic_load_explicit(&pte, memory_order_relaxed));
 	holder_unlock(1);
 	return NULL;
@@ -323,7 +335,7 @@ static void *waiter(void *arg)
 int main(void)
 {
 	setup();
-	tlbf_tlb_lock(&lk, H, 1, 0);
+	lock(H, 1);
 	pthread_t a = c11_spawn(holder, 0), b = c11_spawn(waiter, 0);
 	pthread_join(a, NULL);
 	pthread_join(b, NULL);
@@ -357,8 +369,8 @@ static void *waiter(void *arg)
 int main(void)
 {
 	setup();
-	tlbf_tlb_lock(&lk, 0, 1, 0);
-	tlbf_tlb_lock(&lk, 2, 1, 0);
+	lock(0, 1);
+	lock(2, 1);
 	pthread_t a = c11_spawn(holder, 0), b = c11_spawn(holder, 2), c = c11_spawn(waiter, 0);
 	pthread_join(a, NULL);
 	pthread_join(b, NULL);

@@ -6,14 +6,19 @@
  *
  * The VP's TLB holds a translation of every page, cached before the run
  * (version 0). Initiator j changes page j's page table (pt[j] := 1), then
- * records its request, runs tlbf__wake_fence, tlbf_wake_decide for VP 0
- * and a kick plan sent through the mock (tlbf_wake_send), and then
- * reuses the old page: old[j] := 1, a plain write. The VP's entry path is
- * tlbf__vp_prepare_entry (announce, poll), the flush of what the poll
- * returned, tlbf__vp_publish, tlbf_mock_enter; in the guest it reads every
- * page through its TLB (a refill reads pt[j]), and a translation still at
- * version 0 reads old[j], a plain read; then tlbf_mock_leave and
- * tlbf__vp_exit.
+ * records its request in the partition's ring and runs the public wake
+ * steps: tlbf_wake_plan_begin (I1), tlbf_wake_decide for VP 0,
+ * tlbf_wake_send through the mock; then it reuses the old page:
+ * old[j] := 1, a plain write. The plan adds no shared access to the old
+ * tlbf__wake_fence + decision (its masks are the initiator's own memory).
+ * The VP's entry path is tlbf__vp_prepare_entry (announce, poll), the
+ * flush of what the poll returned, tlbf__vp_publish, tlbf_mock_enter; in
+ * the guest it reads every page through its TLB (a refill reads pt[j]),
+ * and a translation still at version 0 reads old[j], a plain read; then
+ * tlbf_mock_leave and tlbf__vp_exit. The VP drives the private steps
+ * rather than the entry driver (entry.h) because FIRST_PUBLISH_ONLY must
+ * leave out a publication, and its TLB is two plain words instead of the
+ * mock's (the driver on the mock runs in stress_wake and in KUnit).
  *
  * Asserted: a use of the old translation of page j (cached before the
  * run, or refilled from pt[j] before the change was visible) happens
@@ -55,7 +60,7 @@
 #error "define WAKE_TWO or WAKE_REENTER"
 #endif
 
-static struct tlbf_ring ring;
+static struct tlbf_partition part;
 static struct tlbf_vp vps[1];
 static struct tlbf_vp_local local;
 static struct tlbf_mock mock;
@@ -79,7 +84,7 @@ static void *vp_thread(void *arg)
 	(void)arg;
 	uint64_t out[TLBF_RING_CAPACITY];
 	for (unsigned e = 0; e < ENTRIES; e++) {
-		struct tlbf_poll a = tlbf__vp_prepare_entry(&vps[0], &local, &ring, 0, out,
+		struct tlbf_poll a = tlbf__vp_prepare_entry(&vps[0], &local, &part.rings[0], 0, out,
 		                                           TLBF_RING_CAPACITY);
 		for (unsigned j = 0; j < NI; j++) {
 			bool hit = (a.flags & (TLBF_POLL_ENTIRE | TLBF_POLL_NON_GLOBAL)) != 0;
@@ -120,25 +125,26 @@ static void *initiator(void *arg)
 	if (j == 0) {
 #endif
 		uint64_t r = page_range(j);
-		m = tlbf_ring_push(&ring, &r, 1, false).mark;
+		m = tlbf_ring_push(&part.rings[0], &r, 1, false).mark;
 	} else {
-		m = tlbf_ring_flush_entire(&ring);
+		m = tlbf_ring_flush_entire(&part.rings[0]);
 	}
-	tlbf__wake_fence();
-	enum tlbf_wake w = tlbf_wake_decide(&vps[0], 0, 1 + j, 0, m);
 	struct tlbf_backend be = tlbf_mock_backend(&mock);
 	struct tlbf_wake_plan pl;
 	uint64_t kick[1], wait[1];
-	tlbf_kick_plan_init(&pl, kick, wait, 1);
-	tlbf_kick_plan_request(&pl, 0, m);
-	tlbf_kick_plan_add(&pl, 0, w);
+	enum tlbf_wake w = TLBF_WAKE__COUNT;
+	enum tlbf_status st = tlbf_wake_plan_begin(&pl, &part, kick, wait, 1, 0, m); /* I1 */
+	assert(st == TLBF_STATUS_OK);
+	st = tlbf_wake_decide(&pl, 0, TLBF_NO_VP, &w);
+	assert(st == TLBF_STATUS_OK);
 #ifdef ABANDON
 	if (j == 0 && w == TLBF_WAKE_KICK) {
 		ST(decision[j], w);
 		return NULL; /* never kicks, never returns: old[0] is not reused */
 	}
 #endif
-	tlbf_wake_send(&be, &pl, vps, 1);
+	st = tlbf_wake_send(&pl, &be, NULL);
+	assert(st == TLBF_STATUS_OK);
 	ST(decision[j], w);
 	old[j] = 1; /* the flush returned: the old page is reused */
 	return NULL;
@@ -146,13 +152,10 @@ static void *initiator(void *arg)
 
 int main(void)
 {
-	struct tlbf_ring *rings[TLBF_VTL_COUNT];
-	for (unsigned v = 0; v < TLBF_VTL_COUNT; v++)
-		rings[v] = &ring;
-	tlbf_ring_init(&ring);
-	tlbf__vp_init(&vps[0]);
+	enum tlbf_status st = tlbf_partition_init(&part, vps, NULL, 1);
+	assert(st == TLBF_STATUS_OK);
 	tlbf_mock_init(&mock, mvps, 1, NULL, 0);
-	tlbf__vp_start(&vps[0], &local, rings);
+	tlbf__vp_start(&vps[0], &local, part.rings);
 	for (unsigned j = 0; j < NI; j++)
 		tlb_valid[j] = 1; /* cached at version 0 before the run */
 	pthread_t t[NI + 1];

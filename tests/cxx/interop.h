@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tlbflush/partition.h"
 #include "tlbflush/ring.h"
 #include "tlbflush/wake.h"
 
@@ -13,12 +14,16 @@
 extern "C" {
 #endif
 
-extern struct tlbf_ring interop_ring;
-extern struct tlbf_vp interop_vp;
+/* A partition of one VP, defined in C. */
+extern struct tlbf_partition interop_pt;
+extern struct tlbf_vp interop_vps[1];
+#define interop_ring (interop_pt.rings[0])
 /* 0 sizeof ring, 1 offsetof slot, 2 sizeof vp, 3 offsetof polled,
- * 4 sizeof cursor, as the C compiler lays them out. */
+ * 4 sizeof cursor, 5 sizeof partition, 6 offsetof vps, 7 sizeof
+ * struct tlbf_tlb_lock_vp, as the C compiler lays them out. */
 size_t interop_c_layout(unsigned what);
-void interop_c_init(void);
+/* Sets up the partition: 0 (TLBF_STATUS_OK), or the refusal. */
+unsigned interop_c_init(void);
 uint32_t interop_c_push(const uint64_t *ranges, uint32_t n);
 uint32_t interop_c_poll(struct tlbf_cursor *c, uint64_t *out, uint32_t cap, uint32_t *count);
 

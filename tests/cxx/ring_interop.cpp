@@ -44,9 +44,12 @@ int main()
 	CHECK(interop_c_layout(2) == sizeof(struct tlbf_vp));
 	CHECK(interop_c_layout(3) == offsetof(struct tlbf_vp, polled));
 	CHECK(interop_c_layout(4) == sizeof(struct tlbf_cursor));
+	CHECK(interop_c_layout(5) == sizeof(struct tlbf_partition));
+	CHECK(interop_c_layout(6) == offsetof(struct tlbf_partition, vps));
+	CHECK(interop_c_layout(7) == sizeof(struct tlbf_tlb_lock_vp));
 
 	// Across the language boundary: C++ pushes, C polls, and back.
-	interop_c_init();
+	CHECK(interop_c_init() == TLBF_STATUS_OK);
 	struct tlbf_cursor cxx_cursor, c_cursor;
 	tlbf_ring_cursor_init(&interop_ring, &cxx_cursor);
 	tlbf_ring_cursor_init(&interop_ring, &c_cursor);
@@ -63,18 +66,30 @@ int main()
 	CHECK(p.flags == TLBF_POLL_LIST && p.count == 3 && out[2] == one);
 	CHECK(tlbf_ring_valid(&interop_ring));
 
-	// The VP protocol on a C-defined VP: start, announce, publish, exit.
-	static struct tlbf_ring vtl1_ring; // all-zero: an empty ring
-	struct tlbf_ring *rings[TLBF_VTL_COUNT];
-	for (unsigned v = 0; v < TLBF_VTL_COUNT; v++)
-		rings[v] = v == 0 ? &interop_ring : &vtl1_ring;
-	struct tlbf_vp_local local;
-	tlbf__vp_start(&interop_vp, &local, rings);
-	tlbf__vp_prepare_entry(&interop_vp, &local, &interop_ring, 0, out, TLBF_RING_CAPACITY);
-	tlbf__vp_publish(&interop_vp, &local, 0);
-	tlbf__wake_fence();
-	CHECK(tlbf_wake_decide(&interop_vp, 0, 1, 0, pu.mark) == TLBF_WAKE_SKIP_POLLED);
-	tlbf__vp_exit(&interop_vp, &local);
+	// The VP protocol on the C-defined partition, from C++: the VP runs
+	// the entry driver on the mock backend; an initiator's wake plan finds
+	// it has polled past the first push.
+	static struct tlbf_mock_vp mvps[1];
+	static struct tlbf_mock mock;
+	tlbf_mock_init(&mock, mvps, 1, nullptr, 0);
+	const struct tlbf_backend be = tlbf_mock_backend(&mock);
+	static uint64_t list[TLBF_RING_CAPACITY];
+	struct tlbf_entry e;
+	CHECK(tlbf_entry_init(&e, &interop_pt, &be, 0, list, TLBF_RING_CAPACITY, nullptr) ==
+	      TLBF_STATUS_OK);
+	CHECK(tlbf_entry_prepare(&e, 0) == TLBF_STATUS_OK);
+	struct tlbf_wake_plan pl;
+	uint64_t kick[1], wait[1];
+	enum tlbf_wake w = TLBF_WAKE__COUNT;
+	CHECK(tlbf_wake_plan_begin(&pl, &interop_pt, kick, wait, 1, 0, pu.mark) == TLBF_STATUS_OK);
+	CHECK(tlbf_wake_decide(&pl, 0, TLBF_NO_VP, &w) == TLBF_STATUS_OK);
+	CHECK(w == TLBF_WAKE_SKIP_POLLED);
+	CHECK(tlbf_wake_send(&pl, &be, nullptr) == TLBF_STATUS_OK);
+	const bool entered = tlbf_mock_enter(&mock, 0, 0);
+	CHECK(entered);
+	if (entered)
+		tlbf_mock_leave(&mock, 0);
+	CHECK(tlbf_entry_done(&e, entered) == TLBF_STATUS_OK);
 
 	// A C++ producer thread against this thread's polls. The producer
 	// stays within half a ring of the reader, so the reader must see every

@@ -1,16 +1,17 @@
 /* SPDX-License-Identifier: MIT */
-/* The C half of the C/C++ interop test: a ring and a VP defined in C and
- * used from both languages (tests/cxx/ring_interop.cpp). */
+/* The C half of the C/C++ interop test: a partition (its ring and its VP)
+ * defined in C and used from both languages (tests/cxx/ring_interop.cpp). */
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tlbflush/partition.h"
 #include "tlbflush/ring.h"
 #include "tlbflush/wake.h"
 
 #include "interop.h"
 
-struct tlbf_ring interop_ring;
-struct tlbf_vp interop_vp;
+struct tlbf_partition interop_pt;
+struct tlbf_vp interop_vps[1];
 
 size_t interop_c_layout(unsigned what)
 {
@@ -20,14 +21,16 @@ size_t interop_c_layout(unsigned what)
 	case 2: return sizeof(struct tlbf_vp);
 	case 3: return offsetof(struct tlbf_vp, polled);
 	case 4: return sizeof(struct tlbf_cursor);
+	case 5: return sizeof(struct tlbf_partition);
+	case 6: return offsetof(struct tlbf_partition, vps);
+	case 7: return sizeof(struct tlbf_tlb_lock_vp);
 	default: return 0;
 	}
 }
 
-void interop_c_init(void)
+unsigned interop_c_init(void)
 {
-	tlbf_ring_init(&interop_ring);
-	tlbf__vp_init(&interop_vp);
+	return (unsigned)tlbf_partition_init(&interop_pt, interop_vps, NULL, 1);
 }
 
 uint32_t interop_c_push(const uint64_t *ranges, uint32_t n)

@@ -80,6 +80,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (((uintptr_t)in & 7u) != 0 && len && st == TLBF_HV_STATUS_SUCCESS)
 		abort(); /* misaligned input must never decode */
 
+	/* The result value for RAX: the status in bits 0-15, never more reps
+	 * completed than the control value asked for (all of them on
+	 * success, the rep start clamped otherwise), nothing else set. */
+	uint64_t rax = tlbf_hypercall_result(control, st);
+	uint64_t reps_asked = (control & TLBF_HV_CONTROL_REP_COUNT_MASK) >> TLBF_HV_CONTROL_REP_COUNT_SHIFT;
+	uint64_t rep_start = (control & TLBF_HV_CONTROL_REP_START_MASK) >> TLBF_HV_CONTROL_REP_START_SHIFT;
+	CHECK((rax & 0xffffu) == (uint64_t)st);
+	CHECK((rax >> 32) <= reps_asked);
+	CHECK((rax >> 32) == (st == TLBF_HV_STATUS_SUCCESS ? reps_asked
+	                      : rep_start < reps_asked ? rep_start : reps_asked));
+	CHECK((rax & UINT64_C(0xffffffffffff0000) & ~(UINT64_C(0xfff) << 32)) == 0);
+
 	if (st != TLBF_HV_STATUS_SUCCESS) {
 		CHECK(memcmp(&req, &before, sizeof(req)) == 0);
 		free(raw);

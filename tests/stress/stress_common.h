@@ -38,10 +38,22 @@ static inline void stress_seed_thread(uint64_t seed, unsigned id)
 	stress_rng_state = (seed ^ (UINT64_C(0x9e3779b97f4a7c15) * (id + 1))) | 1;
 }
 
-/* Called at every labelled step of the protocol in chaos mode. */
+/* --stall MS: at K1 (an initiator's kick, after its kick CASes moved VPs
+ * to EXITING) one kick in 16 is delayed this long, so that other
+ * initiators find those VPs EXITING with nobody signalling them yet. */
+static double stress_stall_ms;
+static _Atomic uint64_t stress_stalls;
+static _Thread_local bool stress_stalled; /* this thread stalled since cleared */
+
+/* Called at every labelled step of the protocol. */
 static inline void stress_step(const char *label)
 {
-	(void)label;
+	if (stress_stall_ms > 0 && strcmp(label, "K1") == 0 && (stress_rand() & 15) == 0) {
+		struct timespec ts = {0, (long)(stress_stall_ms * 1e6)};
+		nanosleep(&ts, NULL);
+		atomic_fetch_add_explicit(&stress_stalls, 1, memory_order_relaxed);
+		stress_stalled = true;
+	}
 	if (stress_chaos && (stress_rand() & 3) == 0)
 		sched_yield();
 }
@@ -101,6 +113,7 @@ static inline void stress_parse(int argc, char **argv, struct stress_opts *o)
 		}
 	}
 	stress_chaos = o->chaos;
+	stress_stall_ms = o->stall_ms;
 }
 
 static inline double stress_now(void)

@@ -8,17 +8,18 @@
  *     of its own VP in a random order, read the "translations" of each
  *     locked VTL (the page-table generation pt_gen[t]), work a short random
  *     time, sometimes issue a flush of its own (below) while holding, then
- *     release in a random order with tlbf_tlb_unlock() or
- *     tlbf_tlb_unlock_all(); every VP in a returned wake mask gets its wake
- *     flag set;
+ *     release in a random order with tlbf_tlb_unlock() of one target
+ *     or of TLBF_TLB_UNLOCK_ALL; the library wakes the VPs it releases
+ *     through the backend's wake operation: the mock's (M5, a sticky wake
+ *     flag per VP), behind a check of the mask (see wake_checked());
  *   - waiter: flush: take the oracle's snapshot (EARLY below), bump
  *     pt_gen[t] (the guest's page-table write and the record of the flush),
  *     call tlbf_tlb_lock_wait_begin() on a random set of VPs (sometimes
  *     all, sometimes only itself) and, if told to suspend,
  *     `while (tlbf_tlb_lock_must_wait()) halt();`, where halt waits for its
- *     wake flag (an atomic word that stays set until the halt consumes it,
- *     so a wake sent before the halt began ends it) with a bounded spin,
- *     then sched_yield(). A halt that ends on a wake while the count is
+ *     mock wake flag (tlbf_mock_take_wake(), M6: the flag stays set until
+ *     the halt consumes it, so a wake sent before the halt began ends it)
+ *     with a bounded spin, then sched_yield(). A halt that ends on a wake while the count is
  *     still nonzero is counted as spurious (a wake meant for an earlier
  *     suspension, or a holder that read a stale sleeping mark): harmless.
  * --short makes most holds and pauses empty (see work()).
@@ -70,7 +71,7 @@
  *
  * LOST wake-up: a halted waiter whose count (tlbf_tlb_lock_waiting) is 0
  *   and whose wake flag is still clear for LOST_S seconds: the release that
- *   ended its wait did not put it in a wake mask. It is counted and the
+ *   ended its wait did not wake it. It is counted and the
  *   halt ends (as if woken) so that the run goes on.
  * LATE (a wait that no release will end): right after wait_begin returns,
  *   the waiter reads each VP's phase (ph). A blocking bit of h that is set
@@ -88,14 +89,17 @@
  *   stopped taking locks, at the end of a run, ends this way).
  * SELF: after wait_begin, the waiter's blocking bit of itself and its bit
  *   in its own blocked set must be clear, a set naming only itself must
- *   not suspend, and a holder must never find itself in its own wake mask.
+ *   not suspend, and a holder's unlock must never wake the holder itself.
  *
  * A waiter never waits while it holds unless its set has, besides itself,
  * only VPs of lower index: so waits-for chains between holding waiters
  * descend and end at a VP that will release (no deadlock of the test).
  *
- * The library has no TLBF_STEP labels in tlb_lock.h: --chaos yields at the
- * validator's own steps (between the calls and the oracle's updates).
+ * --chaos yields at the library's labelled steps (H1-H8, W0-W5, S1-S3 of
+ * tlb_lock.h, M5 and M6 of the mock's wake) and at the validator's own
+ * steps (between the calls and the oracle's updates). The should-fail
+ * builds run without it: a yield is a system call, which drains the store
+ * buffer that a missing fence leaves open.
  *
  * Prints one line of figures; exits nonzero on any violation, or if no
  * suspension and no wake-up happened.
@@ -105,6 +109,8 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include "tlbflush/mock_backend.h"
+#include "tlbflush/partition.h"
 #include "tlbflush/tlb_lock.h"
 
 #define NVP 6
@@ -118,21 +124,27 @@ struct episode {
 	char pad[64 - 4 * sizeof(uint64_t)];
 };
 
+static struct tlbf_vp vps[NVP];
 static struct tlbf_tlb_lock_vp lvps[NVP];
-static struct tlbf_tlb_locks lk;
+static struct tlbf_partition part;
+static struct tlbf_mock_vp mvps[NVP];
+static struct tlbf_mock mock;
+static struct tlbf_backend be;
 static struct episode ep[NVP][VTLS];
 static _Atomic uint64_t pt_gen[VTLS];
-static struct {
-	_Atomic uint32_t flag;
-	char pad[60];
-} wakef[NVP];
 static atomic_bool stop;
 static struct stress_opts opts;
+static const struct tlbf_backend_ops *mock_ops; /* the mock's own */
+static struct tlbf_backend_ops checked_ops;     /* the same, wake checked */
 static _Atomic uint64_t n_locks, n_unlocks, n_waits, n_susp, n_wakeups, n_spurious, n_lost, n_early,
 	n_late, n_stale, n_self, n_susp_ns, n_susp_max_ns, n_hold_waits;
 
 /* Each thread's view of its own locks: held[t] as it set it. */
 static _Thread_local uint64_t my_held[VTLS];
+/* The VP this thread runs (the caller of the backend's wake). */
+static _Thread_local uint32_t my_vp;
+/* Wake calls this thread's current unlock made, and the VPs they woke. */
+static _Thread_local unsigned my_wake_calls, my_woken;
 
 static void add(_Atomic uint64_t *p, uint64_t v)
 {
@@ -156,19 +168,30 @@ static inline void cpu_relax(void)
 #endif
 }
 
-/* Deliver the wakes of an unlock's mask. */
-static void deliver(uint32_t self, const uint64_t *wake)
+/* The backend's wake: checks the mask tlbf_tlb_unlock() gives (never
+ * empty, never the unlocking VP itself, nothing past the partition), counts
+ * it, then hands it to the mock's wake (M5). */
+static int wake_checked(void *ctx, const uint64_t *mask, uint32_t nbits)
 {
-	for (uint32_t w = 0; w < NVP; w++) {
-		if (!(wake[w / 64] >> (w % 64) & 1))
-			continue;
-		add(&n_wakeups, 1);
-		if (w == self) {
-			add(&n_self, 1);
-			stress_fail("vp %u: its own unlock put it in its wake mask", self);
-		}
-		atomic_store(&wakef[w].flag, 1);
+	const uint32_t self = my_vp;
+	unsigned n = 0;
+	if (nbits != NVP)
+		stress_fail("vp %u: wake of %u VPs, the partition has %d", self, nbits, NVP);
+	for (unsigned w = 0; w < WORDS; w++)
+		n += (unsigned)__builtin_popcountll(mask[w]);
+	if (n == 0)
+		stress_fail("vp %u: wake with an empty mask", self);
+	if (mask[0] >> NVP)
+		stress_fail("vp %u: wake mask %#llx names VPs past the partition", self,
+		            (unsigned long long)mask[0]);
+	if (mask[self / 64] >> (self % 64) & 1) {
+		add(&n_self, 1);
+		stress_fail("vp %u: its own unlock woke it", self);
 	}
+	add(&n_wakeups, n);
+	my_wake_calls++;
+	my_woken += n;
+	return mock_ops->wake(ctx, mask, nbits);
 }
 
 /* LATE (see the top): @end[h] is the phase of h from which the waiter's
@@ -196,7 +219,7 @@ static void halt(uint32_t self, unsigned t, const uint64_t *end)
 	double t0 = 0, zero_since = 0;
 	bool late_seen = end == NULL;
 	for (uint64_t spins = 1;; spins++) {
-		if (atomic_exchange(&wakef[self].flag, 0))
+		if (tlbf_mock_take_wake(&mock, self))
 			return;
 		if (spins < 64) {
 			cpu_relax();
@@ -210,8 +233,8 @@ static void halt(uint32_t self, unsigned t, const uint64_t *end)
 		double now = stress_now();
 		if (t0 == 0)
 			t0 = now;
-		uint64_t cnt = tlbf_tlb_lock_waiting(&lk, self, t);
-		if (cnt == 0 && atomic_load(&wakef[self].flag) == 0) {
+		uint64_t cnt = tlbf_tlb_lock_waiting(&part, self, t);
+		if (cnt == 0 && tlbf__load(&mvps[self].wake, TLBF_SEQ_CST) == 0) {
 			if (zero_since == 0)
 				zero_since = now;
 			else if (now - zero_since > LOST_S) {
@@ -254,7 +277,10 @@ static void flush_and_wait(uint32_t self, unsigned t, uint64_t mask, bool all)
 	/* The flush record, right before wait_begin's W0 (nothing between
 	 * them that would drain a store buffer or take long). */
 	uint64_t g = atomic_fetch_add(&pt_gen[t], 1) + 1;
-	bool susp = tlbf_tlb_lock_wait_begin(&lk, self, t, all ? NULL : &set);
+	enum tlbf_status ws = tlbf_tlb_lock_wait_begin(&part, self, t, all ? NULL : &set);
+	if (ws != TLBF_STATUS_OK && ws != TLBF_STATUS_SUSPEND)
+		stress_fail("vp %u: wait_begin refused: %s", self, tlbf_status_name(ws));
+	bool susp = ws == TLBF_STATUS_SUSPEND;
 	/* SELF */
 	uint64_t sbit = UINT64_C(1) << self;
 	if ((tlbf__load(&lvps[self].wait[t].blocking[0], TLBF_SEQ_CST) & sbit) ||
@@ -264,9 +290,9 @@ static void flush_and_wait(uint32_t self, unsigned t, uint64_t mask, bool all)
 		stress_fail("vp %u: waits for itself (VTL %u, set %#llx)", self, t,
 		            (unsigned long long)mask);
 	}
-	if (!susp && tlbf_tlb_lock_waiting(&lk, self, t) != 0)
+	if (!susp && tlbf_tlb_lock_waiting(&part, self, t) != 0)
 		stress_fail("vp %u: not suspended, but its count is %llu", self,
-		            (unsigned long long)tlbf_tlb_lock_waiting(&lk, self, t));
+		            (unsigned long long)tlbf_tlb_lock_waiting(&part, self, t));
 	uint64_t end[NVP];
 	for (uint32_t h = 0; h < NVP; h++) {
 		uint64_t ph = atomic_load(&ep[h][t].phase);
@@ -276,20 +302,20 @@ static void flush_and_wait(uint32_t self, unsigned t, uint64_t mask, bool all)
 	if (susp) {
 		add(&n_susp, 1);
 		stress_step("suspended");
-		while (tlbf_tlb_lock_must_wait(&lk, self)) {
+		while (tlbf_tlb_lock_must_wait(&part, self)) {
 			stress_step("halt");
 			halt(self, t, late_seen ? NULL : end);
 			/* Counted as spurious if must_wait says to halt again
 			 * (checked at the loop's next test). */
-			if (tlbf_tlb_lock_waiting(&lk, self, t) != 0)
+			if (tlbf_tlb_lock_waiting(&part, self, t) != 0)
 				add(&n_spurious, 1);
 		}
 		uint64_t ns = (uint64_t)((stress_now() - t0) * 1e9);
 		add(&n_susp_ns, ns);
 		atomic_max(&n_susp_max_ns, ns);
-		if (tlbf_tlb_lock_waiting(&lk, self, t) != 0)
+		if (tlbf_tlb_lock_waiting(&part, self, t) != 0)
 			stress_fail("vp %u: resumed with a count of %llu", self,
-			            (unsigned long long)tlbf_tlb_lock_waiting(&lk, self, t));
+			            (unsigned long long)tlbf_tlb_lock_waiting(&part, self, t));
 	}
 	/* EARLY and STALE */
 	for (uint32_t h = 0; h < NVP; h++) {
@@ -322,8 +348,9 @@ static void do_lock(uint32_t self, struct lockreq q)
 	if (first)
 		atomic_fetch_add(&e->phase, 1);
 	stress_step("before lock");
-	if (!tlbf_tlb_lock(&lk, self, q.r, q.t))
-		stress_fail("vp %u: lock %u->%u refused", self, q.r, q.t);
+	enum tlbf_status st = tlbf_tlb_lock(&part, self, q.r, q.t);
+	if (st != TLBF_STATUS_OK)
+		stress_fail("vp %u: lock %u->%u refused: %s", self, q.r, q.t, tlbf_status_name(st));
 	if (first) {
 		/* The translations, read right after the lock (H1, H2, read). */
 		uint64_t g = atomic_load_explicit(&pt_gen[q.t], memory_order_relaxed);
@@ -332,13 +359,14 @@ static void do_lock(uint32_t self, struct lockreq q)
 	}
 	my_held[q.t] |= UINT64_C(1) << q.r;
 	add(&n_locks, 1);
-	uint64_t lib = tlbf_tlb_lock_held(&lk, self, q.t);
+	uint64_t lib = tlbf_tlb_lock_held(&part, self, q.t);
 	if (lib != my_held[q.t])
 		stress_fail("vp %u: held(%u) %#llx, expected %#llx", self, q.t, (unsigned long long)lib,
 		            (unsigned long long)my_held[q.t]);
 }
 
-/* Release: @all_vtl nonzero: unlock_all(all_vtl); else unlock(q). */
+/* Release: @all_vtl nonzero: every lock of VTL all_vtl
+ * (TLBF_TLB_UNLOCK_ALL); else the one lock q. */
 static void do_unlock(uint32_t self, unsigned all_vtl, struct lockreq q)
 {
 	bool final[VTLS] = {false};
@@ -354,26 +382,28 @@ static void do_unlock(uint32_t self, unsigned all_vtl, struct lockreq q)
 		}
 	}
 	stress_step("before unlock");
-	uint64_t wake[WORDS] = {0};
-	int n = all_vtl ? tlbf_tlb_unlock_all(&lk, self, all_vtl, wake, WORDS)
-	                : tlbf_tlb_unlock(&lk, self, q.r, q.t, wake, WORDS);
-	unsigned bits = 0;
-	for (unsigned w = 0; w < WORDS; w++)
-		bits += (unsigned)__builtin_popcountll(wake[w]);
-	if (n < 0 || (unsigned)n != bits)
-		stress_fail("vp %u: unlock returned %d for %u VPs in its mask", self, n, bits);
+	my_wake_calls = my_woken = 0;
+	enum tlbf_status st = all_vtl ? tlbf_tlb_unlock(&part, &be, self, all_vtl, TLBF_TLB_UNLOCK_ALL)
+	                              : tlbf_tlb_unlock(&part, &be, self, q.r, q.t);
+	if (st != TLBF_STATUS_OK)
+		stress_fail("vp %u: unlock returned %s", self, tlbf_status_name(st));
+	/* One wake call per unlock at most, and only for a release. */
+	bool released = false;
+	for (unsigned t = 0; t < VTLS; t++)
+		released |= final[t];
+	if (my_wake_calls > 1 || (my_wake_calls && !released))
+		stress_fail("vp %u: %u wake calls (%u VPs) for an unlock that %s", self, my_wake_calls,
+		            my_woken, released ? "released" : "released nothing");
 	for (unsigned t = 0; t < VTLS; t++) {
 		my_held[t] = after[t];
 		if (final[t])
 			atomic_fetch_add(&ep[self][t].phase, 1);
-		if (tlbf_tlb_lock_held(&lk, self, t) != my_held[t])
+		if (tlbf_tlb_lock_held(&part, self, t) != my_held[t])
 			stress_fail("vp %u: held(%u) %#llx after unlock, expected %#llx", self, t,
-			            (unsigned long long)tlbf_tlb_lock_held(&lk, self, t),
+			            (unsigned long long)tlbf_tlb_lock_held(&part, self, t),
 			            (unsigned long long)my_held[t]);
 	}
 	add(&n_unlocks, 1);
-	stress_step("deliver");
-	deliver(self, wake);
 }
 
 /* --short: most holds and pauses are empty, so that lock calls and the
@@ -463,6 +493,7 @@ static void *vp_main(void *arg)
 {
 	uint32_t self = (uint32_t)(uintptr_t)arg;
 	stress_seed_thread(opts.seed, self);
+	my_vp = self;
 	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
 		if (stress_rand() & 1) {
 			holder(self);
@@ -491,8 +522,14 @@ int main(int argc, char **argv)
 	}
 	argc = n;
 	stress_parse(argc, argv, &opts);
-	if (!tlbf_tlb_locks_init(&lk, lvps, NVP))
+	if (tlbf_partition_init(&part, vps, lvps, NVP) != TLBF_STATUS_OK)
 		return 2;
+	tlbf_mock_init(&mock, mvps, NVP, NULL, 0);
+	be = tlbf_mock_backend(&mock);
+	mock_ops = be.ops;
+	checked_ops = *be.ops;
+	checked_ops.wake = wake_checked;
+	be.ops = &checked_ops;
 	pthread_t th[NVP];
 	for (uintptr_t i = 0; i < NVP; i++)
 		if (pthread_create(&th[i], NULL, vp_main, (void *)i))

@@ -1,23 +1,32 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Threaded validator of the whole shootdown path on the mock backend.
+ * Threaded validator of the whole shootdown path on the mock backend, as a
+ * VMM runs it.
  *
- * VP threads run a guest loop through the mock: they enter (announce,
- * poll, apply through the TDX mapping, publish, TDG.VP.ENTER on the mock),
- * translate pages through their software TLB, filling it from a shared
- * versioned page table, and leave when kicked or when they decide to. Some
- * VP threads are also initiators: outside the guest they change page-table
- * entries (bump versions) and issue a flush (list, entire or non-global)
- * to a random set of VPs through the library: record, fence, wake
- * predicate, kick plan, kick with wait.
+ * VP threads run the entry driver (tlbflush/entry.h) over the mock: they
+ * prepare an entry (announce, poll, flush a list now or make it pending,
+ * publish, tell the backend the entry's scope), enter on the mock, use
+ * pages of the guest through the VP's software TLB and leave when kicked
+ * or when they decide to, then end the entry. Some VP threads are also
+ * initiators: outside the guest they change page-table entries (or the
+ * VMM's guest-physical mapping of a frame) and request a flush (list,
+ * entire, non-global, guest-physical) to a random set of VPs with
+ * tlbf_flush_handle(): record, I1, wake decisions, kick with wait.
  *
- * The oracle: once an initiator's flush call has returned, every VP in its
- * set must never again use a translation of a covered page of the target
- * VTL at a version older than the one the initiator wrote. Each use checks
- * its cached version against that requirement.
+ * The oracle is the library's test kit (tlbflush/oracle.h): each change is
+ * tlbf_oracle_change() before the call, tlbf_oracle_flushed() once the
+ * call has returned, and every guest access goes through
+ * tlbf_oracle_access(): a VP of the call's set that uses a translation
+ * (linear or guest-physical) of a covered page at a version older than the
+ * one the change made is a stale use.
+ *
+ * --stall MS: a kicker is descheduled at K1, between its kick CASes (I4)
+ * and its kick; other initiators that find its VPs EXITING must not wait
+ * for it (their wait is bounded, then they cancel themselves).
  *
  * The run prints the kicks and the skips by reason, and fails on any stale
- * use, or if nothing was flushed or kicked.
+ * use, on counters that disagree with the oracle's and the mock's counts,
+ * or if nothing was flushed or kicked.
  */
 #include "stress_common.h"
 
@@ -27,9 +36,13 @@
 #define TLBF_STATS 1 /* the counters must agree with the oracle's own counts */
 #endif
 
+#include "tlbflush/entry.h"
+#include "tlbflush/flush.h"
 #include "tlbflush/mock_backend.h"
+#include "tlbflush/oracle.h"
+#include "tlbflush/partition.h"
 #include "tlbflush/stats.h"
-#include "tlbflush/tdx_backend.h"
+#include "tlbflush/tdx.h"
 #include "tlbflush/wake.h"
 
 #define NVP 6
@@ -38,22 +51,19 @@
 #define NGLOBAL 4 /* pages 0..NGLOBAL-1 are global mappings */
 #define VTLS TLBF_VTL_COUNT
 
-static struct tlbf_ring rings[VTLS];
 static struct tlbf_vp vps[NVP];
+static struct tlbf_partition part;
 static struct tlbf_mock_vp mvps[NVP];
 static struct tlbf_mock mock;
 static struct tlbf_backend be;
 static struct tlbf_stats vp_stats[NVP]; /* each VP thread's, both of its roles */
-static _Atomic uint64_t pt[VTLS][NPAGES];           /* page-table versions */
-static _Atomic uint64_t required[NVP][VTLS][NPAGES]; /* the oracle */
-/* The VMM's guest-physical mapping of each page's frame, and its oracle. */
-static _Atomic uint64_t gpt[VTLS][NPAGES];
-static _Atomic uint64_t required_gpa[NVP][VTLS][NPAGES];
+static struct tlbf_oracle oracle;
+static _Atomic uint64_t oracle_words[2 * VTLS * NPAGES + 2 * NVP * VTLS * NPAGES + NVP * VTLS];
 static atomic_bool stop;
 static struct stress_opts opts;
 static _Atomic uint64_t stale, uses, requests, reasons[TLBF_WAKE__COUNT];
 static _Atomic uint64_t req_kind[4];
-static _Atomic uint64_t stalls, longest_ns; /* --stall: kickers stalled, longest other call */
+static _Atomic uint64_t longest_ns; /* --stall: longest flush call of the others */
 
 static void relax(void *arg)
 {
@@ -71,33 +81,16 @@ static void atomic_max(_Atomic uint64_t *p, uint64_t v)
 
 static void guest_use(uint32_t vp, unsigned vtl)
 {
-	uint64_t page = stress_rand() % NPAGES, ver;
-	if (!tlbf_mock_tlb_lookup(&mock, vp, vtl, page, &ver)) {
-		ver = atomic_load_explicit(&pt[vtl][page], memory_order_acquire);
-		tlbf_mock_tlb_fill(&mock, vp, vtl, page, ver, page < NGLOBAL);
-	}
-	uint64_t need = atomic_load_explicit(&required[vp][vtl][page], memory_order_acquire);
-	/* The frame's guest-physical translation, which only INVEPT drops. */
-	uint64_t gver;
-	if (!tlbf_mock_gpa_lookup(&mock, vp, vtl, page, &gver)) {
-		gver = atomic_load_explicit(&gpt[vtl][page], memory_order_acquire);
-		tlbf_mock_gpa_fill(&mock, vp, vtl, page, gver);
-	}
-	uint64_t gneed = atomic_load_explicit(&required_gpa[vp][vtl][page], memory_order_acquire);
+	uint32_t page = (uint32_t)(stress_rand() % NPAGES);
 	atomic_fetch_add_explicit(&uses, 1, memory_order_relaxed);
-	if (gver < gneed && atomic_fetch_add(&stale, 1) < 5)
-		fprintf(stderr,
-		        "STALE: vp %u vtl %u page %llu guest-physical mapping used at version %llu, "
-		        "flushed to %llu\n",
-		        vp, vtl, (unsigned long long)page, (unsigned long long)gver,
-		        (unsigned long long)gneed);
-	if (ver < need && atomic_fetch_add(&stale, 1) < 5)
-		fprintf(stderr, "STALE: vp %u vtl %u page %llu used at version %llu, flushed to %llu\n",
-		        vp, vtl, (unsigned long long)page, (unsigned long long)ver,
-		        (unsigned long long)need);
+	if (tlbf_oracle_access(&oracle, &mock, vp, vtl, page, page < NGLOBAL) &&
+	    atomic_fetch_add(&stale, 1) < 5)
+		fprintf(stderr, "STALE: vp %u vtl %u page %u used a translation older than a "
+		        "completed flush\n", vp, vtl, page);
 }
 
-/* One flush hypercall, as a VMM's handler would run it. */
+/* One flush hypercall, as a VMM's handler would run it (the request is
+ * built by hand rather than decoded from an input page). */
 static void initiate(uint32_t self)
 {
 	unsigned vtl = (unsigned)(stress_rand() % VTLS);
@@ -109,72 +102,30 @@ static void initiate(uint32_t self)
 	kind = kind < 2 ? 0 : kind < 4 ? 1 : kind == 4 ? 3 : 2;
 	uint64_t ranges[3];
 	unsigned n = 0;
-	uint64_t pages[NPAGES];
+	uint32_t pages[NPAGES];
 	unsigned npages = 0;
 	if (kind == 2) {
 		n = 1 + (unsigned)(stress_rand() % 3);
 		for (unsigned i = 0; i < n; i++) {
-			uint64_t p = stress_rand() % NPAGES;
+			uint32_t p = (uint32_t)(stress_rand() % NPAGES);
 			pages[npages++] = p;
 			ranges[i] = tlbf_hv_gva_make(p, 0);
 		}
 	} else if (kind == 1) {
-		for (uint64_t p = NGLOBAL; p < NPAGES; p++)
+		for (uint32_t p = NGLOBAL; p < NPAGES; p++)
 			if (stress_rand() & 1)
 				pages[npages++] = p;
 	} else {
-		for (uint64_t p = 0; p < NPAGES; p++)
+		for (uint32_t p = 0; p < NPAGES; p++)
 			if (stress_rand() & 1)
 				pages[npages++] = p;
 	}
 	/* The guest's page-table change, before the hypercall (for kind 3,
 	 * the VMM's change of its guest-physical mapping). */
 	uint64_t newver[NPAGES];
-	_Atomic uint64_t *table = kind == 3 ? gpt[vtl] : pt[vtl];
 	for (unsigned i = 0; i < npages; i++)
-		newver[i] = atomic_fetch_add_explicit(&table[pages[i]], 1, memory_order_release) + 1;
+		newver[i] = tlbf_oracle_change(&oracle, vtl, pages[i], kind == 3);
 
-	struct tlbf_mark mark;
-	enum tlbf_push_result push_result = TLBF_PUSH_RESULT_LISTED;
-	if (kind == 2) {
-		struct tlbf_push pu = tlbf_ring_push(&rings[vtl], ranges, n, false);
-		mark = pu.mark;
-		push_result = pu.result;
-	} else if (kind == 1) {
-		mark = tlbf_ring_flush_non_global(&rings[vtl]);
-	} else if (kind == 3) {
-		mark = tlbf_ring_flush_gpa(&rings[vtl]);
-	} else {
-		mark = tlbf_ring_flush_entire(&rings[vtl]);
-	}
-	atomic_fetch_add_explicit(&req_kind[kind], 1, memory_order_relaxed);
-
-	double t0 = stress_now();
-	tlbf__wake_fence();
-	uint64_t kick[1], wait[1];
-	struct tlbf_wake_plan plan;
-	tlbf_kick_plan_init(&plan, kick, wait, 1);
-	tlbf_kick_plan_request(&plan, vtl, mark);
-	for (uint32_t v = 0; v < NVP; v++) {
-		enum tlbf_wake w = (set >> v) & 1 ? tlbf_wake_decide(&vps[v], v, self, vtl, mark)
-		                                  : TLBF_WAKE_SKIP_NOT_IN_SET;
-		tlbf_kick_plan_add(&plan, v, w);
-	}
-	/* --stall: a kicker descheduled between its kick CAS (I4) and its
-	 * kick; other initiators that find its VPs EXITING must not wait for
-	 * it. */
-	bool stalled = false;
-	if (opts.stall_ms > 0 && plan.nkick && (stress_rand() & 15) == 0) {
-		struct timespec ts = {0, (long)(opts.stall_ms * 1e6)};
-		nanosleep(&ts, NULL);
-		atomic_fetch_add_explicit(&stalls, 1, memory_order_relaxed);
-		stalled = true;
-	}
-	int rc = tlbf_wake_send(&be, &plan, vps, NVP);
-	if (rc != 0)
-		stress_fail("kick failed");
-	/* Count it as tlbf_flush_handle() would have (the request is not a
-	 * decoded hypercall here: call and kind are set by hand). */
 	struct tlbf_flush_request req;
 	memset(&req, 0, sizeof(req));
 	req.call = kind == 2 ? TLBF_HVCALL_FLUSH_VA_LIST : TLBF_HVCALL_FLUSH_VA_SPACE;
@@ -182,48 +133,52 @@ static void initiate(uint32_t self)
 	                     : kind == 1 ? TLBF_FLUSH_KIND_NON_GLOBAL
 	                     : kind == 3 ? TLBF_FLUSH_KIND_GPA
 	                                 : TLBF_FLUSH_KIND_ENTIRE);
+	req.target_vtl = (uint8_t)vtl;
+	req.flags = kind == 1 ? TLBF_HV_FLUSH_NON_GLOBAL_MAPPINGS_ONLY
+	                      : TLBF_HV_FLUSH_ALL_VIRTUAL_ADDRESS_SPACES;
+	tlbf_vpset_init_mask(&req.vps, set, NVP);
+	req.ranges = kind == 2 ? ranges : NULL;
+	req.range_count = n;
+	atomic_fetch_add_explicit(&req_kind[kind], 1, memory_order_relaxed);
+
+	double t0 = stress_now();
+	stress_stalled = false;
 	struct tlbf_flush_outcome oc;
-	oc.push.result = kind == 2 ? push_result : TLBF_PUSH_RESULT_LISTED;
-	oc.push.why = TLBF_PUSH_WHY_NONE;
-	oc.push.mark = mark;
-	oc.kick_rc = rc;
-	oc.plan = plan;
-	oc.suspend = false;
-	tlbf_flush_count(&vp_stats[self], &req, rc ? TLBF_STATUS_KICK_FAILED : TLBF_STATUS_OK,
-	                       &oc);
-	if (!stalled)
+	enum tlbf_status st = tlbf_flush_handle(&part, &be, &req, self, &vp_stats[self], &oc);
+	if (st != TLBF_STATUS_OK)
+		stress_fail("vp %u: flush call returned %s (kick %d)", self, tlbf_status_name(st),
+		            oc.kick_rc);
+	if (!stress_stalled)
 		atomic_max(&longest_ns, (uint64_t)((stress_now() - t0) * 1e9));
 	for (unsigned i = 0; i < TLBF_WAKE__COUNT; i++)
-		atomic_fetch_add_explicit(&reasons[i], plan.reasons[i], memory_order_relaxed);
+		atomic_fetch_add_explicit(&reasons[i], oc.plan.reasons[i], memory_order_relaxed);
 	atomic_fetch_add_explicit(&requests, 1, memory_order_relaxed);
 
 	/* The flush call has returned: from now on the oracle holds. */
-	for (uint32_t v = 0; v < NVP; v++)
-		if ((set >> v) & 1)
-			for (unsigned i = 0; i < npages; i++)
-				atomic_max(kind == 3 ? &required_gpa[v][vtl][pages[i]]
-				                     : &required[v][vtl][pages[i]],
-				           newver[i]);
+	for (unsigned i = 0; i < npages; i++)
+		tlbf_oracle_flushed(&oracle, &req.vps, vtl, pages[i], newver[i], kind == 3);
 }
 
 static void *vp_main(void *arg)
 {
 	uint32_t self = (uint32_t)(uintptr_t)arg;
 	stress_seed_thread(opts.seed, self);
+	/* The VP's list buffer: a TDX INVGLA list page's worth of ranges. */
 	static _Thread_local uint64_t list_page[TLBF_TDX_LIST_MAX];
-	struct tlbf_vp_local l;
-	struct tlbf_tdx_vp tv;
-	struct tlbf_ring *rp[VTLS];
-	for (unsigned v = 0; v < VTLS; v++)
-		rp[v] = &rings[v];
-	tlbf_tdx_vp_init(&tv, self, list_page, 0x1000 + self);
-	tv.stats = &vp_stats[self];
-	tlbf__vp_start(&vps[self], &l, rp);
+	struct tlbf_entry e;
+	if (tlbf_entry_init(&e, &part, &be, self, list_page, TLBF_TDX_LIST_MAX, &vp_stats[self]) !=
+	    TLBF_STATUS_OK) {
+		stress_fail("vp %u: entry driver refused", self);
+		return NULL;
+	}
 	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
 		unsigned vtl = (unsigned)(stress_rand() % VTLS);
-		tlbf_tdx_prepare_entry(&be, &tv, &vps[self], &l, &rings[vtl], vtl);
+		enum tlbf_status st = tlbf_entry_prepare(&e, vtl);
+		if (st != TLBF_STATUS_OK) {
+			stress_fail("vp %u: entry refused: %s", self, tlbf_status_name(st));
+			break;
+		}
 		bool entered = tlbf_mock_enter(&mock, self, vtl);
-		tlbf_tdx_entry_done(&tv, vtl, entered);
 		if (entered) {
 			unsigned n = 1 + (unsigned)(stress_rand() % 64);
 			for (unsigned i = 0; i < n; i++) {
@@ -235,7 +190,9 @@ static void *vp_main(void *arg)
 			}
 			tlbf_mock_leave(&mock, self);
 		}
-		tlbf__vp_exit(&vps[self], &l);
+		st = tlbf_entry_done(&e, entered);
+		if (st != TLBF_STATUS_OK)
+			stress_fail("vp %u: entry done refused: %s", self, tlbf_status_name(st));
 		if (self < NINIT && (stress_rand() & 3) == 0)
 			initiate(self);
 	}
@@ -245,14 +202,14 @@ static void *vp_main(void *arg)
 int main(int argc, char **argv)
 {
 	stress_parse(argc, argv, &opts);
-	for (unsigned v = 0; v < VTLS; v++) {
-		if (opts.wrap)
-			tlbf__ring_init_at(&rings[v], UINT64_MAX - 99);
-		else
-			tlbf_ring_init(&rings[v]);
-	}
-	for (unsigned i = 0; i < NVP; i++)
-		tlbf__vp_init(&vps[i]);
+	if (tlbf_partition_init(&part, vps, NULL, NVP) != TLBF_STATUS_OK)
+		return 2;
+	if (opts.wrap)
+		for (unsigned v = 0; v < VTLS; v++)
+			tlbf__ring_init_at(&part.rings[v], UINT64_MAX - 99);
+	if (tlbf_oracle_init(&oracle, oracle_words, sizeof(oracle_words) / sizeof(oracle_words[0]),
+	                     NVP, NPAGES, 0) != TLBF_STATUS_OK)
+		return 2;
 	tlbf_mock_init(&mock, mvps, NVP, NULL, 0);
 	mock.relax = relax;
 	be = tlbf_mock_backend(&mock);
@@ -289,7 +246,7 @@ int main(int argc, char **argv)
 	       (unsigned long long)atomic_load(&mock.kicks), (unsigned long long)atomic_load(&mock.waits));
 	if (opts.stall_ms > 0)
 		printf("  kickers stalled %llu times for %.0f ms; longest flush call of the others %.1f ms\n",
-		       (unsigned long long)atomic_load(&stalls), opts.stall_ms,
+		       (unsigned long long)atomic_load(&stress_stalls), opts.stall_ms,
 		       (double)atomic_load(&longest_ns) / 1e6);
 	/* The counters agree with the oracle's own counts. */
 	struct tlbf_stats sum;

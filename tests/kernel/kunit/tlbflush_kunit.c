@@ -5,11 +5,13 @@
  *
  * Ring push and poll, and the same across the 2^64 wrap of its counters;
  * the lazy VP-set view of a real hypercall input page; the decoder's
- * statuses and rules; the wake decisions and the kick plan; one request
- * through tlbf_flush_handle() on the mock backend; and a shootdown between
- * kthreads on the kernel backend of tlbf_kscenario.h with a stale-
- * translation check, from zero and across the wrap; and the proof that
- * the check can fail: with the kick or the wait disabled, it fires.
+ * statuses and rules; the wake decisions in a wake plan; one request
+ * through tlbf_flush_handle() on the mock backend, to VPs on the entry
+ * driver; the VSM TLB locks, woken through the mock; and a shootdown
+ * between kthreads on the kernel backend of tlbf_kscenario.h with the
+ * stale-translation oracle of tlbflush/oracle.h, from zero and across the
+ * wrap; and the proof that the check can fail: with the kick or the wait
+ * disabled, it fires.
  */
 #include <kunit/test.h>
 #include <linux/atomic.h>
@@ -262,181 +264,217 @@ static void decoder_statuses(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tlbf_hypercall_rule_status(rule), st);
 }
 
-/* Each decision of tlbf_wake_decide() on VPs put in each state. */
+/* Each decision of tlbf_wake_decide() on VPs put in each state (driven
+ * through the private entry steps, to hold each VP in its state). */
+#define WAKE_NVP 6
+static struct tlbf_vp wake_vps[WAKE_NVP];
+static struct tlbf_vp_local wake_loc[WAKE_NVP];
+
+static enum tlbf_wake decide(struct kunit *test, struct tlbf_wake_plan *pl, u32 vp)
+{
+	enum tlbf_wake w = TLBF_WAKE__COUNT;
+
+	KUNIT_EXPECT_EQ(test, tlbf_wake_decide(pl, vp, 5, &w), TLBF_STATUS_OK);
+	return w;
+}
+
 static void wake_decisions(struct kunit *test)
 {
-	static struct tlbf_ring rings[TLBF_VTL_COUNT];
-	static struct tlbf_vp vps[6];
-	static struct tlbf_vp_local loc[6];
-	struct tlbf_ring *rp[TLBF_VTL_COUNT];
-	u64 out[TLBF_RING_CAPACITY], kick[1], wait[1];
+	static struct tlbf_partition pt;
+	u64 out[TLBF_RING_CAPACITY], kick[1], wait[1], kick2[1], wait2[1];
 	const u64 range = RANGE(0x42, 0);
-	struct tlbf_wake_plan plan;
+	struct tlbf_wake_plan plan, plan2;
+	enum tlbf_wake w = TLBF_WAKE__COUNT;
 	struct tlbf_mark m;
 	unsigned int v;
 
-	for (v = 0; v < TLBF_VTL_COUNT; v++) {
-		tlbf_ring_init(&rings[v]);
-		rp[v] = &rings[v];
-	}
-	for (v = 0; v < 6; v++)
-		tlbf__vp_init(&vps[v]);
+	KUNIT_ASSERT_EQ(test, tlbf_partition_init(&pt, wake_vps, NULL, WAKE_NVP), TLBF_STATUS_OK);
 	/* 0 never starts; 1 is outside; 2 and 4 run VTL 0; 3 runs VTL 1;
 	 * 5 is the initiator. */
-	for (v = 1; v < 6; v++)
-		tlbf__vp_start(&vps[v], &loc[v], rp);
+	for (v = 1; v < WAKE_NVP; v++)
+		tlbf__vp_start(&wake_vps[v], &wake_loc[v], pt.rings);
 	for (v = 2; v < 5; v++) {
 		unsigned int vtl = v == 3 ? 1 : 0;
 
-		tlbf__vp_prepare_entry(&vps[v], &loc[v], &rings[vtl], vtl, out, TLBF_RING_CAPACITY);
-		tlbf__vp_publish(&vps[v], &loc[v], vtl);
+		tlbf__vp_prepare_entry(&wake_vps[v], &wake_loc[v], &pt.rings[vtl], vtl, out,
+				       TLBF_RING_CAPACITY);
+		tlbf__vp_publish(&wake_vps[v], &wake_loc[v], vtl);
 	}
-	m = tlbf_ring_push(&rings[0], &range, 1, false).mark;
+	m = tlbf_ring_push(&pt.rings[0], &range, 1, false).mark;
 	/* VP 4 polls again (re-enters) after the record: it is covered. */
-	tlbf__vp_prepare_entry(&vps[4], &loc[4], &rings[0], 0, out, TLBF_RING_CAPACITY);
-	tlbf__vp_publish(&vps[4], &loc[4], 0);
-	tlbf__wake_fence();
+	tlbf__vp_prepare_entry(&wake_vps[4], &wake_loc[4], &pt.rings[0], 0, out, TLBF_RING_CAPACITY);
+	tlbf__vp_publish(&wake_vps[4], &wake_loc[4], 0);
 
-	KUNIT_EXPECT_EQ(test, tlbf_wake_decide(&vps[0], 0, 5, 0, m), TLBF_WAKE_SKIP_NOT_STARTED);
-	KUNIT_EXPECT_EQ(test, tlbf_wake_decide(&vps[1], 1, 5, 0, m), TLBF_WAKE_SKIP_OUTSIDE);
-	KUNIT_EXPECT_EQ(test, tlbf_wake_decide(&vps[3], 3, 5, 0, m), TLBF_WAKE_SKIP_OTHER_VTL);
-	KUNIT_EXPECT_EQ(test, tlbf_wake_decide(&vps[4], 4, 5, 0, m), TLBF_WAKE_SKIP_POLLED);
-	KUNIT_EXPECT_EQ(test, tlbf_wake_decide(&vps[5], 5, 5, 0, m), TLBF_WAKE_SKIP_INITIATOR);
-	KUNIT_EXPECT_FALSE(test, tlbf__vp_kicked(&vps[2]));
-	KUNIT_EXPECT_EQ(test, tlbf_wake_decide(&vps[2], 2, 5, 0, m), TLBF_WAKE_KICK);
-	KUNIT_EXPECT_TRUE(test, tlbf__vp_kicked(&vps[2]));
-	/* A second initiator finds it EXITING: it only waits. */
-	KUNIT_EXPECT_EQ(test, tlbf_wake_decide(&vps[2], 2, 1, 0, m), TLBF_WAKE_WAIT_ONLY);
+	/* A decision needs a plan begun; its storage is checked first. */
+	plan.phase = 0;
+	KUNIT_EXPECT_EQ(test, tlbf_wake_decide(&plan, 0, 5, &w), TLBF_STATUS_BAD_SEQUENCE);
+	KUNIT_EXPECT_EQ(test, tlbf_wake_plan_begin(&plan, &pt, kick, NULL, 1, 0, m),
+			TLBF_STATUS_BAD_STORAGE);
+	KUNIT_EXPECT_EQ(test, tlbf_wake_plan_begin(&plan, &pt, kick, wait, 1, TLBF_VTL_COUNT, m),
+			TLBF_STATUS_BAD_VTL);
+	KUNIT_ASSERT_EQ(test, tlbf_wake_plan_begin(&plan, &pt, kick, wait, 1, 0, m), TLBF_STATUS_OK);
+	KUNIT_EXPECT_EQ(test, tlbf_wake_decide(&plan, WAKE_NVP, 5, &w), TLBF_STATUS_BAD_VP);
 
-	tlbf_kick_plan_init(&plan, kick, wait, 1);
-	for (v = 0; v < 6; v++)
-		tlbf_kick_plan_add(&plan, v, tlbf_wake_decide(&vps[v], v, 5, 0, m));
-	KUNIT_EXPECT_EQ(test, kick[0], 0ULL);
-	KUNIT_EXPECT_EQ(test, wait[0], 1ULL << 2);
-	KUNIT_EXPECT_EQ(test, plan.reasons[TLBF_WAKE_WAIT_ONLY], 1U);
+	KUNIT_EXPECT_EQ(test, decide(test, &plan, 0), TLBF_WAKE_SKIP_NOT_STARTED);
+	KUNIT_EXPECT_EQ(test, decide(test, &plan, 1), TLBF_WAKE_SKIP_OUTSIDE);
+	KUNIT_EXPECT_EQ(test, decide(test, &plan, 3), TLBF_WAKE_SKIP_OTHER_VTL);
+	KUNIT_EXPECT_EQ(test, decide(test, &plan, 4), TLBF_WAKE_SKIP_POLLED);
+	KUNIT_EXPECT_EQ(test, decide(test, &plan, 5), TLBF_WAKE_SKIP_INITIATOR);
+	KUNIT_EXPECT_FALSE(test, tlbf__vp_kicked(&wake_vps[2]));
+	KUNIT_EXPECT_EQ(test, decide(test, &plan, 2), TLBF_WAKE_KICK);
+	KUNIT_EXPECT_TRUE(test, tlbf__vp_kicked(&wake_vps[2]));
+	/* Decided once per plan: asked again, the plan answers. */
+	KUNIT_EXPECT_EQ(test, decide(test, &plan, 2), TLBF_WAKE_KICK);
+	KUNIT_EXPECT_EQ(test, plan.ndecided, 6U);
+	KUNIT_EXPECT_EQ(test, plan.nkick, 1U);
+	KUNIT_EXPECT_EQ(test, kick[0], 1ULL << 2);
+	KUNIT_EXPECT_EQ(test, wait[0], 0ULL);
+
+	/* A second initiator's plan finds it EXITING: it only waits. */
+	KUNIT_ASSERT_EQ(test, tlbf_wake_plan_begin(&plan2, &pt, kick2, wait2, 1, 0, m),
+			TLBF_STATUS_OK);
+	KUNIT_EXPECT_EQ(test, tlbf_wake_decide(&plan2, 2, 1, &w), TLBF_STATUS_OK);
+	KUNIT_EXPECT_EQ(test, w, TLBF_WAKE_WAIT_ONLY);
+	KUNIT_EXPECT_EQ(test, kick2[0], 0ULL);
+	KUNIT_EXPECT_EQ(test, wait2[0], 1ULL << 2);
+	KUNIT_EXPECT_EQ(test, plan2.reasons[TLBF_WAKE_WAIT_ONLY], 1U);
 
 	/* Once it exits, nobody waits for it; its next entry polls. */
-	tlbf__vp_exit(&vps[2], &loc[2]);
-	KUNIT_EXPECT_EQ(test, tlbf_wake_decide(&vps[2], 2, 5, 0, m), TLBF_WAKE_SKIP_OUTSIDE);
-	KUNIT_EXPECT_EQ(test, tlbf__vp_prepare_entry(&vps[2], &loc[2], &rings[0], 0, out,
-						    TLBF_RING_CAPACITY).count, 1U);
+	tlbf__vp_exit(&wake_vps[2], &wake_loc[2]);
+	KUNIT_ASSERT_EQ(test, tlbf_wake_plan_begin(&plan2, &pt, kick2, wait2, 1, 0, m),
+			TLBF_STATUS_OK);
+	KUNIT_EXPECT_EQ(test, decide(test, &plan2, 2), TLBF_WAKE_SKIP_OUTSIDE);
+	KUNIT_EXPECT_EQ(test, tlbf__vp_prepare_entry(&wake_vps[2], &wake_loc[2], &pt.rings[0], 0,
+						    out, TLBF_RING_CAPACITY).count, 1U);
 	KUNIT_EXPECT_EQ(test, out[0], range);
 }
 
-/* One request through tlbf_flush_handle() on the mock backend. */
+/* One request through tlbf_flush_handle() on the mock backend, the VPs
+ * on the entry driver. */
 #define MOCK_NVP 200
-static struct tlbf_ring mock_rings[TLBF_VTL_COUNT];
 static struct tlbf_vp mock_vps[MOCK_NVP];
-static struct tlbf_vp_local mock_loc[MOCK_NVP];
 static struct tlbf_mock_vp mock_mvps[MOCK_NVP];
 static struct tlbf_mock mock;
+static struct tlbf_partition mock_pt;
+static struct tlbf_flush_outcome mock_out;
+static struct tlbf_entry mock_entry[2];          /* VPs 5 and 6 */
+static u64 mock_list[2][TLBF_RING_CAPACITY];
 
 static void flush_handle_mock(struct kunit *test)
 {
 	const u64 words[] = { 0, 0, TLBF_HV_GENERIC_SET_SPARSE_4K, 0x5, 0x21, 0x4,
 			      RANGE(0x100, 1), RANGE(0x300, 0) };
 	const u64 control = tlbf_hv_control_make(TLBF_HVCALL_FLUSH_VA_LIST_EX, false, 2, 2, 0);
-	u64 kick[TLBF_MASK_WORDS(MOCK_NVP)], wait[TLBF_MASK_WORDS(MOCK_NVP)];
-	u64 out[TLBF_RING_CAPACITY];
-	struct tlbf_flush_request req;
-	struct tlbf_flush_outcome o;
+	static const struct tlbf_backend no_backend;
+	struct tlbf_flush_outcome *o = &mock_out;
 	static struct tlbf_stats stats;
-	struct tlbf_partition pt;
+	struct tlbf_flush_request req;
 	struct tlbf_backend be;
-	struct tlbf_poll p;
+	struct tlbf_cursor c;
 	unsigned int v;
 
-	for (v = 0; v < TLBF_VTL_COUNT; v++) {
-		tlbf_ring_init(&mock_rings[v]);
-		pt.rings[v] = &mock_rings[v];
-	}
-	for (v = 0; v < MOCK_NVP; v++)
-		tlbf__vp_init(&mock_vps[v]);
-	pt.vps = mock_vps;
-	pt.vp_count = MOCK_NVP;
-	pt.locks = NULL; /* no VSM TLB locks */
+	KUNIT_ASSERT_EQ(test, tlbf_partition_init(&mock_pt, mock_vps, NULL, MOCK_NVP),
+			TLBF_STATUS_OK);
 	tlbf_mock_init(&mock, mock_mvps, MOCK_NVP, NULL, 0);
 	be = tlbf_mock_backend(&mock);
-	for (v = 5; v <= 6; v++) { /* 5 in the set, 6 not */
-		tlbf__vp_start(&mock_vps[v], &mock_loc[v], pt.rings);
-		tlbf__vp_prepare_entry(&mock_vps[v], &mock_loc[v], &mock_rings[0], 0, out,
-				      TLBF_RING_CAPACITY);
-		tlbf__vp_publish(&mock_vps[v], &mock_loc[v], 0);
+	for (v = 0; v < 2; v++) { /* 5 in the set, 6 not: both in the guest */
+		KUNIT_ASSERT_EQ(test, tlbf_entry_init(&mock_entry[v], &mock_pt, &be, 5 + v,
+						      mock_list[v], TLBF_RING_CAPACITY, NULL),
+				TLBF_STATUS_OK);
+		KUNIT_ASSERT_EQ(test, tlbf_entry_prepare(&mock_entry[v], 0), TLBF_STATUS_OK);
 	}
 	memset(&req, 0, sizeof(req));
 	KUNIT_ASSERT_EQ(test, tlbf_hypercall_decode(control, input_page(words, ARRAY_SIZE(words)),
 						    4096, MOCK_NVP, 0, &req, NULL),
 			TLBF_HV_STATUS_SUCCESS);
-	KUNIT_EXPECT_EQ(test, tlbf_flush_handle(&pt, &be, &req, 200, kick, wait, 1, &o),
-			TLBF_STATUS_BAD_STORAGE);
-	KUNIT_ASSERT_EQ(test, tlbf_flush_handle(&pt, &be, &req, 0, kick, wait, ARRAY_SIZE(kick), &o),
-			TLBF_STATUS_OK);
-	/* The counters work in kernel mode too. */
 	tlbf_stats_init(&stats);
-	tlbf_flush_count(&stats, &req, TLBF_STATUS_OK, &o);
+	/* Refused before anything is recorded, and counted as refused. */
+	tlbf_ring_cursor_init(&mock_pt.rings[0], &c);
+	KUNIT_EXPECT_EQ(test, tlbf_flush_handle(&mock_pt, &no_backend, &req, 0, &stats, o),
+			TLBF_STATUS_BAD_BACKEND);
+	KUNIT_EXPECT_FALSE(test, tlbf_ring_pending(&mock_pt.rings[0], &c));
+	KUNIT_EXPECT_EQ(test, tlbf_stats_get(&stats, TLBF_STAT_REFUSED), 1ULL);
+	KUNIT_ASSERT_EQ(test, tlbf_flush_handle(&mock_pt, &be, &req, 0, &stats, o), TLBF_STATUS_OK);
+	/* The counters work in kernel mode too. */
 	KUNIT_EXPECT_EQ(test, tlbf_stats_get(&stats, TLBF_STAT_REQ_LIST_EX_LIST), 1ULL);
 	KUNIT_EXPECT_EQ(test, tlbf_stats_get(&stats, TLBF_STAT_PUSH_LISTED), 1ULL);
 	KUNIT_EXPECT_EQ(test, tlbf_stats_get(&stats, TLBF_STAT_WAKE_KICK), 1ULL);
 	KUNIT_EXPECT_EQ(test, tlbf_stats_get(&stats, TLBF_STAT_KICKS), 1ULL);
-	KUNIT_EXPECT_EQ(test, tlbf_stats_get(&stats, TLBF_STAT_REFUSED), 0ULL);
-	KUNIT_EXPECT_EQ(test, o.kick_rc, 0);
-	KUNIT_EXPECT_EQ(test, o.push.result, TLBF_PUSH_RESULT_LISTED);
-	KUNIT_EXPECT_EQ(test, o.plan.reasons[TLBF_WAKE_SKIP_INITIATOR], 1U);
-	KUNIT_EXPECT_EQ(test, o.plan.reasons[TLBF_WAKE_KICK], 1U);
-	KUNIT_EXPECT_EQ(test, o.plan.reasons[TLBF_WAKE_SKIP_NOT_STARTED], 1U);
-	KUNIT_EXPECT_EQ(test, kick[0], 1ULL << 5);
+	KUNIT_EXPECT_EQ(test, tlbf_stats_get(&stats, TLBF_STAT_REFUSED), 1ULL);
+	KUNIT_EXPECT_EQ(test, o->kick_rc, 0);
+	KUNIT_EXPECT_EQ(test, o->push.result, TLBF_PUSH_RESULT_LISTED);
+	KUNIT_EXPECT_EQ(test, o->plan.reasons[TLBF_WAKE_SKIP_INITIATOR], 1U);
+	KUNIT_EXPECT_EQ(test, o->plan.reasons[TLBF_WAKE_KICK], 1U);
+	KUNIT_EXPECT_EQ(test, o->plan.reasons[TLBF_WAKE_SKIP_NOT_STARTED], 1U);
+	KUNIT_EXPECT_EQ(test, o->kick[0], 1ULL << 5);
 	KUNIT_EXPECT_TRUE(test, tlbf__vp_kicked(&mock_vps[5]));
 	KUNIT_EXPECT_FALSE(test, tlbf__vp_kicked(&mock_vps[6]));
 	KUNIT_EXPECT_EQ(test, tlbf__load(&mock_mvps[5].cancel, TLBF_RELAXED), 1ULL);
 	KUNIT_EXPECT_EQ(test, tlbf__load(&mock.kicks, TLBF_RELAXED), 1ULL);
-	/* VP 5's next entry is cancelled by the mock, then polls both ranges. */
+	/* VP 5's entry is cancelled by the mock; its next one polls both
+	 * ranges into its list buffer and flushes them on the mock. */
 	KUNIT_EXPECT_FALSE(test, tlbf_mock_enter(&mock, 5, 0));
-	tlbf__vp_exit(&mock_vps[5], &mock_loc[5]);
-	p = tlbf__vp_prepare_entry(&mock_vps[5], &mock_loc[5], &mock_rings[0], 0, out,
-				  TLBF_RING_CAPACITY);
-	KUNIT_ASSERT_EQ(test, p.count, 2U);
-	KUNIT_EXPECT_EQ(test, out[0], words[6]);
-	KUNIT_EXPECT_EQ(test, out[1], words[7]);
+	KUNIT_EXPECT_EQ(test, tlbf_entry_done(&mock_entry[0], false), TLBF_STATUS_OK);
+	KUNIT_EXPECT_EQ(test, tlbf_entry_done(&mock_entry[0], false), TLBF_STATUS_BAD_SEQUENCE);
+	KUNIT_ASSERT_EQ(test, tlbf_entry_prepare(&mock_entry[0], 0), TLBF_STATUS_OK);
+	KUNIT_EXPECT_EQ(test, mock_list[0][0], words[6]);
+	KUNIT_EXPECT_EQ(test, mock_list[0][1], words[7]);
+	KUNIT_EXPECT_TRUE(test, tlbf_mock_enter(&mock, 5, 0));
+	tlbf_mock_leave(&mock, 5);
+	KUNIT_EXPECT_EQ(test, tlbf_entry_done(&mock_entry[0], true), TLBF_STATUS_OK);
+	KUNIT_EXPECT_EQ(test, tlbf_entry_done(&mock_entry[1], false), TLBF_STATUS_OK);
 }
 
 static struct tlbf_ks tlbf_kunit_ks;
 
 /* VSM TLB locks on the kernel's atomics: a waiter blocked by two VPs, one
- * of them locked by VTL1 and VTL2 at once, woken by the last release only;
- * a holder never waits for itself. */
+ * of them locked by VTL1 and VTL2 at once, woken (through the mock's wake)
+ * by the last release only; a holder never waits for itself. */
 #define LOCK_NVP 4
+static struct tlbf_vp lock_pvps[LOCK_NVP];
 static struct tlbf_tlb_lock_vp lock_vps[LOCK_NVP];
+static struct tlbf_mock_vp lock_mvps[LOCK_NVP];
+static struct tlbf_mock lock_mock;
 
 static void tlb_locks(struct kunit *test)
 {
-	struct tlbf_tlb_locks lk;
-	u64 wake[1] = {0};
+	static struct tlbf_partition lk, nolk;
+	struct tlbf_backend be;
 
-	KUNIT_ASSERT_TRUE(test, tlbf_tlb_locks_init(&lk, lock_vps, LOCK_NVP));
-	KUNIT_EXPECT_TRUE(test, tlbf_tlb_lock(&lk, 1, 1, 0));
-	KUNIT_EXPECT_TRUE(test, tlbf_tlb_lock(&lk, 2, 1, 0));
-	KUNIT_EXPECT_TRUE(test, tlbf_tlb_lock(&lk, 2, 2, 0));
-	KUNIT_EXPECT_FALSE(test, tlbf_tlb_lock(&lk, 2, 1, 1)); /* VTL1 cannot lock VTL1 */
+	KUNIT_ASSERT_EQ(test, tlbf_partition_init(&nolk, lock_pvps, NULL, LOCK_NVP), TLBF_STATUS_OK);
+	KUNIT_EXPECT_EQ(test, tlbf_tlb_lock(&nolk, 1, 1, 0), TLBF_STATUS_NO_LOCKS);
+	KUNIT_ASSERT_EQ(test, tlbf_partition_init(&lk, lock_pvps, lock_vps, LOCK_NVP), TLBF_STATUS_OK);
+	tlbf_mock_init(&lock_mock, lock_mvps, LOCK_NVP, NULL, 0);
+	be = tlbf_mock_backend(&lock_mock);
+	KUNIT_EXPECT_EQ(test, tlbf_tlb_lock(&lk, 1, 1, 0), TLBF_STATUS_OK);
+	KUNIT_EXPECT_EQ(test, tlbf_tlb_lock(&lk, 2, 1, 0), TLBF_STATUS_OK);
+	KUNIT_EXPECT_EQ(test, tlbf_tlb_lock(&lk, 2, 2, 0), TLBF_STATUS_OK);
+	/* VTL1 cannot lock VTL1 */
+	KUNIT_EXPECT_EQ(test, tlbf_tlb_lock(&lk, 2, 1, 1), TLBF_STATUS_BAD_VTL);
 	KUNIT_EXPECT_EQ(test, tlbf_tlb_lock_held(&lk, 2, 0), (u64)0x6);
 
-	KUNIT_EXPECT_TRUE(test, tlbf_tlb_lock_wait_begin(&lk, 0, 0, NULL));
+	KUNIT_EXPECT_EQ(test, tlbf_tlb_lock_wait_begin(&lk, 0, 0, NULL), TLBF_STATUS_SUSPEND);
 	KUNIT_EXPECT_EQ(test, tlbf_tlb_lock_waiting(&lk, 0, 0), (u64)2);
 	KUNIT_EXPECT_TRUE(test, tlbf_tlb_lock_must_wait(&lk, 0));
 
-	KUNIT_EXPECT_EQ(test, tlbf_tlb_unlock(&lk, 1, 1, 0, wake, 1), 0);
+	KUNIT_EXPECT_EQ(test, tlbf_tlb_unlock(&lk, &be, 1, 1, 0), TLBF_STATUS_OK);
 	KUNIT_EXPECT_EQ(test, tlbf_tlb_lock_waiting(&lk, 0, 0), (u64)1);
-	KUNIT_EXPECT_EQ(test, tlbf_tlb_unlock(&lk, 2, 2, 0, wake, 1), 0); /* VTL1 still holds */
+	/* VTL1 still holds VP 2's lock */
+	KUNIT_EXPECT_EQ(test, tlbf_tlb_unlock(&lk, &be, 2, 2, 0), TLBF_STATUS_OK);
 	KUNIT_EXPECT_TRUE(test, tlbf_tlb_lock_must_wait(&lk, 0));
-	KUNIT_EXPECT_EQ(test, wake[0], (u64)0);
-	KUNIT_EXPECT_EQ(test, tlbf_tlb_unlock_all(&lk, 2, 1, wake, 1), 1);
-	KUNIT_EXPECT_EQ(test, wake[0], (u64)1); /* VP 0, asleep, woken */
+	KUNIT_EXPECT_EQ(test, tlbf__load(&lock_mock.wakes, TLBF_RELAXED), (u64)0);
+	KUNIT_EXPECT_FALSE(test, tlbf_mock_take_wake(&lock_mock, 0));
+	KUNIT_EXPECT_EQ(test, tlbf_tlb_unlock(&lk, &be, 2, 1, TLBF_TLB_UNLOCK_ALL), TLBF_STATUS_OK);
+	/* VP 0, asleep, woken once */
+	KUNIT_EXPECT_EQ(test, tlbf__load(&lock_mock.wakes, TLBF_RELAXED), (u64)1);
+	KUNIT_EXPECT_TRUE(test, tlbf_mock_take_wake(&lock_mock, 0));
 	KUNIT_EXPECT_FALSE(test, tlbf_tlb_lock_must_wait(&lk, 0));
 
 	/* A holder's own flush never waits for itself. */
-	KUNIT_EXPECT_TRUE(test, tlbf_tlb_lock(&lk, 3, 2, 0));
-	KUNIT_EXPECT_FALSE(test, tlbf_tlb_lock_wait_begin(&lk, 3, 0, NULL));
-	wake[0] = 0;
-	KUNIT_EXPECT_EQ(test, tlbf_tlb_unlock_all(&lk, 3, 2, wake, 1), 0);
+	KUNIT_EXPECT_EQ(test, tlbf_tlb_lock(&lk, 3, 2, 0), TLBF_STATUS_OK);
+	KUNIT_EXPECT_EQ(test, tlbf_tlb_lock_wait_begin(&lk, 3, 0, NULL), TLBF_STATUS_OK);
+	KUNIT_EXPECT_EQ(test, tlbf_tlb_unlock(&lk, &be, 3, 2, TLBF_TLB_UNLOCK_ALL), TLBF_STATUS_OK);
+	KUNIT_EXPECT_EQ(test, tlbf__load(&lock_mock.wakes, TLBF_RELAXED), (u64)1);
 	KUNIT_EXPECT_EQ(test, tlbf_tlb_lock_held(&lk, 3, 0), (u64)0);
 }
 
@@ -451,7 +489,7 @@ static void shootdown_check(struct kunit *test, unsigned int ms, u64 start)
 	KUNIT_EXPECT_GT(test, atomic64_read(&ks->requests), 0LL);
 	KUNIT_EXPECT_GT(test, atomic64_read(&ks->uses), 0LL);
 	KUNIT_EXPECT_GT(test, atomic64_read(&ks->kbe.kicks), 0LL);
-	KUNIT_EXPECT_TRUE(test, tlbf_ring_valid(&ks->rings[0]));
+	KUNIT_EXPECT_TRUE(test, tlbf_ring_valid(&ks->pt.rings[0]));
 }
 
 /* VP kthreads in and out of the guest, two of them initiating. */
