@@ -14,8 +14,8 @@
  *                   carries out (told before every entry, NONE included)
  *   kick            send VPs out of the guest: cancel their run, and wait
  *                   until each has left it (TLBF_KICK_* flags)
- *   wake            end the halt of VPs waiting outside the guest; NULL
- *                   when the VMM wakes them itself
+ *   wake            end the halt of VPs waiting outside the guest (only
+ *                   with VSM TLB locks)
  *   relax           one step of a spin wait; NULL for a CPU pause
  *
  * The library calls flush_list and flush_at_entry from the VP entry driver
@@ -61,8 +61,10 @@ TLBF_EXTERN_C_BEGIN
  *	it again without seeing the cancel. Returns 0 or an error.
  * @wake: end the halt of every VP in @mask (VPs suspended for VSM TLB
  *	locks, halted outside the guest); a wake that arrives before the
- *	halt begins must end it. Returns 0 or an error. NULL: the VMM wakes
- *	them itself from the mask (tlbf_tlb_unlock()).
+ *	halt begins must end it. Returns 0 or an error. Needed only with
+ *	TLB locks (tlbf_tlb_unlock() refuses a backend without it); a VMM
+ *	whose VPs halt on an eventfd or a futex of its own provides this
+ *	operation around its own backend's.
  * @relax: called while an initiator spins waiting for a VP (e.g. a
  *	yield); NULL for a CPU pause (TLBF_CPU_RELAX()).
  */
