@@ -15,6 +15,11 @@ style:
      * Returns: ...            (when the function returns a value)
      */
 
+A public function's name begins with its header's prefix: tlbf_ and the
+header's name (tlbf_ring_* in ring.h), or for a backend's header the
+backend's name (tlbf_mock_* in mock_backend.h, tlbf_kvm_* in
+kvm_backend.h, tlbf_tdx_* in tdx_hw.h, tlbf_tlb_* in tlb_lock.h).
+
 The refusal convention is checked too: a public function that returns
 enum tlbf_status must be marked TLBF_MUST_CHECK, and no public function
 returns int (a status is an enum with a _name() function, never -1).
@@ -81,9 +86,14 @@ def doc_above(lines, i):
     return lines[j + 1:i - 1]
 
 
+PREFIX = {"mock_backend": "mock", "kvm_backend": "kvm", "tdx_hw": "tdx", "tlb_lock": "tlb"}
+
+
 def check(path):
     problems = []
     count = 0
+    stem = os.path.basename(path)[:-2]
+    prefix = "tlbf_" + PREFIX.get(stem, stem) + "_"
     lines = open(path, encoding="utf-8").read().split("\n")
     for i, line in enumerate(lines):
         if not DEF.match(line):
@@ -102,6 +112,8 @@ def check(path):
             continue
         count += 1
         where = f"{path}:{i + 1}: {name}"
+        if not name.startswith(prefix) and not path.endswith("undocumented.h"):
+            problems.append(f"{where}: a public function of {stem}.h begins with {prefix}")
         doc = doc_above(lines, i)
         if doc is None:
             problems.append(f"{where}: no /** doc comment directly above")
