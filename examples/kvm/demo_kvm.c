@@ -102,6 +102,7 @@ static inline bool demo_break_is(const char *name)
 }
 #define TLBF_BREAK(name) demo_break_is(#name)
 
+#include "../verdict.h"
 #include "design.h" /* bench/designs (instrumented build: hooks.h's globals) */
 #include "tlbflush/tlbflush.h"
 #include "tlbflush/kvm_backend.h"
@@ -953,7 +954,6 @@ static void measure(double *exit_us, double *kick_us)
 
 /* ---- the table, its legend and the verdict (as make demo prints them) ---- */
 
-enum figure { FIG_KICKS, FIG_CANCELLED, FIG_P99, FIG_MAX, FIG_RATE, FIG__COUNT };
 
 static double fig(const struct figs *f, enum figure g)
 {
@@ -1070,32 +1070,13 @@ static void print_legend(double exit_us, double kick_us)
 
 static void verdict_figure(const struct result *a, const struct result *b, enum figure g)
 {
-	static const char *const names[FIG__COUNT] = {"kicks/call", "cancelled/call", "p99", "max",
-	                                              "calls/s"};
-	static const char *const better[FIG__COUNT] = {"fewer", "fewer", "lower", "lower", "more"};
-	static const char *const worse[FIG__COUNT] = {"more", "more", "higher", "higher", "fewer"};
 	const double x = fig(&a->f[NIV], g), y = fig(&b->f[NIV], g);
-	const double sa = spread(a, g), sb = spread(b, g), noise = sa > sb ? sa : sb;
+	const double sa = spread(a, g), sb = spread(b, g);
 	char fx[24], fy[24], fn[24];
 	fmt_figure(fx, sizeof(fx), g, x);
 	fmt_figure(fy, sizeof(fy), g, y);
-	fmt_figure(fn, sizeof(fn), g, noise);
-	printf("    %-15s %9s vs %9s  ", names[g], fx, fy);
-	if (sa < 0 || sb < 0) {
-		printf("noise not measured (the run ended early)\n");
-		return;
-	}
-	if (fabs(x - y) <= noise) {
-		printf("same within noise (%s)\n", fn);
-		return;
-	}
-	const bool lib_better = g == FIG_RATE ? x > y : x < y;
-	const double hi = x > y ? x : y, lo = x > y ? y : x;
-	if (lo > 0)
-		printf("%.1fx %s", hi / lo, lib_better ? better[g] : worse[g]);
-	else
-		printf("%s", lib_better ? better[g] : worse[g]);
-	printf(" with tlbflush (noise %s)\n", fn);
+	fmt_figure(fn, sizeof(fn), g, sa > sb ? sa : sb);
+	verdict_line(g, x, y, sa, sb, fx, fy, fn);
 }
 
 static void print_verdict(const struct result *res, unsigned n)
@@ -1106,12 +1087,7 @@ static void print_verdict(const struct result *res, unsigned n)
 			lib = &res[i];
 	if (!lib || n < 2)
 		return;
-	printf("\nverdict: tlbflush against each baseline on the figures where the designs\n"
-	       "differ. The noise of a figure is its spread (max - min) between the %d equal\n"
-	       "parts of a design's run (each part 1/%d of the run, so this overstates the\n"
-	       "noise of the whole-run figure); a gap counts as a difference only when it\n"
-	       "exceeds the larger noise of the two designs.\n",
-	       NIV, NIV);
+	verdict_intro(NIV);
 	for (unsigned i = 0; i < n; i++) {
 		if (&res[i] == lib)
 			continue;

@@ -6,6 +6,7 @@
  * stale translations on stderr.
  */
 #define _GNU_SOURCE
+#include "../verdict.h"
 #include "sim.h"
 
 #include <inttypes.h>
@@ -182,7 +183,6 @@ static double per(uint64_t n, uint64_t d)
 
 /* The figures the verdict compares, for the whole run (@iv < 0) or one
  * interval. */
-enum figure { FIG_KICKS, FIG_CANCELLED, FIG_P99, FIG_MAX, FIG_RATE, FIG__COUNT };
 
 static double figure(const struct sim_result *r, enum figure f, int iv)
 {
@@ -427,33 +427,13 @@ static void print_legend(void)
 /* One figure of the verdict: tlbflush (@a) against a baseline (@b). */
 static void verdict_figure(const struct sim_result *a, const struct sim_result *b, enum figure f)
 {
-	static const char *const names[FIG__COUNT] = {"kicks/call", "cancelled/call", "p99",
-	                                              "max", "calls/s"};
-	/* Which way is better: fewer kicks, lower latency, more calls. */
-	static const char *const better[FIG__COUNT] = {"fewer", "fewer", "lower", "lower", "more"};
-	static const char *const worse[FIG__COUNT] = {"more", "more", "higher", "higher", "fewer"};
 	double x = figure(a, f, -1), y = figure(b, f, -1);
-	double sa = spread(a, f), sb = spread(b, f), noise = sa > sb ? sa : sb;
+	double sa = spread(a, f), sb = spread(b, f);
 	char fx[24], fy[24], fn[24];
 	fmt_figure(fx, sizeof(fx), f, x);
 	fmt_figure(fy, sizeof(fy), f, y);
-	fmt_figure(fn, sizeof(fn), f, noise);
-	printf("    %-15s %9s vs %9s  ", names[f], fx, fy);
-	if (sa < 0 || sb < 0) {
-		printf("noise not measured (the run ended early)\n");
-		return;
-	}
-	if (fabs(x - y) <= noise) {
-		printf("same within noise (%s)\n", fn);
-		return;
-	}
-	bool lib_better = f == FIG_RATE ? x > y : x < y;
-	double hi = x > y ? x : y, lo = x > y ? y : x;
-	if (lo > 0)
-		printf("%.1fx %s", hi / lo, lib_better ? better[f] : worse[f]);
-	else
-		printf("%s", lib_better ? better[f] : worse[f]);
-	printf(" with tlbflush (noise %s)\n", fn);
+	fmt_figure(fn, sizeof(fn), f, sa > sb ? sa : sb);
+	verdict_line(f, x, y, sa, sb, fx, fy, fn);
 }
 
 static void print_verdict(const struct sim_result *res, unsigned n)
@@ -464,12 +444,7 @@ static void print_verdict(const struct sim_result *res, unsigned n)
 			lib = &res[i];
 	if (!lib || n < 2)
 		return;
-	printf("\nverdict: tlbflush against each baseline on the figures where the designs\n"
-	       "differ. The noise of a figure is its spread (max - min) between the %u equal\n"
-	       "parts of a design's run (each part 1/%u of the run, so this overstates the\n"
-	       "noise of the whole-run figure); a gap counts as a difference only when it\n"
-	       "exceeds the larger noise of the two designs.\n",
-	       SIM_INTERVALS, SIM_INTERVALS);
+	verdict_intro(SIM_INTERVALS);
 	for (unsigned i = 0; i < n; i++) {
 		if (&res[i] == lib)
 			continue;

@@ -187,14 +187,9 @@ static inline void tlbf_oracle_flushed(struct tlbf_oracle *o, const struct tlbf_
 {
 	if (vtl >= TLBF_VTL_COUNT || page >= o->npages)
 		return;
-	struct tlbf_vpset all;
 	struct tlbf_vpset_iter it;
 	uint32_t vp;
-	if (set == NULL) {
-		tlbf_vpset_init_all(&all, o->nvps);
-		set = &all;
-	}
-	tlbf_vpset_iter_init(&it, set);
+	tlbf__vpset_iter_init_or_all(&it, set, o->nvps);
 	while (tlbf_vpset_iter_next(&it, &vp) && vp < o->nvps) {
 		TLBF_ATOMIC(uint64_t) *req = tlbf__oracle_required(o, vp, vtl, page, gpa);
 		/* Relaxed: a guess the CAS checks. */
@@ -275,18 +270,13 @@ static inline void tlbf_oracle_hold(struct tlbf_oracle *o, uint32_t vp, unsigned
 static inline void tlbf_oracle_call_begin(const struct tlbf_oracle *o, uint64_t *seq,
                                           const struct tlbf_vpset *set, unsigned target_vtl)
 {
-	struct tlbf_vpset all;
 	struct tlbf_vpset_iter it;
 	uint32_t vp;
 	for (uint32_t i = 0; i < o->nvps; i++)
 		seq[i] = 0;
 	if (target_vtl >= TLBF_VTL_COUNT)
 		return;
-	if (set == NULL) {
-		tlbf_vpset_init_all(&all, o->nvps);
-		set = &all;
-	}
-	tlbf_vpset_iter_init(&it, set);
+	tlbf__vpset_iter_init_or_all(&it, set, o->nvps);
 	while (tlbf_vpset_iter_next(&it, &vp) && vp < o->nvps)
 		/* O6: acquire, pairs with O5 (tlbf_oracle_hold()). */
 		seq[vp] = tlbf__load(tlbf__oracle_hold(o, vp, target_vtl), TLBF_ACQUIRE);

@@ -374,13 +374,8 @@ TLBF_MUST_CHECK static inline enum tlbf_status tlbf_tlb_lock_wait_begin(struct t
 	/* W0: seq_cst fence, pairs with H2. */
 	tlbf__fence(TLBF_SEQ_CST);
 	struct tlbf_vpset_iter it;
-	struct tlbf_vpset all;
 	uint32_t h;
-	if (set == NULL) {
-		tlbf_vpset_init_all(&all, pt->vp_count);
-		set = &all;
-	}
-	tlbf_vpset_iter_init(&it, set);
+	tlbf__vpset_iter_init_or_all(&it, set, pt->vp_count);
 	while (tlbf_vpset_iter_next(&it, &h)) {
 		if (h >= pt->vp_count)
 			break;

@@ -350,6 +350,19 @@ static inline void tlbf_vpset_iter_init(struct tlbf_vpset_iter *it,
 	it->tail = in_last == 64u ? UINT64_MAX : (UINT64_C(1) << in_last) - 1u;
 }
 
+/* Start @it over @s, or over every VP below @vp_count when @s is NULL
+ * (the iterator keeps no pointer to the view: a local ALL view will do). */
+static inline void tlbf__vpset_iter_init_or_all(struct tlbf_vpset_iter *it,
+                                                const struct tlbf_vpset *s, uint32_t vp_count)
+{
+	struct tlbf_vpset all;
+	if (s == NULL) {
+		tlbf_vpset_init_all(&all, vp_count);
+		s = &all;
+	}
+	tlbf_vpset_iter_init(it, s);
+}
+
 /**
  * tlbf_vpset_iter_next - the next member in ascending order
  * @it: the iterator
