@@ -86,8 +86,16 @@
 #include <errno.h>
 #include <linux/kvm.h>
 #include <pthread.h>
-#include <signal.h>
 #include <sys/ioctl.h>
+/* The header the signal calls come from (sigaction, sigset_t and its
+ * functions, pthread_sigmask, sigsuspend, pthread_kill): a model checker's
+ * client, which cannot include the C library's (it has its own pthread.h)
+ * nor run signals, names its own stubs (tests/c11/kvm_sys.h). */
+#ifdef TLBF_KVM_SIGNAL_H
+#include TLBF_KVM_SIGNAL_H
+#else
+#include <signal.h>
+#endif
 
 #if !defined(SA_RESTART)
 #error "tlbflush/kvm_backend.h needs POSIX signals: define _POSIX_C_SOURCE 200809L (or _GNU_SOURCE) before the first #include"
