@@ -70,6 +70,19 @@ CLIENTS = {
                "store-buffering pair, the VMM's guest-physical flush (C8)"),
     "mock-kick": ("mock_kick.c", [],
                   "mock kick-with-wait vs entry (M1-M4): no guest access after the kick returns"),
+    "kvm-kick": ("kvm.c", ["-DKVM_KICK"],
+                 "KVM backend's kick with cancel and wait vs tlbf_kvm_run (R1-R4) and bind "
+                 "(R7/R8), its system calls stubbed (kvm_sys.h): no guest access after the "
+                 "kick returns, no KVM_RUN after a kick that found the VP outside, the "
+                 "thread id read after `bound`"),
+    "kvm-kick-run": ("kvm.c", ["-DKVM_KICK", "-DC11_KVM_RUN_LASTS"],
+                     "the same with a KVM_RUN that lasts until a signal, against a kick of a "
+                     "VP seen in the guest: the kick ends the run it waits for (immediate_exit "
+                     "or the signal), no guest access after it returns"),
+    "kvm-wake": ("kvm.c", ["-DKVM_WAKE"],
+                 "KVM backend's wake vs tlbf_kvm_halt (R5/R6), stubbed signals: a wake "
+                 "before or during the halt ends it (no lost wake-up), the woken VP sees "
+                 "the waker's work (no early wake)"),
     "ring-gen": ("ring.c", ["-DRING_GEN", "-DTLBF_RING_PUSH_SPIN=1"],
                  "list push + flush-entire + non-global, one poll: freshness, delivery, values"),
     "ring-lap-spin0": ("ring.c", ["-DRING_LAP", "-DTLBF_RING_PUSH_SPIN=0"],
