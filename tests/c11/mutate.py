@@ -4,20 +4,25 @@
 
 For every labelled atomic access and fence of the library (the labels of
 docs/DESIGN.md: P1-P6, G1, C1-C8, V1-V4, I1-I4, K2, M1-M4; the mock's
-wake, M5-M6; and of tlb_lock.h's top comment: H1-H8, W0-W5, S1-S3; I1 is
-the fence tlbf_wake_plan_begin() takes, in tlbf__wake_fence()), found by its
-label in include/tlbflush/*.h, make a copy of the include tree with that
+wake, M5-M6; of tlb_lock.h's top comment: H1-H8, W0-W5, S1-S3; of the KVM
+backend, kvm_backend.h: R1-R8; I1 is the fence tlbf_wake_plan_begin()
+takes, in tlbf__wake_fence()), found by its label in include/tlbflush/*.h,
+make a copy of the include tree with that
 one order weakened one step, and run the GenMC clients (run_c11.py) on it
 until one of them reports a violation. One row per mutant: label, access,
 original order, weakened order, the client that caught it (or NOT CAUGHT),
 executions GenMC explored in that client, time spent on the mutant.
 
 Finding a label: a `TLBF_STEP("X")` call marks the next atomic call (a
-tlbf__load/store/cas/fetch_add/fetch_or/fetch_and/xchg/fence with a TLBF_* order)
-after it; for a label without TLBF_STEP, a comment that starts with the
+tlbf__load/store/cas/fetch_add/fetch_or/fetch_and/xchg/fence with a TLBF_*
+order, or a GCC __atomic_*_n builtin with an __ATOMIC_* order) after it;
+for a label without TLBF_STEP, a comment that starts with the
 label and a colon (`/* X: ...`, or `/* X, Y: ...` for consecutive calls)
 does. The call must follow its marker within one statement. A few labels
-name more than one access (MULTI below). A label that cannot be located,
+name more than one access (MULTI below), and a comment `/* X (its ...):`
+names one more access of label X, the call after it (M2's and R2's
+acquire loads in the wait, apart from the seq_cst load that their
+TLBF_STEP marks). A label that cannot be located,
 or located two ways that disagree, is an error: a re-cut of the headers
 must not silently drop a row.
 
@@ -39,7 +44,9 @@ and is reported as "not checkable" (it does not fail the run; docs/C11.md
 argues that order by hand).
 
   mutate.py                      the whole table
-  mutate.py --only P4,C6         some labels
+  mutate.py --only P4,C6         some labels (the clients are first run on the
+                                 unmodified headers, only those their mutants may run:
+                                 --only R1,R2,R3,R4,R5,R6,R7,R8 takes seconds)
   mutate.py --locate             only print where each label is
   mutate.py --markdown           the table as markdown (docs/C11.md)
 """
@@ -63,21 +70,31 @@ LABELS = (["P%d" % i for i in range(1, 7)] + ["G1"] + ["C%d" % i for i in range(
           ["M%d" % i for i in range(1, 7)] +
           # tlb_lock.h: the holder, the waiter, the sleep check.
           ["H%d" % i for i in range(1, 9)] + ["W%d" % i for i in range(0, 6)] +
-          ["S%d" % i for i in range(1, 4)])
+          ["S%d" % i for i in range(1, 4)] +
+          # kvm_backend.h: the kick, the entry, the wake, the bind.
+          ["R%d" % i for i in range(1, 9)])
 # Clients the mutation run leaves out: they explore the most executions
 # and catch nothing the others do not (they still run as tests of their own).
 SLOW = {"wake-two-lists"}
 # Step labels that mark a backend call, not an atomic access (K1: the kick).
 CALL_LABELS = {"K1"}
 # Labels that name several consecutive atomic calls after their marker.
-MULTI = {"M2": 2, "M3": 2, "V3": 3}
+MULTI = {"M3": 2, "R1": 2, "R3": 2, "V3": 3}
 
 ORDERS = ["RELAXED", "ACQUIRE", "RELEASE", "ACQ_REL", "SEQ_CST"]
-CALL_RE = re.compile(r"\btlbf__(load|store|cas|fetch_add|fetch_or|fetch_and|xchg|fence)\s*\(")
-ORDER_RE = re.compile(r"\bTLBF_(RELAXED|ACQUIRE|RELEASE|ACQ_REL|SEQ_CST)\b")
+CALL_RE = re.compile(r"\btlbf__(load|store|cas|fetch_add|fetch_or|fetch_and|xchg|fence)\s*\(|"
+                     r"\b__atomic_(load_n|store_n|exchange_n|fetch_add|fetch_or|fetch_and|"
+                     r"thread_fence)\s*\(")
+# The GCC builtins' names for the ops above (kvm_backend.h stores a byte of
+# KVM's run page, immediate_exit, with __atomic_store_n and __ATOMIC_*).
+GNU_OPS = {"load_n": "load", "store_n": "store", "exchange_n": "xchg", "thread_fence": "fence"}
+ORDER_RE = re.compile(r"\b(?:TLBF|__ATOMIC)_(RELAXED|ACQUIRE|RELEASE|ACQ_REL|SEQ_CST)\b")
 STEP_RE = re.compile(r'\bTLBF_STEP\(\s*"([A-Z][0-9]+)"\s*\)\s*;?')
-LABEL_LIST = r"[PGCVIKMHWS][0-9](?:\s*,\s*[PGCVIKMHWS][0-9])*"
+LABEL_LIST = r"[PGCVIKMHWSR][0-9](?:\s*,\s*[PGCVIKMHWSR][0-9])*"
 COMMENT_LABEL_RE = re.compile(r"(?:/\*|^[ \t]*\*)[ \t]*(" + LABEL_LIST + r")[ \t]*:", re.M)
+# `/* X (its acquire loads): ...`: one more access of label X.
+MORE_LABEL_RE = re.compile(r"(?:/\*|^[ \t]*\*)[ \t]*([PGCVIKMHWSR][0-9])[ \t]*\(its [^)]*\)[ \t]*:",
+                           re.M)
 
 
 class LocateError(Exception):
@@ -89,7 +106,8 @@ class Access:
 
     def __init__(self, path, text, start, end, op):
         self.path, self.start, self.end, self.op = path, start, end, op
-        self.orders = [(m.start(), m.group(1)) for m in ORDER_RE.finditer(text, start, end)]
+        # (position of the order's name after its TLBF_ or __ATOMIC_, name)
+        self.orders = [(m.start(1), m.group(1)) for m in ORDER_RE.finditer(text, start, end)]
         self.line = text.count("\n", 0, start) + 1
 
     def where(self):
@@ -137,7 +155,8 @@ def calls_of(path, text, spans):
                 if depth == 0:
                     break
             i += 1
-        acc = Access(path, text, m.start(), i + 1, m.group(1))
+        op = m.group(1) or GNU_OPS.get(m.group(2), m.group(2))
+        acc = Access(path, text, m.start(), i + 1, op)
         if acc.orders:
             found.append(acc)
     return found
@@ -175,7 +194,7 @@ def unlabelled(include_dir, found):
 
 def locate(include_dir):
     """label -> list of Access, from every header of include_dir/tlbflush."""
-    steps, comments = {}, {}
+    steps, comments, more = {}, {}, {}
     headers = sorted(glob.glob(os.path.join(include_dir, "tlbflush", "*.h")))
     if not headers:
         raise LocateError(f"no headers in {include_dir}/tlbflush")
@@ -211,6 +230,11 @@ def locate(include_dir):
                 n = MULTI.get(x, 1)
                 comments.setdefault(x, []).append(got[i:i + n])
                 i += n
+        for m in MORE_LABEL_RE.finditer(text):
+            if not in_spans(m.start(1), spans):
+                continue
+            where = f"comment '{m.group(0).strip()}' at {os.path.basename(path)}:{text.count(chr(10), 0, m.start(1)) + 1}"
+            more.setdefault(m.group(1), []).extend(take(calls, text, spans, m.end(), 1, where))
     result, problems = {}, []
     # A label that a re-cut adds (a TLBF_STEP the table does not know yet)
     # gets its rows too.
@@ -226,7 +250,9 @@ def locate(include_dir):
             desc = "; ".join(", ".join(a.where() for a in c) for c in cands)
             problems.append(f"{lab}: its markers point at different accesses: {desc}")
             continue
-        result[lab] = cands[0]
+        result[lab] = cands[0] + more.pop(lab, [])
+    for lab in more:
+        problems.append(f"{lab}: a '{lab} (its ...):' comment, but no marker of {lab} itself")
     if problems:
         raise LocateError("cannot locate every label:\n  " + "\n  ".join(problems))
     return result
@@ -288,9 +314,8 @@ def make_tree(include_dir, top, mutant):
     with open(path) as f:
         text = f.read()
     for (pos, old), new in sorted(zip(mutant.acc.orders, mutant.new), reverse=True):
-        token = "TLBF_" + old
-        assert text[pos:pos + len(token)] == token, (path, pos, token)
-        text = text[:pos] + "TLBF_" + new + text[pos + len(token):]
+        assert text[pos:pos + len(old)] == old, (path, pos, old)
+        text = text[:pos] + new + text[pos + len(old):]
     with open(path, "w") as f:
         f.write(text)
     return os.path.join(dest, "include")
@@ -299,9 +324,10 @@ def make_tree(include_dir, top, mutant):
 # Headers whose atomics only some clients execute: a mutant of such a
 # header is tried on those clients only, and those clients only on its
 # mutants (the tlb-* clients call nothing but tlb_lock.h and the mock's
-# wake, and no other client calls either), so that an uncaught mutant does
-# not run every client.
-OWN_CLIENTS = {"tlb_lock.h": "tlb-"}
+# wake, and no other client calls either; the kvm-* clients nothing but
+# kvm_backend.h, which no other client includes), so that an uncaught
+# mutant does not run every client.
+OWN_CLIENTS = {"tlb_lock.h": "tlb-", "kvm_backend.h": "kvm-"}
 # Labels of other headers that only those clients execute: the mock's wake
 # (M5) and the halt's check of it (M6).
 OWN_LABELS = {"M5": "tlb-", "M6": "tlb-"}
@@ -424,8 +450,12 @@ def main():
     blind = genmc_ignores_cas_failure_order(genmc)
 
     # The clients must pass on the real headers first, or nothing below
-    # means anything.
-    for name in clients:
+    # means anything: those the chosen mutants may run (every one for the
+    # whole table).
+    needed = set()
+    for m in mutants:
+        needed.update(preferred(m.acc, clients, m.label))
+    for name in [c for c in clients if c in needed]:
         res = run_c11.run_client(genmc, name, include_dir, args.timeout)
         if res.status != "ok":
             print(f"mutate.py: client {name} does not pass on the unmodified headers: "
