@@ -57,8 +57,10 @@ TLBF_EXTERN_C_BEGIN
  * @kick: for every VP whose bit is set in @mask (@nbits bits): with
  *	TLBF_KICK_CANCEL, make it leave the guest and cancel its next entry
  *	unless that entry begins after this call; with TLBF_KICK_WAIT,
- *	return only once each of them is out of the guest and cannot enter
- *	it again without seeing the cancel. Returns 0 or an error.
+ *	return only once each of them has left the run of guest code it was
+ *	in when kicked (or was in none): a later entry of the VP either sees
+ *	the cancel and does not happen, or follows it and so passes through
+ *	the VP's entry path again. Returns 0 or an error.
  * @wake: end the halt of every VP in @mask (VPs suspended for VSM TLB
  *	locks, halted outside the guest); a wake that arrives before the
  *	halt begins must end it. Returns 0 or an error. Needed only with

@@ -272,7 +272,13 @@ TLBF_MUST_CHECK static inline enum tlbf_status tlbf_kvm_vcpu_set(struct tlbf_kvm
  *
  * Call it on the vCPU's thread before its first tlbf_kvm_run(). Until
  * then kicks set the VP's cancel word without a signal (the VP is not in
- * KVM_RUN, and its first entry sees the cancel).
+ * KVM_RUN, and its first entry sees the cancel). The bind must happen
+ * before any kick that could find the VP in KVM_RUN: under the C11 model a
+ * kick racing the bind may read @bound as 0 and send no signal to a VP
+ * that already entered. The library meets this on its own: it kicks only
+ * VPs it found in the guest, and a VP is in the guest only after its
+ * entry announced it (V1, release, read by the kicker's I2, acquire),
+ * which follows the bind on the VP's thread.
  * Returns: TLBF_STATUS_OK; TLBF_STATUS_BAD_VP (nothing changed) for a VP
  * the backend does not have.
  */
