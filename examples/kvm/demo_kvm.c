@@ -323,13 +323,13 @@ static void vm_create(struct vm *vm, uint32_t nv)
 	if (sz <= 0)
 		skip("KVM_GET_VCPU_MMAP_SIZE");
 	vm->run_size = (size_t)sz;
-	struct {
-		struct kvm_cpuid2 c;
-		struct kvm_cpuid_entry2 e[256];
-	} cpuid;
-	memset(&cpuid, 0, sizeof(cpuid));
-	cpuid.c.nent = 256;
-	bool have_cpuid = ioctl(vm->kvm, KVM_GET_SUPPORTED_CPUID, &cpuid) == 0;
+	/* struct kvm_cpuid2 ends in a flexible array: allocate it with room
+	 * for 256 entries (a struct around it is a GNU extension). */
+	struct kvm_cpuid2 *cpuid = calloc(1, sizeof(*cpuid) + 256 * sizeof(struct kvm_cpuid_entry2));
+	if (cpuid == NULL)
+		die("calloc cpuid");
+	cpuid->nent = 256;
+	bool have_cpuid = ioctl(vm->kvm, KVM_GET_SUPPORTED_CPUID, cpuid) == 0;
 	for (uint32_t v = 0; v < nv; v++) {
 		vm->vcpu[v] = ioctl(vm->fd, KVM_CREATE_VCPU, v);
 		if (vm->vcpu[v] < 0)
@@ -338,9 +338,10 @@ static void vm_create(struct vm *vm, uint32_t nv)
 		                  vm->vcpu[v], 0);
 		if (vm->run[v] == MAP_FAILED)
 			die("mmap kvm_run");
-		if (have_cpuid && ioctl(vm->vcpu[v], KVM_SET_CPUID2, &cpuid) != 0)
+		if (have_cpuid && ioctl(vm->vcpu[v], KVM_SET_CPUID2, cpuid) != 0)
 			die("KVM_SET_CPUID2");
 	}
+	free(cpuid);
 	write_gdt(vm);
 	memcpy(vm->mem + GUEST_CODE, guest_code, (size_t)(guest_code_end - guest_code));
 }
