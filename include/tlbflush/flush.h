@@ -160,9 +160,10 @@ TLBF_MUST_CHECK static inline enum tlbf_status tlbf_flush_plan(struct tlbf_wake_
  *	also set with TLBF_STATUS_KICK_FAILED when it applies)
  * @plan: the decisions (its masks are @kick and @wait below, counts by
  *	reason)
- * @kick: the kick mask: the VPs this call sent the cancel signal
+ * @kick: the kick mask: the VPs this call sent the cancel signal (the
+ *	first TLBF_MASK_WORDS(vp_count) words; the rest are not written)
  * @wait: the VPs another initiator was kicking that this call got a
- *	duplicate cancel after its bounded wait
+ *	duplicate cancel after its bounded wait (likewise)
  *
  * Caller storage, about 1 KiB with TLBF_MAX_VPS 4096 (the masks). Do not
  * copy it while tlbf_flush_handle() runs.
@@ -309,8 +310,10 @@ tlbf_flush_handle(struct tlbf_partition *pt, const struct tlbf_backend *be,
 	/* Checked above, so neither refuses (a warn_unused_result is not
 	 * silenced by a cast to void in gcc: the results are kept). */
 	enum tlbf_status recorded = tlbf_flush_record(pt, req, &out->push);
+	/* The masks hold TLBF_MAX_VPS bits; the plan uses (and clears) only
+	 * the words of this partition's VPs. */
 	enum tlbf_status begun = tlbf_wake_plan_begin(&out->plan, pt, out->kick, out->wait,
-	                                              TLBF_MASK_WORDS(TLBF_MAX_VPS),
+	                                              TLBF_MASK_WORDS(pt->vp_count),
 	                                              req->target_vtl, out->push.mark);
 	TLBF_ASSERT(recorded == TLBF_STATUS_OK && begun == TLBF_STATUS_OK);
 	(void)recorded;
