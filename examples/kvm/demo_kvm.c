@@ -736,7 +736,8 @@ static void run_design(const struct opts *o, const struct design_ops *ops, struc
 		else
 			vcpu_start(&r->vm, v, ENTRY_READER, true, v, o->pages);
 	}
-	tlbf_kvm_init(&r->kvm, r->kvcpus, nv, KICK_SIGNAL);
+	if (tlbf_kvm_init(&r->kvm, r->kvcpus, nv, KICK_SIGNAL) != TLBF_STATUS_OK)
+		die("tlbf_kvm_init");
 	r->kvm.relax = yield_relax;
 	for (uint32_t v = 0; v < nv; v++)
 		if (tlbf_kvm_vcpu_set(&r->kvm, v, r->vm.vcpu[v], r->vm.run[v]) != TLBF_STATUS_OK)
@@ -921,7 +922,8 @@ static void measure(double *exit_us, double *kick_us)
 	vcpu_start(&vm, 0, ENTRY_READER, true, 0, 1);
 	struct tlbf_kvm k;
 	struct tlbf_kvm_vcpu kc[1];
-	tlbf_kvm_init(&k, kc, 1, KICK_SIGNAL);
+	if (tlbf_kvm_init(&k, kc, 1, KICK_SIGNAL) != TLBF_STATUS_OK)
+		die("tlbf_kvm_init");
 	if (tlbf_kvm_vcpu_set(&k, 0, vm.vcpu[0], vm.run[0]) != TLBF_STATUS_OK)
 		die("tlbf_kvm_vcpu_set");
 	struct tlbf_backend be = tlbf_kvm_backend(&k);

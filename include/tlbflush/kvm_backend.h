@@ -212,14 +212,21 @@ TLBF_MUST_CHECK static inline enum tlbf_status tlbf_kvm_install_signal(int signo
  * @k: the backend
  * @vcpus: @nvcpus entries (caller storage; cleared here but for @fd and
  *	@kvm_run, set afterwards with tlbf_kvm_vcpu_set())
- * @nvcpus: number of VPs (the partition's VP count)
+ * @nvcpus: number of VPs (the partition's VP count), 1 to TLBF_MAX_VPS
  * @signo: the kick signal (tlbf_kvm_install_signal())
  *
  * Concurrency: before any thread uses the backend.
+ * Returns: TLBF_STATUS_OK; refused, nothing written: TLBF_STATUS_BAD_STORAGE
+ * (@k or @vcpus NULL), _BAD_VP_COUNT.
  */
-static inline void tlbf_kvm_init(struct tlbf_kvm *k, struct tlbf_kvm_vcpu *vcpus, uint32_t nvcpus,
-                                 int signo)
+TLBF_MUST_CHECK static inline enum tlbf_status tlbf_kvm_init(struct tlbf_kvm *k,
+                                                             struct tlbf_kvm_vcpu *vcpus,
+                                                             uint32_t nvcpus, int signo)
 {
+	if (k == NULL || vcpus == NULL)
+		return TLBF_STATUS_BAD_STORAGE;
+	if (nvcpus == 0 || nvcpus > (uint32_t)TLBF_MAX_VPS)
+		return TLBF_STATUS_BAD_VP_COUNT;
 	k->vcpus = vcpus;
 	k->nvcpus = nvcpus;
 	k->signo = signo;
@@ -240,6 +247,7 @@ static inline void tlbf_kvm_init(struct tlbf_kvm *k, struct tlbf_kvm_vcpu *vcpus
 			c->scope[v] = TLBF_SCOPE_NONE;
 		c->runs = c->cancelled = c->interrupted = c->mmu_resets = 0;
 	}
+	return TLBF_STATUS_OK;
 }
 
 /**

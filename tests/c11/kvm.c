@@ -85,8 +85,9 @@ static struct tlbf_backend be;
 
 static void setup(void)
 {
-	tlbf_kvm_init(&k, vcpus, 1, C11_KVM_SIGNO);
-	enum tlbf_status st = tlbf_kvm_vcpu_set(&k, 0, C11_KVM_FD0, &c11_kvm_run_page[0]);
+	enum tlbf_status st = tlbf_kvm_init(&k, vcpus, 1, C11_KVM_SIGNO);
+	assert(st == TLBF_STATUS_OK);
+	st = tlbf_kvm_vcpu_set(&k, 0, C11_KVM_FD0, &c11_kvm_run_page[0]);
 	assert(st == TLBF_STATUS_OK);
 	be = tlbf_kvm_backend(&k);
 }
