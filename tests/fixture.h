@@ -13,11 +13,16 @@
  * over vps (and lvps when @with_locks), the mock over mvps (logging into
  * mlog when @with_log), and its backend. It returns 0, or -1 if a set-up
  * call refused, for a cmocka setup function to return.
+ *
+ * Also: fixture_space_request() decodes a flush of everything on every VP;
+ * fixture_failing_list_backend() is the mock's backend with a flush_list
+ * that always fails. Include it after <cmocka.h>.
  */
 #ifndef TLBF_TESTS_FIXTURE_H
 #define TLBF_TESTS_FIXTURE_H
 
 #include <stdbool.h>
+#include <string.h>
 
 #include "tlbflush/tlbflush.h"
 #include "tlbflush/mock_backend.h"
@@ -43,6 +48,41 @@ static inline int fixture_setup(bool with_locks, bool with_log)
 	tlbf_mock_init(&mock, mvps, NVP, with_log ? mlog : NULL, with_log ? FIXTURE_LOG : 0);
 	be = tlbf_mock_backend(&mock);
 	return 0;
+}
+
+/* Decode HvCallFlushVirtualAddressSpace on every VP (a flush of every
+ * translation, from VTL 0) into @req. */
+static inline void fixture_space_request(struct tlbf_flush_request *req)
+{
+	uint64_t input[3] = {0, TLBF_HV_FLUSH_ALL_PROCESSORS, 0};
+	uint64_t control = tlbf_hv_control_make(TLBF_HVCALL_FLUSH_VA_SPACE, false, 0, 0, 0);
+	memset(req, 0, sizeof(*req));
+	assert_int_equal(tlbf_hypercall_decode(control, input, sizeof(input), NVP, 0, req, NULL),
+	                 TLBF_HV_STATUS_SUCCESS);
+}
+
+/* A list flush that always fails (-EIO): the entry driver must then flush
+ * every linear translation at entry. */
+static inline int fixture_failing_flush_list(void *ctx, uint32_t vp, unsigned vtl,
+                                             const uint64_t *ranges, uint32_t count)
+{
+	(void)ctx;
+	(void)vp;
+	(void)vtl;
+	(void)ranges;
+	(void)count;
+	return -5;
+}
+
+/* The mock's backend with that failing list flush. */
+static inline struct tlbf_backend fixture_failing_list_backend(void)
+{
+	static const struct tlbf_backend_ops ops = {
+		fixture_failing_flush_list, tlbf__mock_flush_at_entry, tlbf__mock_kick,
+		tlbf__mock_wake, tlbf__mock_relax,
+	};
+	struct tlbf_backend b = {&ops, &mock};
+	return b;
 }
 
 #endif /* TLBF_TESTS_FIXTURE_H */

@@ -308,25 +308,12 @@ static void no_flush_list_is_linear(void **state)
 	assert_true(stat(1, TLBF_STAT_ERRORS) == 0);
 }
 
-static int failing_flush_list(void *ctx, uint32_t vp, unsigned vtl, const uint64_t *ranges,
-                              uint32_t count)
-{
-	(void)ctx;
-	(void)vp;
-	(void)vtl;
-	(void)ranges;
-	(void)count;
-	return -5;
-}
-
 /* A flush_list that fails becomes TLBF_SCOPE_LINEAR (never GPA, never
  * ignored), counted as an error. */
 static void failing_flush_list_is_linear(void **state)
 {
 	(void)state;
-	static const struct tlbf_backend_ops ops = {failing_flush_list, tlbf__mock_flush_at_entry,
-	                                            tlbf__mock_kick, tlbf__mock_wake, tlbf__mock_relax};
-	be.ops = &ops; /* the driver holds a pointer to be */
+	be = fixture_failing_list_backend(); /* the driver holds a pointer to be */
 	start(3);
 	uint64_t r = tlbf_hv_gva_make(9, 0);
 	(void)tlbf_ring_push(&pt.rings[TLBF_VTL_COUNT - 1], &r, 1, false);
@@ -521,12 +508,8 @@ static void failed_kick_retried_then_reported(void **state)
 {
 	(void)state;
 	pthread_t t = start_guest();
-	uint64_t input[3] = {0, TLBF_HV_FLUSH_ALL_PROCESSORS, 0};
-	uint64_t control = tlbf_hv_control_make(TLBF_HVCALL_FLUSH_VA_SPACE, false, 0, 0, 0);
 	struct tlbf_flush_request req;
-	memset(&req, 0, sizeof(req));
-	assert_int_equal(tlbf_hypercall_decode(control, input, sizeof(input), NVP, 0, &req, NULL),
-	                 TLBF_HV_STATUS_SUCCESS);
+	fixture_space_request(&req);
 	static struct tlbf_flush_outcome o;
 	tlbf__store(&mock.fail_kicks, 2, TLBF_RELAXED);
 	assert_int_equal(tlbf_flush_handle(&pt, &be, &req, 0, NULL, &o), TLBF_STATUS_KICK_FAILED);

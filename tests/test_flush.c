@@ -154,12 +154,8 @@ static void gpa_request_recorded(void **state)
 static void short_masks_refused(void **state)
 {
 	(void)state;
-	uint64_t input[3] = {0, TLBF_HV_FLUSH_ALL_PROCESSORS, 0};
-	uint64_t control = tlbf_hv_control_make(TLBF_HVCALL_FLUSH_VA_SPACE, false, 0, 0, 0);
 	struct tlbf_flush_request req;
-	memset(&req, 0, sizeof(req));
-	assert_int_equal(tlbf_hypercall_decode(control, input, sizeof(input), NVP, 0, &req, NULL),
-	                 TLBF_HV_STATUS_SUCCESS);
+	fixture_space_request(&req);
 	uint64_t k[TLBF_MASK_WORDS(NVP)], w[TLBF_MASK_WORDS(NVP)];
 	k[3] = w[3] = UINT64_C(0x5a5a);
 	struct tlbf_mark m = {TLBF_MARK_KIND_ENTIRE, 1};
@@ -188,12 +184,8 @@ static void partition_refused(void **state)
 	/* A hand-made partition past the limit is refused by the handler. */
 	big = pt;
 	big.vp_count = TLBF_MAX_VPS + 1;
-	uint64_t input[3] = {0, TLBF_HV_FLUSH_ALL_PROCESSORS, 0};
-	uint64_t control = tlbf_hv_control_make(TLBF_HVCALL_FLUSH_VA_SPACE, false, 0, 0, 0);
 	struct tlbf_flush_request req;
-	memset(&req, 0, sizeof(req));
-	assert_int_equal(tlbf_hypercall_decode(control, input, sizeof(input), NVP, 0, &req, NULL),
-	                 TLBF_HV_STATUS_SUCCESS);
+	fixture_space_request(&req);
 	static struct tlbf_flush_outcome o;
 	assert_int_equal(tlbf_flush_handle(&big, &be, &req, 0, NULL, &o), TLBF_STATUS_BAD_PARTITION);
 	req.target_vtl = TLBF_VTL_COUNT;

@@ -20,23 +20,6 @@ static struct tlbf_entry e[NVP];
 static uint64_t list_page[NVP][LIST_CAP];
 static struct tlbf_stats init_stats, vp_stats, before;
 
-static int failing_flush_list(void *ctx, uint32_t vp, unsigned vtl, const uint64_t *ranges,
-                              uint32_t count)
-{
-	(void)ctx;
-	(void)vp;
-	(void)vtl;
-	(void)ranges;
-	(void)count;
-	return -5;
-}
-
-/* The mock's operations with a flush_list that fails. */
-static const struct tlbf_backend_ops failing_ops = {
-	failing_flush_list, tlbf__mock_flush_at_entry, tlbf__mock_kick, tlbf__mock_wake,
-	tlbf__mock_relax,
-};
-
 static int setup(void **state)
 {
 	(void)state;
@@ -228,7 +211,7 @@ static void vp_side(void **state)
 	/* A failed list flush: an error, and everything at the entry. */
 	(void)tlbf_ring_push(ring, &r, 1, false);
 	const struct tlbf_backend_ops *mock_ops = be.ops;
-	be.ops = &failing_ops; /* the driver holds a pointer to be */
+	be = fixture_failing_list_backend(); /* the driver holds a pointer to be */
 	snap();
 	entry(2);
 	be.ops = mock_ops;
